@@ -1,0 +1,266 @@
+//! Model complexity: parameters and FLOPs per layer type from the config, and measured latency.
+
+use crate::cnn::CnnLayer;
+use crate::config::{LayerSpec, ModelConfig};
+use crate::model::CnnDblstm;
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use web_time::Instant;
+
+/// Layer types of the seed's complexity table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum LayerKind {
+    /// 3x3 convolutions (BatchNorm folded in).
+    Conv3x3,
+    /// 1x1 convolutions (BatchNorm folded in), the projection included.
+    Conv1x1,
+    /// ReLU activations.
+    ReLU,
+    /// Max-pooling layers.
+    MaxPooling,
+    /// The two BiLSTM layers.
+    Dblstm,
+    /// The inner-product layer.
+    Ip,
+}
+
+impl LayerKind {
+    /// All kinds in table order.
+    pub const ALL: [LayerKind; 6] = [
+        LayerKind::Conv3x3,
+        LayerKind::Conv1x1,
+        LayerKind::ReLU,
+        LayerKind::MaxPooling,
+        LayerKind::Dblstm,
+        LayerKind::Ip,
+    ];
+
+    /// Name as printed in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            LayerKind::Conv3x3 => "Conv3x3",
+            LayerKind::Conv1x1 => "Conv1x1",
+            LayerKind::ReLU => "ReLU",
+            LayerKind::MaxPooling => "MaxPooling",
+            LayerKind::Dblstm => "DBLSTM",
+            LayerKind::Ip => "IP",
+        }
+    }
+}
+
+/// Parameters and floating-point operations (a multiply-add counts 2) of some layers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Cost {
+    /// Trainable parameters.
+    pub params: usize,
+    /// FLOPs for one line of the reference size.
+    pub flops: f64,
+}
+
+impl std::ops::AddAssign for Cost {
+    fn add_assign(&mut self, o: Cost) {
+        self.params += o.params;
+        self.flops += o.flops;
+    }
+}
+
+/// Cost per layer type of `config` on a line `height x width`.
+pub fn costs(config: &ModelConfig, width: usize) -> BTreeMap<LayerKind, Cost> {
+    let mut out: BTreeMap<LayerKind, Cost> = LayerKind::ALL
+        .iter()
+        .map(|&k| (k, Cost::default()))
+        .collect();
+    let mut add = |k: LayerKind, params: usize, flops: f64| {
+        *out.get_mut(&k).expect("all kinds") += Cost { params, flops }
+    };
+    let (mut h, mut w, mut c) = (config.input_height, width, 1usize);
+    let conv = |k: usize, cin: usize, cout: usize, px: usize| {
+        (k * k * cin * cout, 2.0 * (k * k * cin * cout * px) as f64)
+    };
+    for spec in &config.cnn {
+        let px = h * w;
+        match *spec {
+            LayerSpec::Conv3x3(o) | LayerSpec::Conv1x1(o) => {
+                let (k, kind) = if matches!(spec, LayerSpec::Conv3x3(_)) {
+                    (3, LayerKind::Conv3x3)
+                } else {
+                    (1, LayerKind::Conv1x1)
+                };
+                let (p, f) = conv(k, c, o, px);
+                add(kind, p + 2 * o, f);
+                add(LayerKind::ReLU, 0, (o * px) as f64);
+                c = o;
+            }
+            LayerSpec::Tucker { r1, r2, out } => {
+                let (p1, f1) = conv(1, c, r1, px);
+                let (p2, f2) = conv(3, r1, r2, px);
+                let (p3, f3) = conv(1, r2, out, px);
+                add(LayerKind::Conv1x1, p1 + p3 + 2 * out, f1 + f3);
+                add(LayerKind::Conv3x3, p2, f2);
+                add(LayerKind::ReLU, 0, (out * px) as f64);
+                c = out;
+            }
+            LayerSpec::Pool(ph, pw) => {
+                add(LayerKind::MaxPooling, 0, (c * px) as f64);
+                h /= ph;
+                w /= pw;
+            }
+        }
+    }
+    let t = w;
+    let (d, hd, classes) = (config.feature_dim, config.lstm_hidden, config.num_classes);
+    let (p, f) = conv(1, c, d, t);
+    add(LayerKind::Conv1x1, p + d, f);
+    for d_in in [d, 2 * hd] {
+        // Two directions: input and recurrent projections, biases, and ~10 element-wise ops per unit.
+        let params = 2 * (d_in * 4 * hd + 4 * hd + hd * 4 * hd);
+        let flops = 2.0 * (2.0 * ((d_in + hd) * 4 * hd) as f64 + 10.0 * hd as f64) * t as f64;
+        add(LayerKind::Dblstm, params, flops);
+    }
+    add(
+        LayerKind::Ip,
+        2 * hd * classes + classes,
+        2.0 * (2 * hd * classes * t) as f64,
+    );
+    out
+}
+
+/// Sum over layer types.
+pub fn total(costs: &BTreeMap<LayerKind, Cost>) -> Cost {
+    let mut c = Cost::default();
+    for v in costs.values() {
+        c += *v;
+    }
+    c
+}
+
+/// Median wall time in ms of `f` over `repeats` runs after `warmup` runs.
+pub fn median_ms(warmup: usize, repeats: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..warmup {
+        f();
+    }
+    let mut times: Vec<f64> = (0..repeats.max(1))
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Wall time in ms of one forward pass of a `1 x 1 x H x width` line, split by layer type.
+/// Each layer is synchronized before its clock stops, so the split is real, not estimated.
+pub fn profile_once(
+    model: &CnnDblstm,
+    height: usize,
+    width: usize,
+    device: &Device,
+) -> BTreeMap<LayerKind, f64> {
+    let mut times: BTreeMap<LayerKind, f64> = LayerKind::ALL.iter().map(|&k| (k, 0.0)).collect();
+    let mut timed = |kind: LayerKind, f: &mut dyn FnMut()| {
+        let s = Instant::now();
+        f();
+        let _ = device.sync();
+        *times.get_mut(&kind).expect("all kinds") += s.elapsed().as_secs_f64() * 1000.0;
+    };
+    let mut x = Tensor::<4>::ones([1, 1, height, width], device);
+    for layer in &model.cnn.layers {
+        match layer {
+            CnnLayer::Conv(block) => {
+                for conv in &block.convs {
+                    let kind = if conv.kernel_size == [3, 3] {
+                        LayerKind::Conv3x3
+                    } else {
+                        LayerKind::Conv1x1
+                    };
+                    timed(kind, &mut || x = conv.forward(x.clone()));
+                }
+                let last = if block.convs.last().is_some_and(|c| c.kernel_size == [3, 3]) {
+                    LayerKind::Conv3x3
+                } else {
+                    LayerKind::Conv1x1
+                };
+                timed(last, &mut || x = block.bn.forward(x.clone()));
+                timed(LayerKind::ReLU, &mut || x = relu(x.clone()));
+            }
+            CnnLayer::Pool(p) => timed(LayerKind::MaxPooling, &mut || x = p.forward(x.clone())),
+        }
+    }
+    let mut feats = Tensor::<3>::zeros([1, 1, 1], device);
+    timed(LayerKind::Conv1x1, &mut || {
+        let y = model.cnn.proj.forward(x.clone());
+        let [b, d, _, t] = y.dims();
+        feats = y.reshape([b, d, t]).swap_dims(1, 2);
+    });
+    let frames = [feats.dims()[1]];
+    let mut hidden = feats.clone();
+    timed(LayerKind::Dblstm, &mut || {
+        let l1 = model.head.lstm1.forward(feats.clone(), &frames);
+        hidden = model.head.lstm2.forward(l1.hidden, &frames).hidden;
+    });
+    timed(LayerKind::Ip, &mut || {
+        let _ = model.head.ip.forward(hidden.clone());
+    });
+    times
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charset::Charset;
+    use crate::config::{Arch, Preset, TuckerRanks};
+    use crate::weights;
+
+    fn model_params(config: &ModelConfig) -> usize {
+        let m = CnnDblstm::new(config, &Device::flex()).unwrap();
+        weights::collect(&m)
+            .iter()
+            .filter(|(k, _)| !k.contains("running_"))
+            .map(|(_, t)| t.values.len())
+            .sum()
+    }
+
+    #[test]
+    fn analytic_params_match_the_built_models() {
+        let cs = Charset::printable_ascii();
+        for arch in [Arch::Vgg, Arch::Darknet] {
+            let c = Preset::Tiny.config(arch, &cs);
+            assert_eq!(total(&costs(&c, 64)).params, model_params(&c), "{arch:?}");
+        }
+        let c = Preset::Tiny.tucker_config(TuckerRanks::V2, &cs);
+        assert_eq!(total(&costs(&c, 64)).params, model_params(&c));
+    }
+
+    #[test]
+    fn paper_preset_matches_the_seed_sizes() {
+        let cs = Charset::printable_ascii();
+        let within = |x: f64, target: f64| (x / target - 1.0).abs() <= 0.15;
+        let vgg = costs(&Preset::Paper.config(Arch::Vgg, &cs), 512);
+        let dark = costs(&Preset::Paper.config(Arch::Darknet, &cs), 512);
+        let conv3 = vgg[&LayerKind::Conv3x3].params as f64;
+        let dblstm = vgg[&LayerKind::Dblstm].params as f64;
+        let (tv, td) = (total(&vgg), total(&dark));
+        assert!(within(conv3, 7.64e6), "Conv3x3 {conv3}");
+        assert!(within(dblstm, 0.62e6), "DBLSTM {dblstm}");
+        assert!(within(tv.params as f64, 8.26e6), "VGG {}", tv.params);
+        assert!(within(td.params as f64, 1.47e6), "DarkNet {}", td.params);
+        let cr = tv.params as f64 / td.params as f64;
+        let sr = tv.flops / td.flops;
+        assert!(cr >= 5.0, "Cr {cr}");
+        assert!(sr >= 15.0, "Sr {sr}");
+    }
+
+    #[test]
+    fn profile_covers_every_layer_kind() {
+        let cs = Charset::printable_ascii();
+        let c = Preset::Tiny.tucker_config(TuckerRanks::V1, &cs);
+        let m = CnnDblstm::new(&c, &Device::flex()).unwrap();
+        let t = profile_once(&m, 16, 64, &Device::flex());
+        assert_eq!(t.len(), 6);
+        assert!(t.values().all(|&v| v > 0.0), "{t:?}");
+    }
+}

@@ -1,0 +1,294 @@
+//! Architecture configuration: layer specs, presets, and the checks that make a config valid.
+
+use crate::charset::Charset;
+use crate::error::{InklineError, Result};
+use serde::{Deserialize, Serialize};
+
+/// One layer of a CNN, as written in a config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerSpec {
+    /// Conv3x3 (same padding) + BatchNorm + ReLU with this many output channels.
+    Conv3x3(usize),
+    /// Conv1x1 + BatchNorm + ReLU with this many output channels.
+    Conv1x1(usize),
+    /// Tucker-2 factorized Conv3x3: Conv1x1 (Cin->r1), Conv3x3 (r1->r2), Conv1x1 (r2->out),
+    /// then BatchNorm + ReLU.
+    Tucker {
+        /// Input-mode rank.
+        r1: usize,
+        /// Output-mode rank.
+        r2: usize,
+        /// Output channels.
+        out: usize,
+    },
+    /// Max pooling with kernel = stride = `[h, w]`.
+    Pool(usize, usize),
+}
+
+/// Which CNN family a model uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arch {
+    /// VGG-style teacher.
+    Vgg,
+    /// DarkNet-style compact student.
+    Darknet,
+    /// VGG with Tucker-2 factorized convolutions.
+    Tucker,
+}
+
+impl Arch {
+    /// Parses an architecture name as stored in model files.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "vgg" => Ok(Arch::Vgg),
+            "darknet" => Ok(Arch::Darknet),
+            "tucker" => Ok(Arch::Tucker),
+            other => Err(InklineError::UnknownArchitecture(other.to_string())),
+        }
+    }
+
+    /// The name stored in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Vgg => "vgg",
+            Arch::Darknet => "darknet",
+            Arch::Tucker => "tucker",
+        }
+    }
+}
+
+/// Everything needed to build a CNN-DBLSTM model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// CNN family (informational; the layers define the network).
+    pub arch: Arch,
+    /// Input height in pixels; the CNN's pools must reduce it to 1.
+    pub input_height: usize,
+    /// CNN layers in order.
+    pub cnn: Vec<LayerSpec>,
+    /// Feature size D of the CNN output (Conv1x1 projection) fed to the DBLSTM.
+    pub feature_dim: usize,
+    /// Hidden units per direction of each LSTM layer.
+    pub lstm_hidden: usize,
+    /// Output classes of the IP layer, blank included.
+    pub num_classes: usize,
+}
+
+impl ModelConfig {
+    /// Checks that the layers reduce the input height to exactly 1 and every size is positive.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |msg: String| Err(InklineError::InvalidConfig(msg));
+        if self.input_height == 0 || self.feature_dim == 0 || self.lstm_hidden == 0 {
+            return bad("input height, feature size and LSTM size must be positive".into());
+        }
+        if self.num_classes < 2 {
+            return bad(format!(
+                "{} output classes; at least 2 are needed",
+                self.num_classes
+            ));
+        }
+        let mut h = self.input_height;
+        for layer in &self.cnn {
+            match *layer {
+                LayerSpec::Conv3x3(c) | LayerSpec::Conv1x1(c) if c == 0 => {
+                    return bad("a convolution has 0 channels".into());
+                }
+                LayerSpec::Tucker { r1, r2, out } if r1 == 0 || r2 == 0 || out == 0 => {
+                    return bad("a Tucker convolution has a zero rank or 0 channels".into());
+                }
+                LayerSpec::Pool(ph, pw) => {
+                    if ph == 0 || pw == 0 || !h.is_multiple_of(ph) {
+                        return bad(format!("pool {ph}x{pw} does not divide height {h}"));
+                    }
+                    h /= ph;
+                }
+                _ => {}
+            }
+        }
+        if h != 1 {
+            return bad(format!(
+                "the CNN reduces input height {} to {h}, not 1",
+                self.input_height
+            ));
+        }
+        Ok(())
+    }
+
+    /// Horizontal downsampling of the CNN: input columns per output frame.
+    pub fn frame_stride(&self) -> usize {
+        self.cnn
+            .iter()
+            .map(|l| if let LayerSpec::Pool(_, w) = l { *w } else { 1 })
+            .product()
+    }
+
+    /// Output channels of the last CNN layer (input of the Conv1x1 projection).
+    pub fn cnn_channels(&self) -> usize {
+        self.cnn.iter().fold(1, |c, l| match *l {
+            LayerSpec::Conv3x3(o) | LayerSpec::Conv1x1(o) | LayerSpec::Tucker { out: o, .. } => o,
+            LayerSpec::Pool(..) => c,
+        })
+    }
+
+    /// The same head (D, LSTM size, classes) with another CNN.
+    pub fn with_cnn(&self, arch: Arch, cnn: Vec<LayerSpec>) -> Self {
+        Self {
+            arch,
+            cnn,
+            ..self.clone()
+        }
+    }
+}
+
+/// A named size of the whole family: teacher, student and Tucker variants share the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// The seed's sizes (VGG-DBLSTM 8.26M, DarkNet-DBLSTM 1.47M parameters).
+    Paper,
+    /// Trains teacher -> student on a 2-core machine in a few hours; ships to the browser.
+    Small,
+    /// For tests: trains in seconds.
+    Tiny,
+}
+
+/// Tucker rank presets of rising rank (the seed's VGG-TK-DBLSTM v1..v3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TuckerRanks {
+    /// Lowest rank.
+    V1,
+    /// Middle rank.
+    V2,
+    /// Highest rank.
+    V3,
+}
+
+impl TuckerRanks {
+    /// All three, in order.
+    pub const ALL: [TuckerRanks; 3] = [TuckerRanks::V1, TuckerRanks::V2, TuckerRanks::V3];
+
+    /// Fraction of each mode's channels kept as rank.
+    pub fn fraction(self) -> f64 {
+        match self {
+            TuckerRanks::V1 => 0.125,
+            TuckerRanks::V2 => 0.15625,
+            TuckerRanks::V3 => 0.28125,
+        }
+    }
+
+    /// Parses `v1`, `v2` or `v3`.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "v1" => Ok(TuckerRanks::V1),
+            "v2" => Ok(TuckerRanks::V2),
+            "v3" => Ok(TuckerRanks::V3),
+            other => Err(InklineError::InvalidArgument(format!(
+                "unknown Tucker ranks '{other}' (expected v1, v2 or v3)"
+            ))),
+        }
+    }
+
+    /// `v1`, `v2` or `v3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TuckerRanks::V1 => "v1",
+            TuckerRanks::V2 => "v2",
+            TuckerRanks::V3 => "v3",
+        }
+    }
+}
+
+impl Preset {
+    /// Parses `paper`, `small` or `tiny`.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "paper" => Ok(Preset::Paper),
+            "small" => Ok(Preset::Small),
+            "tiny" => Ok(Preset::Tiny),
+            other => Err(InklineError::InvalidArgument(format!(
+                "unknown preset '{other}' (expected paper, small or tiny)"
+            ))),
+        }
+    }
+
+    /// The preset's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Paper => "paper",
+            Preset::Small => "small",
+            Preset::Tiny => "tiny",
+        }
+    }
+
+    fn head(self) -> (usize, usize, usize) {
+        // (input height, feature size D, LSTM hidden units per direction)
+        match self {
+            Preset::Paper => (32, 64, 128),
+            Preset::Small => (32, 64, 128),
+            Preset::Tiny => (16, 16, 16),
+        }
+    }
+
+    /// The configuration of `arch` at this preset, for `charset`.
+    pub fn config(self, arch: Arch, charset: &Charset) -> ModelConfig {
+        let cnn = match arch {
+            Arch::Vgg => crate::vgg::layers(self),
+            Arch::Darknet => crate::darknet::layers(self),
+            Arch::Tucker => crate::tucker::layers(&crate::vgg::layers(self), TuckerRanks::V2),
+        };
+        let (input_height, feature_dim, lstm_hidden) = self.head();
+        ModelConfig {
+            arch,
+            input_height,
+            cnn,
+            feature_dim,
+            lstm_hidden,
+            num_classes: charset.num_classes(),
+        }
+    }
+
+    /// The VGG-TK configuration at this preset with the given ranks.
+    pub fn tucker_config(self, ranks: TuckerRanks, charset: &Charset) -> ModelConfig {
+        let vgg = self.config(Arch::Vgg, charset);
+        let cnn = crate::tucker::layers(&vgg.cnn, ranks);
+        vgg.with_cnn(Arch::Tucker, cnn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_and_arch_validates() {
+        let cs = Charset::printable_ascii();
+        for p in [Preset::Paper, Preset::Small, Preset::Tiny] {
+            for a in [Arch::Vgg, Arch::Darknet, Arch::Tucker] {
+                let c = p.config(a, &cs);
+                c.validate().unwrap();
+                assert_eq!(c.frame_stride(), 4, "{p:?} {a:?}");
+            }
+            for r in TuckerRanks::ALL {
+                p.tucker_config(r, &cs).validate().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_configs_are_explained() {
+        let cs = Charset::printable_ascii();
+        let mut c = Preset::Tiny.config(Arch::Vgg, &cs);
+        c.cnn.pop();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("not 1"), "{err}");
+        assert!(
+            Arch::parse("resnet")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown model architecture 'resnet'")
+        );
+    }
+}

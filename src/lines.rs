@@ -1,0 +1,111 @@
+//! Splitting a page into text lines by its horizontal projection profile.
+
+use crate::image::GrayImage;
+
+/// Row bands `[y0, y1)` holding text lines, top to bottom, from an ink map (ink 1, paper 0).
+///
+/// Rows with ink form runs; runs much thinner than a typical line (i-dots, accents, stray
+/// descenders) join their nearest neighbour, and runs separated by a tiny gap merge.
+pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
+    let min_count = (ink.width / 500).max(1);
+    let profile: Vec<usize> = (0..ink.height)
+        .map(|y| {
+            ink.data[y * ink.width..(y + 1) * ink.width]
+                .iter()
+                .filter(|&&v| v > threshold)
+                .count()
+        })
+        .collect();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (y, &c) in profile.iter().enumerate() {
+        match (c >= min_count, start) {
+            (true, None) => start = Some(y),
+            (false, Some(s)) => {
+                runs.push((s, y));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push((s, ink.height));
+    }
+    if runs.len() < 2 {
+        return runs;
+    }
+    let mut heights: Vec<usize> = runs.iter().map(|r| r.1 - r.0).collect();
+    heights.sort_unstable();
+    let typical = heights[heights.len() / 2]
+        .max(heights[heights.len() - 1] / 2)
+        .max(1) as f32;
+    loop {
+        let Some(i) = mergeable(&runs, typical) else {
+            break;
+        };
+        // Merge run i with its nearer neighbour.
+        let gap_up = if i > 0 {
+            Some(runs[i].0 - runs[i - 1].1)
+        } else {
+            None
+        };
+        let gap_down = runs.get(i + 1).map(|n| n.0 - runs[i].1);
+        let j = match (gap_up, gap_down) {
+            (Some(u), Some(d)) => {
+                if u <= d {
+                    i - 1
+                } else {
+                    i + 1
+                }
+            }
+            (Some(_), None) => i - 1,
+            _ => i + 1,
+        };
+        let (a, b) = (i.min(j), i.max(j));
+        runs[a] = (runs[a].0, runs[b].1);
+        runs.remove(b);
+    }
+    runs
+}
+
+/// A run that should not stand alone: too thin to be a line, or too close to a neighbour.
+fn mergeable(runs: &[(usize, usize)], typical: f32) -> Option<usize> {
+    if runs.len() < 2 {
+        return None;
+    }
+    let thin = |r: &(usize, usize)| ((r.1 - r.0) as f32) < 0.4 * typical;
+    if let Some(i) = runs.iter().position(thin) {
+        return Some(i);
+    }
+    (1..runs.len()).find(|&i| ((runs[i].0 - runs[i - 1].1) as f32) < 0.12 * typical)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(h: usize, inked: &[(usize, usize)]) -> GrayImage {
+        let mut img = GrayImage::filled(10, h, 0.0);
+        for &(a, b) in inked {
+            for y in a..b {
+                for x in 0..10 {
+                    img.data[y * 10 + x] = 1.0;
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn dots_join_their_line_and_lines_stay_apart() {
+        // A dot row (i-dot) 3 px above line one, then line two well below.
+        let img = rows(100, &[(10, 12), (15, 35), (55, 75)]);
+        assert_eq!(split_lines(&img, 0.5), vec![(10, 35), (55, 75)]);
+    }
+
+    #[test]
+    fn single_line_and_empty() {
+        assert_eq!(split_lines(&rows(40, &[(5, 30)]), 0.5), vec![(5, 30)]);
+        assert!(split_lines(&rows(40, &[]), 0.5).is_empty());
+    }
+}

@@ -1,0 +1,128 @@
+//! The CNN-DBLSTM character model: any of the CNNs followed by the shared DBLSTM head.
+
+use crate::cnn::ConvStack;
+use crate::config::ModelConfig;
+use crate::dblstm::DblstmHead;
+use crate::error::Result;
+use burn::module::Module;
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Tensor};
+
+/// CNN (VGG, DarkNet or VGG-TK) + DBLSTM head + IP layer.
+#[derive(Module, Debug)]
+pub struct CnnDblstm {
+    /// The convolutional feature extractor.
+    pub cnn: ConvStack,
+    /// Two BiLSTM layers and the IP layer.
+    pub head: DblstmHead,
+}
+
+/// Every intermediate the distillation criteria need, plus the logits.
+#[derive(Debug, Clone)]
+pub struct ModelOutput {
+    /// CNN output features, `[B, T, D]`.
+    pub features: Tensor<3>,
+    /// First LSTM layer's feed-forward inputs, `[B, T, 8H]`.
+    pub lstm1_input_proj: Tensor<3>,
+    /// Last LSTM layer's outputs, `[B, T, 2H]`.
+    pub lstm_out: Tensor<3>,
+    /// IP-layer outputs, `[B, T, C]`.
+    pub logits: Tensor<3>,
+}
+
+impl CnnDblstm {
+    /// A model of `config` with fresh weights; fails on an invalid config.
+    pub fn new(config: &ModelConfig, device: &Device) -> Result<Self> {
+        config.validate()?;
+        Ok(Self {
+            cnn: ConvStack::new(config, device),
+            head: DblstmHead::new(
+                config.feature_dim,
+                config.lstm_hidden,
+                config.num_classes,
+                device,
+            ),
+        })
+    }
+
+    /// Runs images `[B, 1, H, W]`; `frames[b]` output frames of image `b` are real (the rest is padding).
+    pub fn forward(&self, images: Tensor<4>, frames: &[usize]) -> ModelOutput {
+        let features = self.cnn.forward(images);
+        let h = self.head.forward(features.clone(), frames);
+        ModelOutput {
+            features,
+            lstm1_input_proj: h.lstm1_input_proj,
+            lstm_out: h.lstm_out,
+            logits: h.logits,
+        }
+    }
+
+    /// Per-frame log-probabilities `[B, T, C]`.
+    pub fn log_probs(&self, images: Tensor<4>, frames: &[usize]) -> Tensor<3> {
+        log_softmax(self.forward(images, frames).logits, 2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charset::Charset;
+    use crate::config::{Arch, Preset, TuckerRanks};
+
+    #[test]
+    fn output_shapes_and_frame_counts_per_cnn() {
+        let device = Device::flex();
+        let cs = Charset::printable_ascii();
+        let mut configs: Vec<ModelConfig> = [Arch::Vgg, Arch::Darknet]
+            .iter()
+            .map(|&a| Preset::Tiny.config(a, &cs))
+            .collect();
+        configs.push(Preset::Tiny.tucker_config(TuckerRanks::V1, &cs));
+        for config in configs {
+            let model = CnnDblstm::new(&config, &device).unwrap();
+            let x = Tensor::<4>::zeros([2, 1, 16, 64], &device);
+            let out = model.forward(x, &[16, 10]);
+            assert_eq!(out.features.dims(), [2, 16, 16], "{:?}", config.arch);
+            assert_eq!(out.lstm1_input_proj.dims(), [2, 16, 8 * 16]);
+            assert_eq!(out.lstm_out.dims(), [2, 16, 32]);
+            assert_eq!(out.logits.dims(), [2, 16, 96]);
+        }
+    }
+
+    #[test]
+    fn padding_does_not_change_real_frames() {
+        // The reverse LSTM direction must start at each sequence's own end.
+        let device = Device::flex();
+        let config = Preset::Tiny.config(Arch::Darknet, &Charset::printable_ascii());
+        let model = CnnDblstm::new(&config, &device).unwrap();
+        let feats: Vec<f32> = (0..8 * 16)
+            .map(|i| ((i * 37 % 11) as f32 - 5.0) / 5.0)
+            .collect();
+        let short = Tensor::<3>::from_data(
+            burn::tensor::TensorData::new(feats.clone(), [1, 8, 16]),
+            &device,
+        );
+        let mut padded = feats;
+        padded.extend(std::iter::repeat_n(0.7f32, 4 * 16));
+        let long =
+            Tensor::<3>::from_data(burn::tensor::TensorData::new(padded, [1, 12, 16]), &device);
+        let a = model
+            .head
+            .forward(short, &[8])
+            .logits
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let b = model
+            .head
+            .forward(long, &[8])
+            .logits
+            .narrow(1, 0, 8)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+        }
+    }
+}
