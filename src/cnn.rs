@@ -48,6 +48,8 @@ impl ConvBlock {
 }
 
 /// One layer of the CNN.
+// A CNN has a handful of layers: boxing the conv variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum CnnLayer {
     /// A convolution block.

@@ -39,10 +39,7 @@ pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
     let typical = heights[heights.len() / 2]
         .max(heights[heights.len() - 1] / 2)
         .max(1) as f32;
-    loop {
-        let Some(i) = mergeable(&runs, typical) else {
-            break;
-        };
+    while let Some(i) = mergeable(&runs, typical) {
         // Merge run i with its nearer neighbour.
         let gap_up = if i > 0 {
             Some(runs[i].0 - runs[i - 1].1)

@@ -1,1 +1,46 @@
-fn main() {}
+//! `trainer`: the inkline command line (recognize, evaluate, measure, and train models).
+
+mod commands;
+mod dataset;
+mod imageio;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// inkline trainer and tools.
+#[derive(Parser)]
+#[command(name = "trainer", version, about)]
+struct Cli {
+    /// Worker threads for the CPU backend (default: all cores).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Recognize the text in images.
+    Recognize(commands::recognize::Args),
+    /// Measure CER / WER of a model on a dataset folder (images + gt.tsv).
+    Eval(commands::eval::Args),
+    /// The seed's complexity tables (params, GFLOPs, latency) for a preset.
+    Complexity(commands::complexity::Args),
+    /// Write a model file with fresh (untrained) weights.
+    Init(commands::init::Args),
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()?;
+    }
+    match cli.command {
+        Command::Recognize(a) => commands::recognize::run(a),
+        Command::Eval(a) => commands::eval::run(a),
+        Command::Complexity(a) => commands::complexity::run(a, cli.threads.unwrap_or(1)),
+        Command::Init(a) => commands::init::run(a),
+    }
+}

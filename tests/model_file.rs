@@ -1,0 +1,185 @@
+//! Model file round trip and every error path a user can hit.
+
+use inkline::burn::tensor::Device;
+use inkline::weights;
+use inkline::{Arch, Charset, CnnDblstm, InklineError, ModelFile, Preset, Provenance};
+use safetensors::{SafeTensors, tensor::TensorView};
+use std::collections::HashMap;
+
+fn tiny_file(arch: Arch) -> ModelFile {
+    let cs = Charset::printable_ascii();
+    let config = Preset::Tiny.config(arch, &cs);
+    let model = CnnDblstm::new(&config, &Device::flex()).unwrap();
+    let prov = Provenance {
+        preset: "tiny".into(),
+        stage: "test".into(),
+        steps: 7,
+        seed: 3,
+        ..Default::default()
+    };
+    let mut f = ModelFile::new(model, config, &cs, prov);
+    f.meta.metrics.insert("val_cer".into(), 12.5);
+    f
+}
+
+/// Rewrites a model file's tensors and metadata.
+fn rewrite(
+    bytes: &[u8],
+    edit_meta: impl FnOnce(&mut serde_json::Value),
+    keep: impl Fn(&str) -> bool,
+) -> Vec<u8> {
+    let st = SafeTensors::deserialize(bytes).unwrap();
+    let (_, md) = SafeTensors::read_metadata(bytes).unwrap();
+    let mut md = md.metadata().clone().unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&md["inkline"]).unwrap();
+    edit_meta(&mut v);
+    md.insert("inkline".into(), v.to_string());
+    let tensors: Vec<(String, TensorView)> =
+        st.tensors().into_iter().filter(|(k, _)| keep(k)).collect();
+    safetensors::serialize(tensors, Some(md)).unwrap()
+}
+
+fn load_err(bytes: &[u8]) -> InklineError {
+    ModelFile::from_bytes(bytes, &Device::flex()).unwrap_err()
+}
+
+#[test]
+fn round_trip_keeps_weights_outputs_and_metadata() {
+    for arch in [Arch::Vgg, Arch::Darknet, Arch::Tucker] {
+        let f = tiny_file(arch);
+        let bytes = f.to_bytes().unwrap();
+        let g = ModelFile::from_bytes(&bytes, &Device::flex()).unwrap();
+        assert_eq!(g.meta, f.meta);
+        assert_eq!(weights::collect(&g.model), weights::collect(&f.model));
+        assert_eq!(
+            ModelFile::read_meta(&bytes).unwrap().metrics["val_cer"],
+            12.5
+        );
+    }
+}
+
+#[test]
+fn save_and_load_from_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.inkline");
+    let f = tiny_file(Arch::Darknet);
+    f.save(&path).unwrap();
+    let g = ModelFile::load(&path, &Device::flex()).unwrap();
+    assert_eq!(g.meta.provenance.steps, 7);
+    assert!(matches!(
+        ModelFile::load(dir.path().join("nope"), &Device::flex()),
+        Err(InklineError::Io(_))
+    ));
+}
+
+#[test]
+fn truncated_files_say_so() {
+    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    for cut in [0, 5, 20, bytes.len() / 2, bytes.len() - 1] {
+        let e = load_err(&bytes[..cut]);
+        assert!(
+            matches!(e, InklineError::TruncatedModel(_)),
+            "cut {cut}: {e}"
+        );
+        assert!(e.to_string().starts_with("model file is truncated"), "{e}");
+    }
+}
+
+#[test]
+fn foreign_files_say_so() {
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+    assert!(matches!(load_err(png), InklineError::ForeignFile(_)));
+    assert!(matches!(
+        load_err(b"hello, this is a text file, not a model"),
+        InklineError::ForeignFile(_)
+    ));
+    // A valid safetensors file that is not an inkline model.
+    let data = [0u8; 8];
+    let plain = safetensors::serialize(
+        vec![(
+            "w".to_string(),
+            TensorView::new(safetensors::Dtype::F32, vec![2], &data).unwrap(),
+        )],
+        None,
+    )
+    .unwrap();
+    let e = load_err(&plain);
+    assert!(e.to_string().contains("without inkline metadata"), "{e}");
+}
+
+#[test]
+fn unknown_architecture_is_named() {
+    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bad = rewrite(&bytes, |v| v["config"]["arch"] = "resnet".into(), |_| true);
+    let e = load_err(&bad);
+    assert!(
+        matches!(e, InklineError::UnknownArchitecture(ref a) if a == "resnet"),
+        "{e}"
+    );
+}
+
+#[test]
+fn shape_mismatch_names_the_tensor() {
+    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bad = rewrite(&bytes, |v| v["config"]["feature_dim"] = 24.into(), |_| true);
+    match load_err(&bad) {
+        InklineError::ShapeMismatch {
+            name,
+            expected,
+            found,
+        } => {
+            assert_eq!(name, "cnn.proj.weight");
+            assert_eq!(expected, vec![24, 16, 1, 1]);
+            assert_eq!(found, vec![16, 16, 1, 1]);
+        }
+        e => panic!("expected a shape mismatch, got: {e}"),
+    }
+}
+
+#[test]
+fn missing_and_extra_tensors_are_reported() {
+    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let missing = rewrite(&bytes, |_| {}, |k| k != "head.ip.bias");
+    let e = load_err(&missing);
+    assert!(matches!(e, InklineError::WeightsMismatch(_)), "{e}");
+    assert!(e.to_string().contains("'head.ip.bias'"), "{e}");
+    // A VGG file's tensors under a DarkNet config: names differ.
+    let vgg = tiny_file(Arch::Vgg).to_bytes().unwrap();
+    let e = load_err(&rewrite(
+        &vgg,
+        |v| {
+            v["config"]["cnn"] = serde_json::json!([
+                {"conv3x3": 4}, {"pool": [2, 2]}, {"conv3x3": 8}, {"pool": [2, 2]}, {"pool": [2, 1]}, {"pool": [2, 1]}
+            ])
+        },
+        |_| true,
+    ));
+    assert!(
+        matches!(
+            e,
+            InklineError::ShapeMismatch { .. } | InklineError::WeightsMismatch(_)
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn charset_mismatch_is_explained() {
+    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bad = rewrite(&bytes, |v| v["charset"] = "abc".into(), |_| true);
+    let e = load_err(&bad);
+    assert!(matches!(e, InklineError::CharsetMismatch(_)), "{e}");
+    assert!(
+        e.to_string().contains("4 classes") && e.to_string().contains("96 classes"),
+        "{e}"
+    );
+}
+
+#[test]
+fn metadata_marks_the_format() {
+    // The metadata is a plain string map, as the safetensors format requires.
+    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let (_, md) = SafeTensors::read_metadata(&bytes).unwrap();
+    let md: &HashMap<String, String> = md.metadata().as_ref().unwrap();
+    assert_eq!(md["format"], "inkline-model");
+}

@@ -1,0 +1,71 @@
+//! The native recognizer end to end on generated images (untrained weights: structure, not text).
+
+use inkline::burn::tensor::Device;
+use inkline::{
+    Arch, Charset, CnnDblstm, Decoder, GrayImage, ModelFile, PixelFormat, Preset, Provenance,
+    Recognizer,
+};
+
+fn recognizer() -> Recognizer {
+    let cs = Charset::printable_ascii();
+    let config = Preset::Tiny.config(Arch::Darknet, &cs);
+    let model = CnnDblstm::new(&config, &Device::flex()).unwrap();
+    let bytes = ModelFile::new(model, config, &cs, Provenance::default())
+        .to_bytes()
+        .unwrap();
+    Recognizer::from_bytes(&bytes, Device::flex()).unwrap()
+}
+
+/// RGBA bytes of a white page with black bars at the given rectangles.
+fn rgba_page(w: usize, h: usize, rects: &[(usize, usize, usize, usize)]) -> Vec<u8> {
+    let mut px = vec![255u8; w * h * 4];
+    for &(x, y, rw, rh) in rects {
+        for yy in y..y + rh {
+            for xx in x..x + rw {
+                let i = (yy * w + xx) * 4;
+                px[i..i + 3].fill(0);
+            }
+        }
+    }
+    px
+}
+
+#[test]
+fn two_line_image_gives_two_lines_with_boxes_and_timings() {
+    let rec = recognizer();
+    let px = rgba_page(240, 100, &[(10, 10, 200, 20), (30, 60, 120, 22)]);
+    let img = GrayImage::from_bytes(240, 100, &px, PixelFormat::Rgba8).unwrap();
+    let r = rec.recognize(&img).unwrap();
+    assert_eq!(r.lines.len(), 2);
+    assert_eq!((r.lines[0].bbox.y, r.lines[0].bbox.height), (10, 20));
+    assert_eq!((r.lines[1].bbox.x, r.lines[1].bbox.width), (30, 120));
+    assert_eq!(r.text.matches('\n').count(), 1);
+    assert!(r.lines.iter().all(|l| (0.0..=1.0).contains(&l.confidence)));
+    let t = r.timing;
+    assert!(t.total >= t.preprocess + t.inference + t.decode - 1e-6);
+    // Same input, same output.
+    assert_eq!(rec.recognize(&img).unwrap().text, r.text);
+}
+
+#[test]
+fn blank_image_reads_as_empty() {
+    let rec = recognizer();
+    let img = GrayImage::filled(64, 32, 1.0);
+    let r = rec.recognize(&img).unwrap();
+    assert_eq!(r.text, "");
+    assert!(r.lines.is_empty());
+}
+
+#[test]
+fn beam_decoder_runs_and_zero_width_is_rejected() {
+    let px = rgba_page(120, 40, &[(10, 10, 90, 18)]);
+    let img = GrayImage::from_bytes(120, 40, &px, PixelFormat::Rgba8).unwrap();
+    let r = recognizer()
+        .with_decoder(Decoder::Beam(4))
+        .unwrap()
+        .recognize(&img)
+        .unwrap();
+    assert_eq!(r.lines.len(), 1);
+    let e = recognizer().with_decoder(Decoder::Beam(0)).unwrap_err();
+    assert!(e.to_string().contains("beam width"), "{e}");
+}

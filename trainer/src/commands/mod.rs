@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod complexity;
+pub mod eval;
+pub mod init;
+pub mod recognize;

@@ -1,0 +1,178 @@
+//! The trainer's command line, driven as a user would.
+
+use std::path::Path;
+use std::process::Command;
+
+fn trainer(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "trainer {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A white PNG with dark bars standing in for words.
+fn write_png(path: &Path, w: u32, h: u32, bars: &[(u32, u32, u32, u32)]) {
+    let mut img = image::GrayImage::from_pixel(w, h, image::Luma([250]));
+    for &(x, y, bw, bh) in bars {
+        for yy in y..y + bh {
+            for xx in x..x + bw {
+                img.put_pixel(xx, yy, image::Luma([20]));
+            }
+        }
+    }
+    img.save(path).unwrap();
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn init_recognize_json_and_eval_with_known_cer() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny.inkline");
+    trainer(&[
+        "init",
+        "--preset",
+        "tiny",
+        "--arch",
+        "darknet",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let mut names = Vec::new();
+    for i in 0..3u32 {
+        let name = format!("line{i}.png");
+        write_png(
+            &data.join(&name),
+            200,
+            40,
+            &[(10, 10, 30 + 20 * i, 18), (80 + 10 * i, 12, 40, 16)],
+        );
+        names.push(name);
+    }
+    // Predictions of the (untrained) model, read back through --json.
+    let paths: Vec<String> = names
+        .iter()
+        .map(|n| data.join(n).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["recognize", "--json", "--model", model.to_str().unwrap()];
+    args.extend(paths.iter().map(String::as_str));
+    let out = trainer(&args);
+    let preds: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(preds.len(), 3);
+    for p in &preds {
+        for key in ["file", "text", "confidence", "lines"] {
+            assert!(p.get(key).is_some(), "missing {key} in {p}");
+        }
+        for key in ["preprocess", "inference", "decode", "total"] {
+            assert!(p["timing_ms"][key].as_f64().unwrap() >= 0.0);
+        }
+        assert_eq!(p["lines"].as_array().unwrap().len(), 1);
+    }
+    // Ground truth = "xyz" + prediction: exactly 3 character edits and 1 word edit per line.
+    let texts: Vec<String> = preds
+        .iter()
+        .map(|p| norm(p["text"].as_str().unwrap()))
+        .collect();
+    let gt: String = names
+        .iter()
+        .zip(&texts)
+        .map(|(n, t)| format!("{n}\txyz{t}\n"))
+        .collect();
+    std::fs::write(data.join("gt.tsv"), gt).unwrap();
+    let ref_chars: usize = texts.iter().map(|t| t.chars().count() + 3).sum();
+    let ref_words: usize = texts
+        .iter()
+        .map(|t| t.split(' ').filter(|w| !w.is_empty()).count().max(1))
+        .sum();
+    let expected_cer = 100.0 * 9.0 / ref_chars as f64;
+    let expected_wer = 100.0 * 3.0 / ref_words as f64;
+    let out = trainer(&[
+        "eval",
+        "--json",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(
+        (v["cer"].as_f64().unwrap() - expected_cer).abs() < 1e-9,
+        "{v} vs {expected_cer}"
+    );
+    assert!(
+        (v["wer"].as_f64().unwrap() - expected_wer).abs() < 1e-9,
+        "{v} vs {expected_wer}"
+    );
+    assert_eq!(v["lines"], 3);
+    assert!(v["ms_per_line"].as_f64().unwrap() > 0.0);
+    let text = trainer(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        text.starts_with(&format!("CER {expected_cer:.2}%")),
+        "{text}"
+    );
+}
+
+#[test]
+fn complexity_json_lists_the_five_models() {
+    let out = trainer(&["complexity", "--preset", "tiny", "--json", "--repeats", "1"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["reference_line"], serde_json::json!([16, 256]));
+    let models = v["models"].as_array().unwrap();
+    let names: Vec<&str> = models.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "VGG-DBLSTM",
+            "DarkNet-DBLSTM",
+            "VGG-TK-DBLSTM-v1",
+            "VGG-TK-DBLSTM-v2",
+            "VGG-TK-DBLSTM-v3"
+        ]
+    );
+    assert!(
+        models
+            .iter()
+            .all(|m| m["ms_per_line"].as_f64().unwrap() > 0.0 && m["params"].as_u64().unwrap() > 0)
+    );
+}
+
+#[test]
+fn bad_model_file_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("bogus.inkline");
+    std::fs::write(&bogus, b"definitely not a model").unwrap();
+    let png = dir.path().join("x.png");
+    write_png(&png, 20, 20, &[]);
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args([
+            "recognize",
+            "--model",
+            bogus.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not an inkline model file"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
