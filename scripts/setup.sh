@@ -4,17 +4,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(pkg-config)
+# Fonts and text for synthesized training data (../shared/fonts.md), never the reserved ones.
+APT_PACKAGES=(
+  pkg-config
+  fonts-dejavu fonts-liberation2 fonts-freefont-ttf fonts-noto-core fonts-roboto fonts-roboto-slab
+  fonts-open-sans fonts-lato fonts-crosextra-carlito fonts-crosextra-caladea fonts-ebgaramond
+  fonts-linuxlibertine fonts-texgyre fonts-sil-gentiumplus fonts-sil-charis fonts-sil-andika
+  fonts-cantarell fonts-firacode fonts-hack fonts-inconsolata fonts-paratype
+  fonts-breip fonts-bwht fonts-humor-sans fonts-comic-neue fonts-dancingscript fonts-kaushanscript
+  hershey-fonts-data wordnet-base wamerican-large
+)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+# npm packages: handwriting and printed fonts (@expo-google-fonts/*), pinned by package-lock.json.
+if [ ! -d node_modules/@expo-google-fonts ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 fi
 
 # rust-toolchain.toml pins the compiler; make sure the wasm target and lints are present.

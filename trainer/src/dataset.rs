@@ -32,3 +32,19 @@ pub fn read(dir: &Path) -> Result<Vec<Sample>> {
     }
     Ok(out)
 }
+
+/// Writes `dir/gt.tsv` from (file name, text) pairs; texts must not hold tabs or newlines.
+pub fn write_gt(dir: &Path, rows: &[(String, String)]) -> Result<()> {
+    let mut s = String::new();
+    for (file, text) in rows {
+        if text.contains(['\t', '\n', '\r']) {
+            bail!("text of {file} holds a tab or newline");
+        }
+        s.push_str(file);
+        s.push('\t');
+        s.push_str(text);
+        s.push('\n');
+    }
+    std::fs::write(dir.join("gt.tsv"), s)
+        .with_context(|| format!("cannot write {}/gt.tsv", dir.display()))
+}

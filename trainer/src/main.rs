@@ -1,8 +1,6 @@
 //! `trainer`: the inkline command line (recognize, evaluate, measure, and train models).
 
-mod commands;
-mod dataset;
-mod imageio;
+use trainer::commands;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -28,6 +26,10 @@ enum Command {
     Complexity(commands::complexity::Args),
     /// Write a model file with fresh (untrained) weights.
     Init(commands::init::Args),
+    /// Synthesize a dataset folder of text-line images (PNGs, gt.tsv, contact sheet).
+    Synth(commands::synth::Args),
+    /// Lines per second of the data generator on one core.
+    BenchSynth(commands::bench_synth::Args),
 }
 
 fn main() -> Result<()> {
@@ -42,5 +44,7 @@ fn main() -> Result<()> {
         Command::Eval(a) => commands::eval::run(a),
         Command::Complexity(a) => commands::complexity::run(a, cli.threads.unwrap_or(1)),
         Command::Init(a) => commands::init::run(a),
+        Command::Synth(a) => commands::synth::run(a),
+        Command::BenchSynth(a) => commands::bench_synth::run(a),
     }
 }

@@ -176,3 +176,69 @@ fn bad_model_file_is_a_clear_error_not_a_panic() {
     assert!(err.contains("not an inkline model file"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn synth_writes_a_dataset_that_eval_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny.inkline");
+    trainer(&["init", "--preset", "tiny", "--out", model.to_str().unwrap()]);
+    let data = dir.path().join("printed");
+    let out = trainer(&[
+        "synth",
+        "--style",
+        "printed",
+        "--count",
+        "6",
+        "--split",
+        "train",
+        "--seed",
+        "3",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(out.starts_with("wrote 6 printed lines"), "{out}");
+    assert!(data.join("contact_sheet.png").exists());
+    let gt = std::fs::read_to_string(data.join("gt.tsv")).unwrap();
+    assert_eq!(gt.lines().count(), 6);
+    assert!(gt.lines().all(|l| {
+        l.split_once('\t')
+            .is_some_and(|(f, t)| f.ends_with(".png") && !t.is_empty())
+    }));
+    let v: serde_json::Value = serde_json::from_str(
+        trainer(&[
+            "eval",
+            "--json",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ])
+        .trim(),
+    )
+    .unwrap();
+    assert_eq!(v["lines"], 6);
+    // An untrained model gets (almost) everything wrong.
+    assert!(v["cer"].as_f64().unwrap() > 50.0, "{v}");
+    // Same seed, same bytes.
+    let again = dir.path().join("again");
+    trainer(&[
+        "synth",
+        "--style",
+        "printed",
+        "--count",
+        "6",
+        "--split",
+        "train",
+        "--seed",
+        "3",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    for f in ["printed_000000.png", "printed_000005.png", "gt.tsv"] {
+        assert_eq!(
+            std::fs::read(data.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}

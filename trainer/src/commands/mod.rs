@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod bench_synth;
 pub mod complexity;
 pub mod eval;
 pub mod init;
 pub mod recognize;
+pub mod synth;

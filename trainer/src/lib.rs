@@ -1,0 +1,7 @@
+//! The inkline trainer as a library: data synthesis, datasets, and the subcommands that
+//! `main.rs` exposes on the command line.
+
+pub mod commands;
+pub mod dataset;
+pub mod imageio;
+pub mod synth;
