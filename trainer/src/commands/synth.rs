@@ -63,11 +63,12 @@ pub fn run(args: Args) -> Result<()> {
     families.sort_unstable();
     families.dedup();
     println!(
-        "wrote {} {} lines ({:?} split, {} families) to {}",
+        "wrote {} {} lines ({:?} split, {} families: {}) to {}",
         rows.len(),
         style.name(),
         split,
         families.len(),
+        families.join(", "),
         args.out.display()
     );
     Ok(())

@@ -56,8 +56,8 @@ impl Split {
 /// A loaded font file.
 #[derive(Clone)]
 pub enum FontData {
-    /// An outline font (TrueType / OpenType) and its face index.
-    Outline(Arc<Vec<u8>>, u32),
+    /// An outline font (TrueType / OpenType), its face index, and whether it is caps-only.
+    Outline(Arc<Vec<u8>>, u32, bool),
     /// A Hershey stroke font.
     Hershey(Arc<HersheyFont>),
 }
@@ -232,10 +232,11 @@ impl FontSet {
                             .with_context(|| format!("cannot parse {}", path.display()))?,
                     ))
                 } else {
-                    if ttf_parser::Face::parse(&bytes, 0).is_err() {
+                    let Ok(face) = ttf_parser::Face::parse(&bytes, 0) else {
                         bail!("{} is not a font file", path.display());
-                    }
-                    FontData::Outline(Arc::new(bytes), 0)
+                    };
+                    let caps = caps_only(&face);
+                    FontData::Outline(Arc::new(bytes), 0, caps)
                 };
                 let key = (kind, squash(family));
                 if !by_family.contains_key(&key) {
@@ -273,6 +274,22 @@ impl FontSet {
             .filter(|f| f.kind == kind && f.split == split)
             .collect()
     }
+}
+
+/// Whether a face draws lowercase as (small) capitals: its `x` is nearly as tall as its `X`,
+/// or its `g`, `p` and `y` do not descend below the `x`. Such fonts get upper-case text, so
+/// labels always match what is drawn.
+pub fn caps_only(face: &ttf_parser::Face) -> bool {
+    let upem = f32::from(face.units_per_em());
+    let bbox = |c: char| face.glyph_index(c).and_then(|g| face.glyph_bounding_box(g));
+    let (Some(x), Some(cap)) = (bbox('x'), bbox('X')) else {
+        return false;
+    };
+    let x_height = f32::from(x.y_max) - f32::from(x.y_min);
+    let cap_height = f32::from(cap.y_max) - f32::from(cap.y_min);
+    let descends =
+        |c: char| bbox(c).is_some_and(|b| f32::from(b.y_min) < f32::from(x.y_min) - 0.1 * upem);
+    x_height >= 0.85 * cap_height || !(descends('g') || descends('p') || descends('y'))
 }
 
 /// Files matching a manifest path: `embedded:NAME`, or a glob (absolute, or relative to root).
@@ -358,6 +375,19 @@ mod tests {
             set.families.iter().map(|f| f.faces.len()).sum::<usize>(),
             EMBEDDED.len()
         );
+    }
+
+    #[test]
+    fn caps_only_fonts_are_detected() {
+        let face = |name: &str| EMBEDDED.iter().find(|(n, _)| *n == name).unwrap().1;
+        for (name, caps) in [
+            ("Humor-Sans.ttf", true),
+            ("Cantarell-Regular.otf", false),
+            ("DancingScript-Regular.otf", false),
+        ] {
+            let f = ttf_parser::Face::parse(face(name), 0).unwrap();
+            assert_eq!(caps_only(&f), caps, "{name}");
+        }
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub fn draw(
         }
     }
     let mask = match face {
-        FontData::Outline(bytes, index) => {
+        FontData::Outline(bytes, index, _) => {
             let Some(f) = rustybuzz::Face::from_slice(bytes, *index) else {
                 bail!("unreadable font face")
             };
