@@ -5,3 +5,4 @@ pub mod commands;
 pub mod dataset;
 pub mod imageio;
 pub mod synth;
+pub mod train;

@@ -30,6 +30,21 @@ enum Command {
     Synth(commands::synth::Args),
     /// Lines per second of the data generator on one core.
     BenchSynth(commands::bench_synth::Args),
+    /// Train the VGG-DBLSTM teacher from scratch with CTC.
+    Teacher(commands::train::TrainArgs),
+    /// Train the DarkNet-DBLSTM student from scratch with CTC (baseline).
+    Scratch(commands::train::TrainArgs),
+    /// Fine-tune a model file with CTC, all layers trainable.
+    Finetune {
+        /// Model file to start from.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Stage name (output subfolder of the run).
+        #[arg(long, default_value = "finetune")]
+        name: String,
+        #[command(flatten)]
+        args: commands::train::TrainArgs,
+    },
 }
 
 fn main() -> Result<()> {
@@ -46,5 +61,8 @@ fn main() -> Result<()> {
         Command::Init(a) => commands::init::run(a),
         Command::Synth(a) => commands::synth::run(a),
         Command::BenchSynth(a) => commands::bench_synth::run(a),
+        Command::Teacher(a) => commands::train::teacher(a),
+        Command::Scratch(a) => commands::train::scratch(a),
+        Command::Finetune { from, name, args } => commands::train::finetune(args, from, name),
     }
 }

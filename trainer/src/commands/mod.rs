@@ -6,3 +6,4 @@ pub mod eval;
 pub mod init;
 pub mod recognize;
 pub mod synth;
+pub mod train;

@@ -1,0 +1,179 @@
+//! CTC training stages: `teacher` (VGG-DBLSTM from scratch), `scratch` (DarkNet-DBLSTM from
+//! scratch, the baseline) and `finetune` (a distilled student, everything unfrozen).
+
+use crate::synth::Generator;
+use crate::synth::batcher::BatchConfig;
+use crate::synth::fonts::Split;
+use crate::synth::style::Style;
+use crate::train::ctc::{ctc_loss, targets};
+use crate::train::stage::{self, StageConfig, StageResult};
+use crate::train::validate::{self, ValSet};
+use anyhow::Result;
+use inkline::burn::module::Module;
+use inkline::burn::tensor::Device;
+use inkline::burn::tensor::activation::log_softmax;
+use inkline::preprocess::InputGeometry;
+use inkline::{Arch, Charset, CnnDblstm, ModelConfig, ModelFile, Preset, Provenance};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options shared by every training stage.
+#[derive(clap::Args, Clone)]
+pub struct TrainArgs {
+    /// Preset: paper, small or tiny.
+    #[arg(long, default_value = "small")]
+    pub preset: String,
+    /// Run folder; each stage writes a subfolder (checkpoint, best / last model, metrics.csv).
+    #[arg(long, default_value = "runs/small")]
+    pub run: PathBuf,
+    /// Optimizer steps (default: by preset).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Lines per batch (default: by preset).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Data seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Validation lines per style (default: by preset).
+    #[arg(long)]
+    pub val_lines: Option<u64>,
+    /// Validate every N steps (default: by preset).
+    #[arg(long)]
+    pub val_every: Option<u64>,
+    /// Early stopping patience, in validations.
+    #[arg(long, default_value_t = 8)]
+    pub patience: u32,
+    /// Checkpoint at least every N seconds.
+    #[arg(long, default_value_t = 120)]
+    pub checkpoint_secs: u64,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Defaults by preset: (steps, batch, validation lines per style, validate every).
+fn defaults(preset: Preset) -> (u64, usize, u64, u64) {
+    match preset {
+        Preset::Tiny => (120, 8, 16, 40),
+        Preset::Small => (6000, 16, 100, 250),
+        Preset::Paper => (20000, 32, 200, 500),
+    }
+}
+
+/// Everything a stage needs besides its objective.
+pub struct Setup {
+    /// Preset.
+    pub preset: Preset,
+    /// Charset of every model.
+    pub charset: Charset,
+    /// Data generator.
+    pub generator: Arc<Generator>,
+    /// Fixed validation sets.
+    pub val: Vec<ValSet>,
+    /// Input geometry of the preset.
+    pub geometry: InputGeometry,
+    /// Arguments.
+    pub args: TrainArgs,
+}
+
+impl Setup {
+    /// Loads fonts and text and builds the validation sets.
+    pub fn new(args: &TrainArgs) -> Result<Self> {
+        let preset = Preset::parse(&args.preset)?;
+        let charset = Charset::printable_ascii();
+        let cfg = preset.config(Arch::Vgg, &charset);
+        let geometry = InputGeometry::new(cfg.input_height, cfg.frame_stride());
+        let generator = Arc::new(Generator::discover()?);
+        let (_, _, val_lines, _) = defaults(preset);
+        let val = validate::build(&generator, &Style::ALL, Split::Val, args.val_lines.unwrap_or(val_lines), &geometry, 1000 + args.seed)?;
+        Ok(Self { preset, charset, generator, val, geometry, args: args.clone() })
+    }
+
+    /// The stage settings for `name` with architecture `config`.
+    pub fn stage(&self, name: &str, config: &ModelConfig, parent: Option<String>) -> StageConfig {
+        let (steps, batch, _, val_every) = defaults(self.preset);
+        let a = &self.args;
+        StageConfig {
+            name: name.to_string(),
+            dir: a.run.join(name),
+            steps: a.steps.unwrap_or(steps),
+            lr: a.lr,
+            val_every: a.val_every.unwrap_or(val_every),
+            patience: a.patience,
+            checkpoint_every: Duration::from_secs(a.checkpoint_secs),
+            batches: BatchConfig {
+                mix: vec![(Style::Printed, 1.0), (Style::Handwriting, 1.5), (Style::Whiteboard, 1.0), (Style::Strokes, 1.0)],
+                split: Split::Train,
+                batch_size: a.batch.unwrap_or(batch),
+                per_chunk: 8,
+                geometry: self.geometry,
+                seed: a.seed,
+                threads: 1,
+            },
+            config: config.clone(),
+            charset: self.charset.clone(),
+            provenance: Provenance {
+                preset: self.preset.name().into(),
+                stage: name.into(),
+                seed: a.seed,
+                data: "synthetic lines: printed / handwriting / whiteboard / strokes, train font families".into(),
+                parent,
+                command: std::env::args().collect::<Vec<_>>().join(" "),
+                ..Provenance::default()
+            },
+            progress: !a.quiet,
+        }
+    }
+
+    /// Trains `model` with CTC as stage `name`.
+    pub fn ctc_stage(&self, name: &str, config: &ModelConfig, model: CnnDblstm, parent: Option<String>) -> Result<StageResult> {
+        let cfg = self.stage(name, config, parent);
+        let charset = self.charset.clone();
+        let mut objective = move |m: &CnnDblstm, x, frames: &[usize], texts: &[String]| {
+            let lp = log_softmax(m.forward(x, frames).logits, 2);
+            let t = targets(texts, &charset, &lp.device())?;
+            Ok(ctc_loss(lp, frames, &t))
+        };
+        stage::run(&cfg, model, self.generator.clone(), &self.val, &mut objective, &|m| m)
+    }
+}
+
+/// `trainer teacher`: VGG-DBLSTM from scratch with CTC.
+pub fn teacher(args: TrainArgs) -> Result<()> {
+    let setup = Setup::new(&args)?;
+    let config = setup.preset.config(Arch::Vgg, &setup.charset);
+    let model = CnnDblstm::new(&config, &Device::flex().autodiff())?;
+    report(setup.ctc_stage("teacher", &config, model, None)?, "teacher")
+}
+
+/// `trainer scratch`: DarkNet-DBLSTM from scratch with CTC (the baseline distillation beats).
+pub fn scratch(args: TrainArgs) -> Result<()> {
+    let setup = Setup::new(&args)?;
+    let config = setup.preset.config(Arch::Darknet, &setup.charset);
+    let model = CnnDblstm::new(&config, &Device::flex().autodiff())?;
+    report(setup.ctc_stage("scratch", &config, model, None)?, "scratch")
+}
+
+/// `trainer finetune --from FILE --name NAME`: CTC fine-tuning of a model file, all unfrozen.
+pub fn finetune(args: TrainArgs, from: PathBuf, name: String) -> Result<()> {
+    let setup = Setup::new(&args)?;
+    let file = ModelFile::load(&from, &Device::flex())?;
+    let config = file.meta.config.clone();
+    let model = file.model.to_device(&Device::flex().autodiff()).train();
+    report(setup.ctc_stage(&name, &config, model, Some(from.display().to_string()))?, &name)
+}
+
+fn report(r: StageResult, name: &str) -> Result<()> {
+    println!(
+        "{name}: {} steps, best validation CER {} at step {}",
+        r.state.step,
+        r.state.best_cer.map_or("-".into(), |c| format!("{c:.2}%")),
+        r.state.best_step
+    );
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Training: CTC loss, validation, checkpoints with exact resume, and the stage loop that every
+//! training subcommand (teacher, scratch, distill, finetune, tucker) runs.
+
+pub mod checkpoint;
+pub mod ctc;
+pub mod stage;
+pub mod validate;
