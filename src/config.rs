@@ -228,7 +228,7 @@ impl Preset {
         match self {
             Preset::Paper => (32, 64, 128),
             Preset::Small => (32, 64, 128),
-            Preset::Tiny => (16, 16, 16),
+            Preset::Tiny => (16, 32, 32),
         }
     }
 
@@ -269,7 +269,11 @@ mod tests {
             for a in [Arch::Vgg, Arch::Darknet, Arch::Tucker] {
                 let c = p.config(a, &cs);
                 c.validate().unwrap();
-                assert_eq!(c.frame_stride(), 4, "{p:?} {a:?}");
+                assert_eq!(
+                    c.frame_stride(),
+                    if p == Preset::Tiny { 2 } else { 4 },
+                    "{p:?} {a:?}"
+                );
             }
             for r in TuckerRanks::ALL {
                 p.tucker_config(r, &cs).validate().unwrap();

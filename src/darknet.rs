@@ -4,7 +4,7 @@
 use crate::config::{LayerSpec, Preset};
 use LayerSpec::{Conv1x1 as C1, Conv3x3 as C3, Pool as P};
 
-/// The student's layers at `preset`, with the teacher's frame rate (4 columns per frame).
+/// The student's layers at `preset`, with the teacher's frame rate.
 pub fn layers(preset: Preset) -> Vec<LayerSpec> {
     match preset {
         Preset::Paper => vec![
@@ -26,20 +26,20 @@ pub fn layers(preset: Preset) -> Vec<LayerSpec> {
             P(2, 1),
         ],
         Preset::Small => vec![
+            C3(8),
+            P(2, 2),
             C3(16),
             P(2, 2),
             C3(32),
-            P(2, 2),
+            C1(16),
+            C3(32),
+            P(2, 1),
             C3(64),
             C1(32),
             C3(64),
             P(2, 1),
             C3(96),
             C1(48),
-            C3(96),
-            P(2, 1),
-            C3(128),
-            C1(64),
             C3(128),
             P(2, 1),
         ],

@@ -54,6 +54,22 @@ pub struct TrainArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Training mix as style=weight pairs.
+    #[arg(
+        long,
+        default_value = "printed=1,handwriting=1.5,whiteboard=1,strokes=1"
+    )]
+    pub mix: String,
+}
+
+/// Parses `style=weight,...`.
+fn parse_mix(s: &str) -> Result<Vec<(Style, f32)>> {
+    s.split(',')
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, "1"));
+            Ok((Style::parse(k.trim())?, v.trim().parse::<f32>()?))
+        })
+        .collect()
 }
 
 /// Defaults by preset: (steps, batch, validation lines per style, validate every).
@@ -79,6 +95,8 @@ pub struct Setup {
     pub geometry: InputGeometry,
     /// Arguments.
     pub args: TrainArgs,
+    /// Training style mix.
+    pub mix: Vec<(Style, f32)>,
 }
 
 impl Setup {
@@ -90,8 +108,25 @@ impl Setup {
         let geometry = InputGeometry::new(cfg.input_height, cfg.frame_stride());
         let generator = Arc::new(Generator::discover()?);
         let (_, _, val_lines, _) = defaults(preset);
-        let val = validate::build(&generator, &Style::ALL, Split::Val, args.val_lines.unwrap_or(val_lines), &geometry, 1000 + args.seed)?;
-        Ok(Self { preset, charset, generator, val, geometry, args: args.clone() })
+        let mix = parse_mix(&args.mix)?;
+        let styles: Vec<Style> = mix.iter().map(|m| m.0).collect();
+        let val = validate::build(
+            &generator,
+            &styles,
+            Split::Val,
+            args.val_lines.unwrap_or(val_lines),
+            &geometry,
+            1000 + args.seed,
+        )?;
+        Ok(Self {
+            preset,
+            charset,
+            generator,
+            val,
+            geometry,
+            args: args.clone(),
+            mix,
+        })
     }
 
     /// The stage settings for `name` with architecture `config`.
@@ -107,7 +142,7 @@ impl Setup {
             patience: a.patience,
             checkpoint_every: Duration::from_secs(a.checkpoint_secs),
             batches: BatchConfig {
-                mix: vec![(Style::Printed, 1.0), (Style::Handwriting, 1.5), (Style::Whiteboard, 1.0), (Style::Strokes, 1.0)],
+                mix: self.mix.clone(),
                 split: Split::Train,
                 batch_size: a.batch.unwrap_or(batch),
                 per_chunk: 8,
@@ -131,7 +166,13 @@ impl Setup {
     }
 
     /// Trains `model` with CTC as stage `name`.
-    pub fn ctc_stage(&self, name: &str, config: &ModelConfig, model: CnnDblstm, parent: Option<String>) -> Result<StageResult> {
+    pub fn ctc_stage(
+        &self,
+        name: &str,
+        config: &ModelConfig,
+        model: CnnDblstm,
+        parent: Option<String>,
+    ) -> Result<StageResult> {
         let cfg = self.stage(name, config, parent);
         let charset = self.charset.clone();
         let mut objective = move |m: &CnnDblstm, x, frames: &[usize], texts: &[String]| {
@@ -139,7 +180,14 @@ impl Setup {
             let t = targets(texts, &charset, &lp.device())?;
             Ok(ctc_loss(lp, frames, &t))
         };
-        stage::run(&cfg, model, self.generator.clone(), &self.val, &mut objective, &|m| m)
+        stage::run(
+            &cfg,
+            model,
+            self.generator.clone(),
+            &self.val,
+            &mut objective,
+            &|m| m,
+        )
     }
 }
 
@@ -165,7 +213,10 @@ pub fn finetune(args: TrainArgs, from: PathBuf, name: String) -> Result<()> {
     let file = ModelFile::load(&from, &Device::flex())?;
     let config = file.meta.config.clone();
     let model = file.model.to_device(&Device::flex().autodiff()).train();
-    report(setup.ctc_stage(&name, &config, model, Some(from.display().to_string()))?, &name)
+    report(
+        setup.ctc_stage(&name, &config, model, Some(from.display().to_string()))?,
+        &name,
+    )
 }
 
 fn report(r: StageResult, name: &str) -> Result<()> {

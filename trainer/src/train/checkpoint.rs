@@ -24,13 +24,23 @@ pub struct LoopState {
 }
 
 /// Writes `dir` atomically: everything goes to `dir.tmp`, which then replaces `dir`.
-pub fn save(dir: &Path, model: &CnnDblstm, optim: &ModuleOptimizer, state: &LoopState) -> Result<()> {
+pub fn save(
+    dir: &Path,
+    model: &CnnDblstm,
+    optim: &ModuleOptimizer,
+    state: &LoopState,
+) -> Result<()> {
     let tmp = dir.with_extension("tmp");
     let old = dir.with_extension("old");
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;
-    model.clone().save_file(tmp.join("model")).context("saving model record")?;
-    optim.save(tmp.join("optim")).context("saving optimizer state")?;
+    model
+        .clone()
+        .save_file(tmp.join("model"))
+        .context("saving model record")?;
+    optim
+        .save(tmp.join("optim"))
+        .context("saving optimizer state")?;
     std::fs::write(tmp.join("state.json"), serde_json::to_string_pretty(state)?)?;
     let _ = std::fs::remove_dir_all(&old);
     if dir.exists() {
@@ -42,13 +52,25 @@ pub fn save(dir: &Path, model: &CnnDblstm, optim: &ModuleOptimizer, state: &Loop
 }
 
 /// Restores a checkpoint into `model` and `optim`, if `dir` (or a half-renamed `dir.old`) holds one.
-pub fn load(dir: &Path, model: CnnDblstm, optim: ModuleOptimizer) -> Result<(CnnDblstm, ModuleOptimizer, Option<LoopState>)> {
-    let dir = if dir.join("state.json").exists() { dir.to_path_buf() } else { dir.with_extension("old") };
+pub fn load(
+    dir: &Path,
+    model: CnnDblstm,
+    optim: ModuleOptimizer,
+) -> Result<(CnnDblstm, ModuleOptimizer, Option<LoopState>)> {
+    let dir = if dir.join("state.json").exists() {
+        dir.to_path_buf()
+    } else {
+        dir.with_extension("old")
+    };
     if !dir.join("state.json").exists() {
         return Ok((model, optim, None));
     }
     let state: LoopState = serde_json::from_str(&std::fs::read_to_string(dir.join("state.json"))?)?;
-    let model = model.try_load_file(dir.join("model")).context("loading model record")?;
-    let optim = optim.load(dir.join("optim")).context("loading optimizer state")?;
+    let model = model
+        .try_load_file(dir.join("model"))
+        .context("loading model record")?;
+    let optim = optim
+        .load(dir.join("optim"))
+        .context("loading optimizer state")?;
     Ok((model, optim, Some(state)))
 }

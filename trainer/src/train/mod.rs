@@ -3,5 +3,6 @@
 
 pub mod checkpoint;
 pub mod ctc;
+pub mod distill;
 pub mod stage;
 pub mod validate;

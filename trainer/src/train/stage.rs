@@ -49,7 +49,8 @@ pub struct StageConfig {
 }
 
 /// What a stage's objective returns: the loss to minimize.
-pub type Objective<'a> = dyn FnMut(&CnnDblstm, Tensor<4>, &[usize], &[String]) -> Result<Tensor<1>> + 'a;
+pub type Objective<'a> =
+    dyn FnMut(&CnnDblstm, Tensor<4>, &[usize], &[String]) -> Result<Tensor<1>> + 'a;
 
 /// The outcome of a stage.
 pub struct StageResult {
@@ -64,7 +65,14 @@ pub struct StageResult {
 pub fn learning_rate(peak: f64, step: u64, steps: u64) -> f64 {
     let warm = (step as f64 + 1.0) / 100.0;
     let f = step as f64 / steps.max(1) as f64;
-    peak * warm.min(1.0) * if f < 0.6 { 1.0 } else if f < 0.85 { 0.3 } else { 0.1 }
+    peak * warm.min(1.0)
+        * if f < 0.6 {
+            1.0
+        } else if f < 0.85 {
+            0.3
+        } else {
+            0.1
+        }
 }
 
 /// Runs (or resumes, or skips when done) a stage. `model` lives on an autodiff device; frozen
@@ -77,7 +85,8 @@ pub fn run(
     objective: &mut Objective<'_>,
     refreeze: &dyn Fn(CnnDblstm) -> CnnDblstm,
 ) -> Result<StageResult> {
-    std::fs::create_dir_all(&cfg.dir).with_context(|| format!("cannot create {}", cfg.dir.display()))?;
+    std::fs::create_dir_all(&cfg.dir)
+        .with_context(|| format!("cannot create {}", cfg.dir.display()))?;
     let ckpt = cfg.dir.join("checkpoint");
     let optim: ModuleOptimizer = AdamConfig::new()
         .with_grad_clipping(Some(GradientClippingConfig::Norm(5.0)))
@@ -89,18 +98,34 @@ pub fn run(
         let best = cfg.dir.join("best.inkline");
         if best.exists() {
             let file = ModelFile::load(&best, &Device::flex())?;
-            return Ok(StageResult { model: file.model, state });
+            return Ok(StageResult {
+                model: file.model,
+                state,
+            });
         }
-        return Ok(StageResult { model: model.valid(), state });
+        return Ok(StageResult {
+            model: model.valid(),
+            state,
+        });
     }
     let device = Device::flex().autodiff();
     let geometry: InputGeometry = cfg.batches.geometry;
     let batcher = Batcher::spawn(generator, cfg.batches.clone(), state.step);
-    let mut csv = std::fs::OpenOptions::new().create(true).append(true).open(cfg.dir.join("metrics.csv"))?;
+    let mut csv = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(cfg.dir.join("metrics.csv"))?;
     if csv.metadata()?.len() == 0 {
-        writeln!(csv, "step,loss,lr,lines_per_s,val_mean_cer,val_cer_by_style")?;
+        writeln!(
+            csv,
+            "step,loss,lr,lines_per_s,val_mean_cer,val_cer_by_style"
+        )?;
     }
-    let bar = if cfg.progress { indicatif::ProgressBar::new(cfg.steps) } else { indicatif::ProgressBar::hidden() };
+    let bar = if cfg.progress {
+        indicatif::ProgressBar::new(cfg.steps)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} eta {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -124,15 +149,24 @@ pub fn run(
         loss_ema = Some(loss_ema.map_or(value, |e| 0.95 * e + 0.05 * value));
         let lps = lines_done as f64 / t_lines.elapsed().as_secs_f64().max(1e-9);
         bar.set_position(state.step);
-        bar.set_message(format!("loss {:.3} val CER {last_val} {lps:.1} lines/s", loss_ema.unwrap_or(value)));
-        let validate_now = !val.is_empty() && (state.step % cfg.val_every == 0 || state.step == cfg.steps);
+        bar.set_message(format!(
+            "loss {:.3} val CER {last_val} {lps:.1} lines/s",
+            loss_ema.unwrap_or(value)
+        ));
+        let validate_now =
+            !val.is_empty() && (state.step % cfg.val_every == 0 || state.step == cfg.steps);
         let mut val_cols = (String::new(), String::new());
         if validate_now {
             let scores = evaluate(&model, val, &cfg.charset, &geometry, 16)?;
             last_val = format!("{:.2}%", scores.mean_cer);
             val_cols = (
                 format!("{:.4}", scores.mean_cer),
-                scores.per_style.iter().map(|(k, v)| format!("{k}={:.3}", v.0)).collect::<Vec<_>>().join(";"),
+                scores
+                    .per_style
+                    .iter()
+                    .map(|(k, v)| format!("{k}={:.3}", v.0))
+                    .collect::<Vec<_>>()
+                    .join(";"),
             );
             if state.best_cer.is_none_or(|b| scores.mean_cer < b) {
                 state.best_cer = Some(scores.mean_cer);
@@ -143,12 +177,22 @@ pub fn run(
                 state.since_best += 1;
             }
             if state.since_best >= cfg.patience {
-                bar.println(format!("{}: early stop at step {} (best {:.2}% at {})", cfg.name, state.step, state.best_cer.unwrap_or(0.0), state.best_step));
+                bar.println(format!(
+                    "{}: early stop at step {} (best {:.2}% at {})",
+                    cfg.name,
+                    state.step,
+                    state.best_cer.unwrap_or(0.0),
+                    state.best_step
+                ));
                 break;
             }
         }
         if state.step % 10 == 0 || validate_now {
-            writeln!(csv, "{},{:.5},{:.6},{:.2},{},{}", state.step, value, lr, lps, val_cols.0, val_cols.1)?;
+            writeln!(
+                csv,
+                "{},{:.5},{:.6},{:.2},{},{}",
+                state.step, value, lr, lps, val_cols.0, val_cols.1
+            )?;
         }
         if last_ckpt.elapsed() >= cfg.checkpoint_every || validate_now {
             checkpoint::save(&ckpt, &model, &optim, &state)?;
@@ -161,7 +205,11 @@ pub fn run(
     checkpoint::save(&ckpt, &model, &optim, &state)?;
     bar.finish_and_clear();
     let best = cfg.dir.join("best.inkline");
-    let model = if best.exists() { ModelFile::load(&best, &Device::flex())?.model } else { model.valid() };
+    let model = if best.exists() {
+        ModelFile::load(&best, &Device::flex())?.model
+    } else {
+        model.valid()
+    };
     Ok(StageResult { model, state })
 }
 

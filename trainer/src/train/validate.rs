@@ -25,7 +25,14 @@ pub struct ValSet {
 }
 
 /// Builds `count` lines per style from `split` (deterministic in `seed`).
-pub fn build(generator: &Generator, styles: &[Style], split: Split, count: u64, geometry: &InputGeometry, seed: u64) -> Result<Vec<ValSet>> {
+pub fn build(
+    generator: &Generator,
+    styles: &[Style],
+    split: Split,
+    count: u64,
+    geometry: &InputGeometry,
+    seed: u64,
+) -> Result<Vec<ValSet>> {
     styles
         .iter()
         .map(|&style| {
@@ -40,7 +47,11 @@ pub fn build(generator: &Generator, styles: &[Style], split: Split, count: u64, 
                 .flatten()
                 .collect();
             let (lines, texts) = items.into_iter().unzip();
-            Ok(ValSet { style, lines, texts })
+            Ok(ValSet {
+                style,
+                lines,
+                texts,
+            })
         })
         .collect()
 }
@@ -55,7 +66,13 @@ pub struct ValScores {
 }
 
 /// Decodes every line with best path on a plain (non-autodiff) copy of the model.
-pub fn evaluate(model: &CnnDblstm, sets: &[ValSet], charset: &Charset, geometry: &InputGeometry, batch: usize) -> Result<ValScores> {
+pub fn evaluate(
+    model: &CnnDblstm,
+    sets: &[ValSet],
+    charset: &Charset,
+    geometry: &InputGeometry,
+    batch: usize,
+) -> Result<ValScores> {
     let device = Device::flex();
     let model = model.valid().to_device(&device);
     let mut scores = ValScores::default();
@@ -68,15 +85,21 @@ pub fn evaluate(model: &CnnDblstm, sets: &[ValSet], charset: &Charset, geometry:
             let (x, frames) = batch_lines(&lines, geometry, &device);
             let lp = model.log_probs(x, &frames);
             let [_, t, c] = lp.dims();
-            let data = lp.into_data().try_to_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let data = lp
+                .into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             for (k, &i) in chunk.iter().enumerate() {
                 let slice = &data[k * t * c..k * t * c + frames[k] * c];
                 let d = best_path(LogProbs::new(slice, c)?);
                 counter.add(&charset.decode(&d.labels), &set.texts[i]);
             }
         }
-        scores.per_style.insert(set.style.name().to_string(), (counter.cer(), counter.wer()));
+        scores
+            .per_style
+            .insert(set.style.name().to_string(), (counter.cer(), counter.wer()));
     }
-    scores.mean_cer = scores.per_style.values().map(|v| v.0).sum::<f64>() / scores.per_style.len().max(1) as f64;
+    scores.mean_cer =
+        scores.per_style.values().map(|v| v.0).sum::<f64>() / scores.per_style.len().max(1) as f64;
     Ok(scores)
 }
