@@ -34,6 +34,33 @@ enum Command {
     Teacher(commands::train::TrainArgs),
     /// Train the DarkNet-DBLSTM student from scratch with CTC (baseline).
     Scratch(commands::train::TrainArgs),
+    /// Distill a DarkNet student from the teacher (frozen shared head) under one criterion.
+    Distill {
+        /// softmax-ce, ip-l2, lstm-l2, cnn-mah or cnn-l2.
+        #[arg(long)]
+        criterion: String,
+        /// Softmax temperature (softmax-ce only).
+        #[arg(long, default_value_t = 1.0)]
+        temperature: f32,
+        /// Teacher model file (default: RUN/teacher/best.inkline).
+        #[arg(long)]
+        teacher: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        args: commands::train::TrainArgs,
+    },
+    /// Tucker-decompose the teacher's Conv3x3 layers (v1, v2, v3 ranks) and fine-tune with CTC.
+    Tucker {
+        /// v1, v2 or v3.
+        #[arg(long)]
+        ranks: String,
+        /// Teacher model file (default: RUN/teacher/best.inkline).
+        #[arg(long)]
+        teacher: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        args: commands::train::TrainArgs,
+    },
+    /// Every stage in order (resumable), then RUN/report.md with the paper's tables.
+    Pipeline(commands::train::TrainArgs),
     /// Fine-tune a model file with CTC, all layers trainable.
     Finetune {
         /// Model file to start from.
@@ -62,7 +89,19 @@ fn main() -> Result<()> {
         Command::Synth(a) => commands::synth::run(a),
         Command::BenchSynth(a) => commands::bench_synth::run(a),
         Command::Teacher(a) => commands::train::teacher(a),
+        Command::Pipeline(a) => commands::pipeline::run(a),
         Command::Scratch(a) => commands::train::scratch(a),
         Command::Finetune { from, name, args } => commands::train::finetune(args, from, name),
+        Command::Distill {
+            criterion,
+            temperature,
+            teacher,
+            args,
+        } => commands::distill::distill(args, criterion, temperature, teacher),
+        Command::Tucker {
+            ranks,
+            teacher,
+            args,
+        } => commands::distill::tucker(args, ranks, teacher),
     }
 }
