@@ -236,6 +236,30 @@ mod tests {
     }
 
     #[test]
+    fn parameter_counts_per_preset() {
+        let cs = Charset::printable_ascii();
+        let count = |c: ModelConfig| total(&costs(&c, 64)).params;
+        let expected = [
+            (
+                Preset::Paper,
+                [8_286_176, 1_295_248, 997_280, 1_121_168, 1_761_776],
+            ),
+            (Preset::Small, [943_952, 790_936, 640_320, 647_280, 674_640]),
+            (Preset::Tiny, [55_624, 52_008, 49_528, 49_528, 49_768]),
+        ];
+        for (preset, want) in expected {
+            let got = [
+                count(preset.config(Arch::Vgg, &cs)),
+                count(preset.config(Arch::Darknet, &cs)),
+                count(preset.tucker_config(TuckerRanks::V1, &cs)),
+                count(preset.tucker_config(TuckerRanks::V2, &cs)),
+                count(preset.tucker_config(TuckerRanks::V3, &cs)),
+            ];
+            assert_eq!(got, want, "{preset:?}");
+        }
+    }
+
+    #[test]
     fn paper_preset_matches_the_seed_sizes() {
         let cs = Charset::printable_ascii();
         let within = |x: f64, target: f64| (x / target - 1.0).abs() <= 0.15;

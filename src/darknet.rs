@@ -5,6 +5,7 @@ use crate::config::{LayerSpec, Preset};
 use LayerSpec::{Conv1x1 as C1, Conv3x3 as C3, Pool as P};
 
 /// The student's layers at `preset`, with the teacher's frame rate.
+#[rustfmt::skip]
 pub fn layers(preset: Preset) -> Vec<LayerSpec> {
     match preset {
         Preset::Paper => vec![
@@ -43,17 +44,6 @@ pub fn layers(preset: Preset) -> Vec<LayerSpec> {
             C3(128),
             P(2, 1),
         ],
-        Preset::Tiny => vec![
-            C3(4),
-            P(2, 2),
-            C3(8),
-            P(2, 2),
-            C3(12),
-            C1(6),
-            C3(12),
-            P(2, 1),
-            C3(16),
-            P(2, 1),
-        ],
+        Preset::Tiny => vec![C3(4), P(2, 2), C3(8), P(2, 1), C3(12), C1(6), C3(12), P(2, 1), C3(16), P(2, 1)],
     }
 }

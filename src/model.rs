@@ -70,22 +70,34 @@ mod tests {
     use crate::config::{Arch, Preset, TuckerRanks};
 
     #[test]
-    fn output_shapes_and_frame_counts_per_cnn() {
+    fn output_shapes_and_frame_counts_per_preset_and_cnn() {
         let device = Device::flex();
         let cs = Charset::printable_ascii();
-        let mut configs: Vec<ModelConfig> = [Arch::Vgg, Arch::Darknet]
-            .iter()
-            .map(|&a| Preset::Tiny.config(a, &cs))
-            .collect();
-        configs.push(Preset::Tiny.tucker_config(TuckerRanks::V1, &cs));
-        for config in configs {
-            let model = CnnDblstm::new(&config, &device).unwrap();
-            let x = Tensor::<4>::zeros([2, 1, 16, 64], &device);
-            let out = model.forward(x, &[16, 10]);
-            assert_eq!(out.features.dims(), [2, 16, 16], "{:?}", config.arch);
-            assert_eq!(out.lstm1_input_proj.dims(), [2, 16, 8 * 16]);
-            assert_eq!(out.lstm_out.dims(), [2, 16, 32]);
-            assert_eq!(out.logits.dims(), [2, 16, 96]);
+        // (preset, input height, frames of a 64-pixel-wide line, D, LSTM units)
+        for (preset, h, t, d, hid) in [
+            (Preset::Tiny, 16, 32, 32, 32),
+            (Preset::Small, 32, 16, 64, 128),
+            (Preset::Paper, 32, 16, 64, 128),
+        ] {
+            let mut configs: Vec<ModelConfig> = [Arch::Vgg, Arch::Darknet]
+                .iter()
+                .map(|&a| preset.config(a, &cs))
+                .collect();
+            configs.push(preset.tucker_config(TuckerRanks::V1, &cs));
+            for config in configs {
+                let model = CnnDblstm::new(&config, &device).unwrap();
+                let x = Tensor::<4>::zeros([2, 1, h, 64], &device);
+                let out = model.forward(x, &[t, t / 2]);
+                assert_eq!(
+                    out.features.dims(),
+                    [2, t, d],
+                    "{preset:?} {:?}",
+                    config.arch
+                );
+                assert_eq!(out.lstm1_input_proj.dims(), [2, t, 8 * hid]);
+                assert_eq!(out.lstm_out.dims(), [2, t, 2 * hid]);
+                assert_eq!(out.logits.dims(), [2, t, 96]);
+            }
         }
     }
 
@@ -95,17 +107,18 @@ mod tests {
         let device = Device::flex();
         let config = Preset::Tiny.config(Arch::Darknet, &Charset::printable_ascii());
         let model = CnnDblstm::new(&config, &device).unwrap();
-        let feats: Vec<f32> = (0..8 * 16)
+        let d = config.feature_dim;
+        let feats: Vec<f32> = (0..8 * d)
             .map(|i| ((i * 37 % 11) as f32 - 5.0) / 5.0)
             .collect();
         let short = Tensor::<3>::from_data(
-            burn::tensor::TensorData::new(feats.clone(), [1, 8, 16]),
+            burn::tensor::TensorData::new(feats.clone(), [1, 8, d]),
             &device,
         );
         let mut padded = feats;
-        padded.extend(std::iter::repeat_n(0.7f32, 4 * 16));
+        padded.extend(std::iter::repeat_n(0.7f32, 4 * d));
         let long =
-            Tensor::<3>::from_data(burn::tensor::TensorData::new(padded, [1, 12, 16]), &device);
+            Tensor::<3>::from_data(burn::tensor::TensorData::new(padded, [1, 12, d]), &device);
         let a = model
             .head
             .forward(short, &[8])

@@ -130,7 +130,7 @@ fn shape_mismatch_names_the_tensor() {
         } => {
             assert_eq!(name, "cnn.proj.weight");
             assert_eq!(expected, vec![24, 16, 1, 1]);
-            assert_eq!(found, vec![16, 16, 1, 1]);
+            assert_eq!(found, vec![32, 16, 1, 1]);
         }
         e => panic!("expected a shape mismatch, got: {e}"),
     }
