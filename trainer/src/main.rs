@@ -59,6 +59,11 @@ enum Command {
         #[command(flatten)]
         args: commands::train::TrainArgs,
     },
+    /// Draw a stage folder's metrics.csv into curves.png.
+    Plot {
+        /// Stage folder (holds metrics.csv).
+        dir: std::path::PathBuf,
+    },
     /// Every stage in order (resumable), then RUN/report.md with the paper's tables.
     Pipeline(commands::train::TrainArgs),
     /// Fine-tune a model file with CTC, all layers trainable.
@@ -90,6 +95,7 @@ fn main() -> Result<()> {
         Command::BenchSynth(a) => commands::bench_synth::run(a),
         Command::Teacher(a) => commands::train::teacher(a),
         Command::Pipeline(a) => commands::pipeline::run(a),
+        Command::Plot { dir } => trainer::train::plot::plot_stage(&dir),
         Command::Scratch(a) => commands::train::scratch(a),
         Command::Finetune { from, name, args } => commands::train::finetune(args, from, name),
         Command::Distill {

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod checkpoint;
 pub mod ctc;
 pub mod distill;
+pub mod plot;
 pub mod stage;
 pub mod tucker;
 pub mod validate;

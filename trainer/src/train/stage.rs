@@ -201,6 +201,8 @@ pub fn run(
         }
     }
     state.done = true;
+    csv.flush()?;
+    super::plot::plot_stage(&cfg.dir)?;
     save_model(cfg, &model, &state, &Default::default(), "last.inkline")?;
     checkpoint::save(&ckpt, &model, &optim, &state)?;
     bar.finish_and_clear();
