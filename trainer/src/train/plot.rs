@@ -12,8 +12,11 @@ const W: u32 = 900;
 const PANEL: u32 = 260;
 const MARGIN: f32 = 50.0;
 
-/// Reads `(step, loss, val_cer)` rows of a metrics file.
-fn read(csv: &str) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+/// `(step, value)` points of one curve.
+type Curve = Vec<(f64, f64)>;
+
+/// Reads the loss and validation-CER curves of a metrics file.
+fn read(csv: &str) -> (Curve, Curve) {
     let (mut loss, mut cer) = (Vec::new(), Vec::new());
     for line in csv.lines().skip(1) {
         let cols: Vec<&str> = line.split(',').collect();
