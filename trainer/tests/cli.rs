@@ -1,20 +1,10 @@
 //! The trainer's command line, driven as a user would.
 
+mod common;
+
+use common::trainer;
 use std::path::Path;
 use std::process::Command;
-
-fn trainer(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "trainer {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A white PNG with dark bars standing in for words.
 fn write_png(path: &Path, w: u32, h: u32, bars: &[(u32, u32, u32, u32)]) {

@@ -2,22 +2,12 @@
 
 use inkline::burn::tensor::Device;
 use inkline::{ModelFile, weights};
+mod common;
+
+use common::trainer;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn trainer(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "trainer {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn state_step(dir: &Path) -> Option<u64> {
     let s = std::fs::read_to_string(dir.join("checkpoint/state.json")).ok()?;

@@ -112,6 +112,34 @@ fn canvas(width: f32, em: f32, p: &Placement) -> Option<(Pixmap, f32, f32)> {
     ))
 }
 
+/// Glyph slots on a fresh canvas, with the line transform and an anti-aliased black paint.
+struct Sheet {
+    slots: Vec<Slot>,
+    pixmap: Pixmap,
+    x0: f32,
+    baseline: f32,
+    line: Transform,
+    paint: Paint<'static>,
+}
+
+/// Places glyphs of the given advances and makes the canvas they are drawn on.
+fn lay_out(advances: &[(f32, bool)], p: &Placement, rng: &mut impl Rng) -> Option<Sheet> {
+    let (slots, width) = place(advances, p, rng);
+    let (pixmap, x0, baseline) = canvas(width, p.size_px, p)?;
+    let line = line_transform(p, x0 + width / 2.0, baseline);
+    let mut paint = Paint::default();
+    paint.set_color_rgba8(0, 0, 0, 255);
+    paint.anti_alias = true;
+    Some(Sheet {
+        slots,
+        pixmap,
+        x0,
+        baseline,
+        line,
+        paint,
+    })
+}
+
 fn line_transform(p: &Placement, cx: f32, cy: f32) -> Transform {
     Transform::from_translate(cx, cy)
         .pre_concat(Transform::from_rotate(p.rotation.to_degrees()))
@@ -199,12 +227,14 @@ pub fn render_outline(
         })
         .collect();
     let advances: Vec<(f32, bool)> = glyphs.iter().map(|g| (g.1, g.3)).collect();
-    let (slots, width) = place(&advances, p, rng);
-    let (mut pixmap, x0, baseline) = canvas(width, p.size_px, p)?;
-    let line = line_transform(p, x0 + width / 2.0, baseline);
-    let mut paint = Paint::default();
-    paint.set_color_rgba8(0, 0, 0, 255);
-    paint.anti_alias = true;
+    let Sheet {
+        slots,
+        mut pixmap,
+        x0,
+        baseline,
+        line,
+        paint,
+    } = lay_out(&advances, p, rng)?;
     let stroke = Stroke {
         width: p.embolden_px,
         line_join: LineJoin::Round,
@@ -258,12 +288,14 @@ pub fn render_hershey(
         .zip(text.chars())
         .map(|(g, c)| ((g.right - g.left) as f32 * k, c == ' '))
         .collect();
-    let (slots, width) = place(&advances, p, rng);
-    let (mut pixmap, x0, baseline) = canvas(width, p.size_px, p)?;
-    let line = line_transform(p, x0 + width / 2.0, baseline);
-    let mut paint = Paint::default();
-    paint.set_color_rgba8(0, 0, 0, 255);
-    paint.anti_alias = true;
+    let Sheet {
+        slots,
+        mut pixmap,
+        x0,
+        baseline,
+        line,
+        paint,
+    } = lay_out(&advances, p, rng)?;
     for (g, slot) in glyphs.iter().zip(&slots) {
         let s = k * slot.scale;
         // Glyph coordinates: origin at the left bearing, baseline at y = 9, y down.
