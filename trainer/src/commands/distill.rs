@@ -3,7 +3,7 @@
 //! `trainer tucker --ranks v1|v2|v3`: the teacher's Conv3x3 layers Tucker-decomposed, then
 //! fine-tuned with CTC.
 
-use crate::commands::train::{Setup, TrainArgs};
+use crate::commands::train::{Setup, TrainArgs, report};
 use crate::train::distill::Criterion;
 use crate::train::stage::{self, StageResult};
 use crate::train::tucker;
@@ -85,14 +85,10 @@ pub fn distill(
 ) -> Result<()> {
     let setup = Setup::new(&args)?;
     let c = Criterion::parse(&criterion, temperature)?;
-    let r = run_distill(&setup, c, teacher)?;
-    println!(
-        "distill-{}: {} steps, best validation CER {}",
-        c.name(),
-        r.state.step,
-        r.state.best_cer.map_or("-".into(), |v| format!("{v:.2}%"))
-    );
-    Ok(())
+    report(
+        run_distill(&setup, c, teacher)?,
+        &format!("distill-{}", c.name()),
+    )
 }
 
 /// Builds VGG-TK at `ranks` from the teacher and fine-tunes it with CTC.
@@ -119,10 +115,5 @@ pub fn run_tucker(
 pub fn tucker(args: TrainArgs, ranks: String, teacher: Option<PathBuf>) -> Result<()> {
     let setup = Setup::new(&args)?;
     let r = run_tucker(&setup, TuckerRanks::parse(&ranks)?, teacher)?;
-    println!(
-        "tucker-{ranks}: {} steps, best validation CER {}",
-        r.state.step,
-        r.state.best_cer.map_or("-".into(), |v| format!("{v:.2}%"))
-    );
-    Ok(())
+    report(r, &format!("tucker-{ranks}"))
 }

@@ -7,12 +7,13 @@ use crate::synth::fonts::Split;
 use crate::synth::style::Style;
 use crate::train::analysis;
 use crate::train::distill::Criterion;
+use crate::train::stage::StageResult;
 use crate::train::validate::{self, ValScores};
 use anyhow::Result;
 use inkline::burn::module::Module;
 use inkline::burn::tensor::{Device, Tensor};
 use inkline::complexity::{costs, median_ms, total};
-use inkline::{CnnDblstm, ModelFile, TuckerRanks};
+use inkline::{Arch, CnnDblstm, ModelConfig, TuckerRanks};
 use std::fmt::Write as _;
 
 /// Lines per style in the held-out test sets of the report.
@@ -27,63 +28,52 @@ fn test_lines(setup: &Setup) -> u64 {
 pub fn run(args: TrainArgs) -> Result<()> {
     let setup = Setup::new(&args)?;
     let run = args.run.clone();
-    let teacher = setup.ctc_stage(
-        "teacher",
-        &setup.preset.config(inkline::Arch::Vgg, &setup.charset),
-        fresh(&setup, inkline::Arch::Vgg)?,
-        None,
-    )?;
-    let scratch = setup.ctc_stage(
-        "scratch",
-        &setup.preset.config(inkline::Arch::Darknet, &setup.charset),
-        fresh(&setup, inkline::Arch::Darknet)?,
-        None,
-    )?;
-    let mut rows: Vec<(String, String, CnnDblstm)> = vec![
-        ("VGG-DBLSTM".into(), "CTC".into(), teacher.model),
-        (
-            "DarkNet-DBLSTM".into(),
-            "CTC (from scratch)".into(),
-            scratch.model,
+    let vgg = setup.preset.config(Arch::Vgg, &setup.charset);
+    let darknet = setup.preset.config(Arch::Darknet, &setup.charset);
+    let mut rows: Vec<Row> = vec![
+        Row::new(
+            "VGG-DBLSTM",
+            "CTC",
+            &vgg,
+            setup.fresh_stage("teacher", Arch::Vgg)?,
+        ),
+        Row::new(
+            "DarkNet-DBLSTM",
+            "CTC (from scratch)",
+            &darknet,
+            setup.fresh_stage("scratch", Arch::Darknet)?,
         ),
     ];
     let (_, tfile) = teacher_file(&run, None)?;
     let mut analysis_rows = Vec::new();
     for c in Criterion::ALL {
         let distilled = run_distill(&setup, c, None)?;
-        analysis_rows.push((
-            c,
-            analysis::losses(
-                &distilled.model,
-                &tfile.model,
-                &setup.val,
-                &setup.charset,
-                &setup.geometry,
-            )?,
-        ));
+        let losses = analysis::losses(
+            &distilled.model,
+            &tfile.model,
+            &setup.val,
+            &setup.charset,
+            &setup.geometry,
+        )?;
+        analysis_rows.push((c, losses));
         let from = run
             .join(format!("distill-{}", c.name()))
             .join("best.inkline");
-        let file = ModelFile::load(&from, &Device::flex())?;
-        let config = file.meta.config.clone();
-        let model = file.model.to_device(&Device::flex().autodiff()).train();
-        let tuned = setup.ctc_stage(
-            &format!("finetune-{}", c.name()),
-            &config,
-            model,
-            Some(from.display().to_string()),
-        )?;
-        rows.push((
-            "DarkNet-DBLSTM (teacher-student)".into(),
-            label(c),
-            tuned.model,
+        let tuned = setup.finetune_stage(&from, &format!("finetune-{}", c.name()))?;
+        rows.push(Row::new(
+            "DarkNet-DBLSTM (teacher-student)",
+            &label(c),
+            &darknet,
+            tuned,
         ));
     }
     for r in TuckerRanks::ALL {
-        rows.push((
-            format!("VGG-TK-DBLSTM-{}", r.name()),
-            "Tucker + CTC".into(),
-            run_tucker(&setup, r, None)?.model,
+        let config = setup.preset.tucker_config(r, &setup.charset);
+        rows.push(Row::new(
+            &format!("VGG-TK-DBLSTM-{}", r.name()),
+            "Tucker + CTC",
+            &config,
+            run_tucker(&setup, r, None)?,
         ));
     }
     let test = validate::build(
@@ -116,7 +106,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
     )?;
     writeln!(report, "|---|---|{}", "---:|".repeat(2 * styles.len()))?;
     let mut scored: Vec<(String, ValScores)> = Vec::new();
-    for (name, loss, model) in &rows {
+    for Row {
+        name, loss, model, ..
+    } in &rows
+    {
         let s = validate::evaluate(model, &test, &setup.charset, &setup.geometry, 16)?;
         let cells: Vec<String> = styles
             .iter()
@@ -161,9 +154,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         "| Model | Loss | Params | Cr | GFLOPs | Sr | Latency (ms/line) | Speed-up |\n|---|---|---:|---:|---:|---:|---:|---:|"
     )?;
     let mut base: Option<(f64, f64, f64)> = None;
-    for (name, loss, model) in &rows {
-        let file_cfg = model_config(&setup, name);
-        let t = total(&costs(&file_cfg, w));
+    for Row {
+        name,
+        loss,
+        config: file_cfg,
+        model,
+    } in &rows
+    {
+        let t = total(&costs(file_cfg, w));
         let device = Device::flex();
         let m = model.valid().to_device(&device);
         let ms = median_ms(1, 5, || {
@@ -191,11 +189,23 @@ pub fn run(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-fn fresh(setup: &Setup, arch: inkline::Arch) -> Result<CnnDblstm> {
-    Ok(CnnDblstm::new(
-        &setup.preset.config(arch, &setup.charset),
-        &Device::flex().autodiff(),
-    )?)
+/// One model of the report's tables.
+struct Row {
+    name: String,
+    loss: String,
+    config: ModelConfig,
+    model: CnnDblstm,
+}
+
+impl Row {
+    fn new(name: &str, loss: &str, config: &ModelConfig, stage: StageResult) -> Self {
+        Self {
+            name: name.into(),
+            loss: loss.into(),
+            config: config.clone(),
+            model: stage.model,
+        }
+    }
 }
 
 fn label(c: Criterion) -> String {
@@ -205,18 +215,5 @@ fn label(c: Criterion) -> String {
         Criterion::LstmL2 => "LSTM-L2".into(),
         Criterion::CnnMah => "CNN-MAH".into(),
         Criterion::CnnL2 => "CNN-L2".into(),
-    }
-}
-
-fn model_config(setup: &Setup, name: &str) -> inkline::ModelConfig {
-    use inkline::Arch;
-    if name.starts_with("VGG-TK") {
-        let r =
-            TuckerRanks::parse(name.rsplit('-').next().unwrap_or("v2")).unwrap_or(TuckerRanks::V2);
-        setup.preset.tucker_config(r, &setup.charset)
-    } else if name.starts_with("VGG") {
-        setup.preset.config(Arch::Vgg, &setup.charset)
-    } else {
-        setup.preset.config(Arch::Darknet, &setup.charset)
     }
 }

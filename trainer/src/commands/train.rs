@@ -14,7 +14,7 @@ use inkline::burn::tensor::Device;
 use inkline::burn::tensor::activation::log_softmax;
 use inkline::preprocess::InputGeometry;
 use inkline::{Arch, Charset, CnnDblstm, ModelConfig, ModelFile, Preset, Provenance};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -191,35 +191,47 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// CTC training of a fresh `arch` model of the preset, as stage `name`.
+    pub fn fresh_stage(&self, name: &str, arch: Arch) -> Result<StageResult> {
+        let config = self.preset.config(arch, &self.charset);
+        let model = CnnDblstm::new(&config, &Device::flex().autodiff())?;
+        self.ctc_stage(name, &config, model, None)
+    }
+
+    /// CTC fine-tuning of the model file `from`, every layer trainable, as stage `name`.
+    pub fn finetune_stage(&self, from: &Path, name: &str) -> Result<StageResult> {
+        let file = ModelFile::load(from, &Device::flex())?;
+        let config = file.meta.config.clone();
+        let model = file.model.to_device(&Device::flex().autodiff()).train();
+        self.ctc_stage(name, &config, model, Some(from.display().to_string()))
+    }
+}
+
 /// `trainer teacher`: VGG-DBLSTM from scratch with CTC.
 pub fn teacher(args: TrainArgs) -> Result<()> {
-    let setup = Setup::new(&args)?;
-    let config = setup.preset.config(Arch::Vgg, &setup.charset);
-    let model = CnnDblstm::new(&config, &Device::flex().autodiff())?;
-    report(setup.ctc_stage("teacher", &config, model, None)?, "teacher")
+    report(
+        Setup::new(&args)?.fresh_stage("teacher", Arch::Vgg)?,
+        "teacher",
+    )
 }
 
 /// `trainer scratch`: DarkNet-DBLSTM from scratch with CTC (the baseline distillation beats).
 pub fn scratch(args: TrainArgs) -> Result<()> {
-    let setup = Setup::new(&args)?;
-    let config = setup.preset.config(Arch::Darknet, &setup.charset);
-    let model = CnnDblstm::new(&config, &Device::flex().autodiff())?;
-    report(setup.ctc_stage("scratch", &config, model, None)?, "scratch")
+    report(
+        Setup::new(&args)?.fresh_stage("scratch", Arch::Darknet)?,
+        "scratch",
+    )
 }
 
 /// `trainer finetune --from FILE --name NAME`: CTC fine-tuning of a model file, all unfrozen.
 pub fn finetune(args: TrainArgs, from: PathBuf, name: String) -> Result<()> {
     let setup = Setup::new(&args)?;
-    let file = ModelFile::load(&from, &Device::flex())?;
-    let config = file.meta.config.clone();
-    let model = file.model.to_device(&Device::flex().autodiff()).train();
-    report(
-        setup.ctc_stage(&name, &config, model, Some(from.display().to_string()))?,
-        &name,
-    )
+    report(setup.finetune_stage(&from, &name)?, &name)
 }
 
-fn report(r: StageResult, name: &str) -> Result<()> {
+/// Prints a stage's outcome.
+pub fn report(r: StageResult, name: &str) -> Result<()> {
     println!(
         "{name}: {} steps, best validation CER {} at step {}",
         r.state.step,

@@ -82,11 +82,6 @@ impl Corpus {
         Ok(Self { sentences, words })
     }
 
-    /// Number of sentences and of words available.
-    pub fn size(&self) -> (usize, usize) {
-        (self.sentences.len(), self.words.len())
-    }
-
     /// A line of 1..=80 characters with a realistic length mix.
     pub fn line(&self, rng: &mut impl Rng) -> String {
         let target = match rng.random_range(0..100) {

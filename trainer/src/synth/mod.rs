@@ -45,11 +45,6 @@ impl Generator {
         Ok(Self::new(FontSet::discover()?, Corpus::load()?))
     }
 
-    /// The fonts in use.
-    pub fn fonts(&self) -> &FontSet {
-        &self.fonts
-    }
-
     /// Sample `index` of `style` in `split`.
     pub fn sample(&self, style: Style, split: Split, seed: u64, index: u64) -> Result<Sample> {
         let key = seed
@@ -59,11 +54,9 @@ impl Generator {
         let mut rng = ChaCha8Rng::seed_from_u64(key);
         let kind = style.font_kind(&mut rng);
         let mut families = self.fonts.select(kind, split);
-        if families.is_empty() {
+        if families.is_empty() && style == Style::Whiteboard {
             // A whiteboard without printed faces in this split falls back to handwriting.
-            families = self
-                .fonts
-                .select(style.font_kind(&mut ChaCha8Rng::seed_from_u64(1)), split);
+            families = self.fonts.select(fonts::FontKind::Handwriting, split);
         }
         if families.is_empty() {
             bail!(
