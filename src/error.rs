@@ -39,6 +39,9 @@ pub enum InklineError {
     /// A parameter given by the caller is out of range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// The compute backend failed (device lost, readback error).
+    #[error("backend error: {0}")]
+    Backend(String),
     /// Reading or writing a file failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

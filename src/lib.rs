@@ -21,6 +21,8 @@ pub mod preprocess;
 pub mod recognizer;
 pub mod tucker;
 pub mod vgg;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 pub mod weights;
 
 pub use charset::Charset;

@@ -17,6 +17,15 @@ pub const FORMAT: &str = "inkline-model";
 /// Version of the metadata layout this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// SHA-256 of model bytes as lower-case hex, as recorded in a package manifest.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// How a model was trained.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {

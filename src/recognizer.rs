@@ -116,21 +116,66 @@ impl Recognizer {
         let start = Instant::now();
         let lines = prepare_page(image, &self.geometry)?;
         let t_pre = Instant::now();
-        let log_probs = self.infer(&lines)?;
+        let outputs = match self.forward(&lines) {
+            Some((lp, frames)) => Some((read_output(lp.into_data())?, frames)),
+            None => None,
+        };
+        self.finish(&lines, outputs, start, t_pre)
+    }
+
+    /// Like [`Recognizer::recognize`], reading the network's output asynchronously: the only
+    /// way on WebGPU in a browser, where synchronous readback is not supported.
+    pub async fn recognize_async(&self, image: &GrayImage) -> Result<Recognition> {
+        let start = Instant::now();
+        let lines = prepare_page(image, &self.geometry)?;
+        let t_pre = Instant::now();
+        let outputs = match self.forward(&lines) {
+            Some((lp, frames)) => {
+                let data = lp.into_data_async().await.map_err(|e| {
+                    InklineError::Backend(format!("reading the model output failed: {e:?}"))
+                })?;
+                Some((read_output(data)?, frames))
+            }
+            None => None,
+        };
+        self.finish(&lines, outputs, start, t_pre)
+    }
+
+    /// Runs the network on prepared lines: `[B, T, C]` log-probabilities and each line's frame
+    /// count, or `None` for no lines.
+    fn forward(&self, lines: &[LineImage]) -> Option<(Tensor<3>, Vec<usize>)> {
+        if lines.is_empty() {
+            return None;
+        }
+        let (batch, frames) = batch_lines(lines, &self.geometry, &self.device);
+        Some((self.model.log_probs(batch, &frames), frames))
+    }
+
+    /// Decodes the read-back network output and assembles the result and timings.
+    fn finish(
+        &self,
+        lines: &[LineImage],
+        outputs: Option<(Output, Vec<usize>)>,
+        start: Instant,
+        t_pre: Instant,
+    ) -> Result<Recognition> {
         let t_inf = Instant::now();
         let classes = self.charset.num_classes();
         let mut results = Vec::with_capacity(lines.len());
-        for (line, (lp, frames)) in lines.iter().zip(log_probs) {
-            let lp = LogProbs::new(&lp[..frames * classes], classes)?;
-            let d = match self.decoder {
-                Decoder::BestPath => best_path(lp),
-                Decoder::Beam(w) => beam_search(lp, w)?,
-            };
-            results.push(LineResult {
-                text: self.charset.decode(&d.labels),
-                confidence: d.confidence,
-                bbox: line.bbox,
-            });
+        if let Some((out, frames)) = outputs {
+            for (i, (line, &n)) in lines.iter().zip(&frames).enumerate() {
+                let row = &out.data[i * out.frames * out.classes..];
+                let lp = LogProbs::new(&row[..n * classes], classes)?;
+                let d = match self.decoder {
+                    Decoder::BestPath => best_path(lp),
+                    Decoder::Beam(w) => beam_search(lp, w)?,
+                };
+                results.push(LineResult {
+                    text: self.charset.decode(&d.labels),
+                    confidence: d.confidence,
+                    bbox: line.bbox,
+                });
+            }
         }
         let end = Instant::now();
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
@@ -159,19 +204,43 @@ impl Recognizer {
     /// Runs the network on prepared lines; per line its `[T, C]` log-probabilities (row-major,
     /// padded to the batch's frames) and its real frame count.
     pub fn infer(&self, lines: &[LineImage]) -> Result<Vec<(Vec<f32>, usize)>> {
-        if lines.is_empty() {
+        let Some((lp, frames)) = self.forward(lines) else {
             return Ok(Vec::new());
-        }
-        let (batch, frames) = batch_lines(lines, &self.geometry, &self.device);
-        let lp = self.model.log_probs(batch, &frames);
-        let [b, t, c] = lp.dims();
-        let data = lp.into_data().try_to_vec::<f32>().map_err(|e| {
-            InklineError::InvalidArgument(format!("reading model output failed: {e:?}"))
-        })?;
-        Ok((0..b)
-            .map(|i| (data[i * t * c..(i + 1) * t * c].to_vec(), frames[i]))
+        };
+        let out = read_output(lp.into_data())?;
+        let stride = out.frames * out.classes;
+        Ok(frames
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (out.data[i * stride..(i + 1) * stride].to_vec(), n))
             .collect())
     }
+}
+
+/// Network output read back to the host: `[B, T, C]` row-major.
+struct Output {
+    data: Vec<f32>,
+    frames: usize,
+    classes: usize,
+}
+
+fn read_output(data: TensorData) -> Result<Output> {
+    let (frames, classes) = match data.shape().as_slice() {
+        [_, t, c] => (*t, *c),
+        other => {
+            return Err(InklineError::Backend(format!(
+                "model output has shape {other:?}, expected [batch, frames, classes]"
+            )));
+        }
+    };
+    let data = data
+        .try_into_vec::<f32>()
+        .map_err(|e| InklineError::Backend(format!("reading the model output failed: {e:?}")))?;
+    Ok(Output {
+        data,
+        frames,
+        classes,
+    })
 }
 
 /// Stacks lines of different widths into `[B, 1, H, Wmax]` (right-padded with background) and

@@ -26,6 +26,8 @@ enum Command {
     Complexity(commands::complexity::Args),
     /// Write a model file with fresh (untrained) weights.
     Init(commands::init::Args),
+    /// Print the pen strokes of a line in a Hershey font as JSON (for replaying on a canvas).
+    Strokes(commands::strokes::Args),
     /// Synthesize a dataset folder of text-line images (PNGs, gt.tsv, contact sheet).
     Synth(commands::synth::Args),
     /// Lines per second of the data generator on one core.
@@ -92,6 +94,7 @@ fn main() -> Result<()> {
         Command::Complexity(a) => commands::complexity::run(a, cli.threads.unwrap_or(1)),
         Command::Init(a) => commands::init::run(a),
         Command::Synth(a) => commands::synth::run(a),
+        Command::Strokes(a) => commands::strokes::run(a),
         Command::BenchSynth(a) => commands::bench_synth::run(a),
         Command::Teacher(a) => commands::train::teacher(a),
         Command::Pipeline(a) => commands::pipeline::run(a),

@@ -7,5 +7,6 @@ pub mod eval;
 pub mod init;
 pub mod pipeline;
 pub mod recognize;
+pub mod strokes;
 pub mod synth;
 pub mod train;

@@ -3,6 +3,7 @@
 
 use crate::synth::Generator;
 use crate::synth::batcher::BatchConfig;
+use crate::synth::corpus::MAX_CHARS;
 use crate::synth::fonts::Split;
 use crate::synth::style::Style;
 use crate::train::ctc::{ctc_loss, targets};
@@ -33,9 +34,12 @@ pub struct TrainArgs {
     /// Lines per batch (default: by preset).
     #[arg(long)]
     pub batch: Option<usize>,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f64,
+    /// Peak learning rate (default: by preset).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Longest training and validation line, in characters (default: by preset).
+    #[arg(long)]
+    pub max_chars: Option<usize>,
     /// Data seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -72,12 +76,52 @@ fn parse_mix(s: &str) -> Result<Vec<(Style, f32)>> {
         .collect()
 }
 
-/// Defaults by preset: (steps, batch, validation lines per style, validate every).
-fn defaults(preset: Preset) -> (u64, usize, u64, u64) {
-    match preset {
-        Preset::Tiny => (120, 8, 16, 40),
-        Preset::Small => (6000, 16, 100, 250),
-        Preset::Paper => (20000, 32, 200, 500),
+/// Per-preset defaults of the training options.
+pub struct Defaults {
+    /// Optimizer steps per stage.
+    pub steps: u64,
+    /// Lines per batch.
+    pub batch: usize,
+    /// Validation lines per style.
+    pub val_lines: u64,
+    /// Validate every N steps.
+    pub val_every: u64,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Longest line in characters.
+    pub max_chars: usize,
+}
+
+impl Defaults {
+    /// The defaults of `preset`. `tiny` proves the machinery in a few minutes: short lines, a
+    /// higher learning rate and few steps.
+    pub fn of(preset: Preset) -> Self {
+        match preset {
+            Preset::Tiny => Self {
+                steps: 120,
+                batch: 8,
+                val_lines: 16,
+                val_every: 40,
+                lr: 3e-3,
+                max_chars: 12,
+            },
+            Preset::Small => Self {
+                steps: 6000,
+                batch: 16,
+                val_lines: 100,
+                val_every: 250,
+                lr: 1e-3,
+                max_chars: MAX_CHARS,
+            },
+            Preset::Paper => Self {
+                steps: 20000,
+                batch: 32,
+                val_lines: 200,
+                val_every: 500,
+                lr: 1e-3,
+                max_chars: MAX_CHARS,
+            },
+        }
     }
 }
 
@@ -106,15 +150,16 @@ impl Setup {
         let charset = Charset::printable_ascii();
         let cfg = preset.config(Arch::Vgg, &charset);
         let geometry = InputGeometry::new(cfg.input_height, cfg.frame_stride());
-        let generator = Arc::new(Generator::discover()?);
-        let (_, _, val_lines, _) = defaults(preset);
+        let d = Defaults::of(preset);
+        let generator =
+            Arc::new(Generator::discover()?.with_max_chars(args.max_chars.unwrap_or(d.max_chars)));
         let mix = parse_mix(&args.mix)?;
         let styles: Vec<Style> = mix.iter().map(|m| m.0).collect();
         let val = validate::build(
             &generator,
             &styles,
             Split::Val,
-            args.val_lines.unwrap_or(val_lines),
+            args.val_lines.unwrap_or(d.val_lines),
             &geometry,
             1000 + args.seed,
         )?;
@@ -131,20 +176,20 @@ impl Setup {
 
     /// The stage settings for `name` with architecture `config`.
     pub fn stage(&self, name: &str, config: &ModelConfig, parent: Option<String>) -> StageConfig {
-        let (steps, batch, _, val_every) = defaults(self.preset);
+        let d = Defaults::of(self.preset);
         let a = &self.args;
         StageConfig {
             name: name.to_string(),
             dir: a.run.join(name),
-            steps: a.steps.unwrap_or(steps),
-            lr: a.lr,
-            val_every: a.val_every.unwrap_or(val_every),
+            steps: a.steps.unwrap_or(d.steps),
+            lr: a.lr.unwrap_or(d.lr),
+            val_every: a.val_every.unwrap_or(d.val_every),
             patience: a.patience,
             checkpoint_every: Duration::from_secs(a.checkpoint_secs),
             batches: BatchConfig {
                 mix: self.mix.clone(),
                 split: Split::Train,
-                batch_size: a.batch.unwrap_or(batch),
+                batch_size: a.batch.unwrap_or(d.batch),
                 per_chunk: 8,
                 geometry: self.geometry,
                 seed: a.seed,
@@ -156,7 +201,11 @@ impl Setup {
                 preset: self.preset.name().into(),
                 stage: name.into(),
                 seed: a.seed,
-                data: "synthetic lines: printed / handwriting / whiteboard / strokes, train font families".into(),
+                data: format!(
+                    "synthetic lines ({}), up to {} characters, train font families",
+                    a.mix,
+                    a.max_chars.unwrap_or(d.max_chars)
+                ),
                 parent,
                 command: std::env::args().collect::<Vec<_>>().join(" "),
                 ..Provenance::default()

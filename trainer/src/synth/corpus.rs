@@ -6,6 +6,9 @@ use anyhow::Result;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
+/// The longest line the corpus makes, in characters.
+pub const MAX_CHARS: usize = 80;
+
 /// Sentences and words to draw lines from.
 pub struct Corpus {
     sentences: Vec<String>,
@@ -82,8 +85,8 @@ impl Corpus {
         Ok(Self { sentences, words })
     }
 
-    /// A line of 1..=80 characters with a realistic length mix.
-    pub fn line(&self, rng: &mut impl Rng) -> String {
+    /// A line of 1..=`max` (at most [`MAX_CHARS`]) characters with a realistic length mix.
+    pub fn line(&self, rng: &mut impl Rng, max: usize) -> String {
         let target = match rng.random_range(0..100) {
             0..10 => rng.random_range(1..=10),
             10..35 => rng.random_range(10..=30),
@@ -103,7 +106,7 @@ impl Corpus {
             5..10 => line = title_case(&line),
             _ => {}
         }
-        truncate_words(&line, 80)
+        truncate_words(&line, max.min(MAX_CHARS))
     }
 
     fn prose(&self, rng: &mut impl Rng, target: usize) -> String {
@@ -317,7 +320,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut seen = std::collections::HashSet::new();
         for _ in 0..10_000 {
-            let l = corpus.line(&mut rng);
+            let l = corpus.line(&mut rng, MAX_CHARS);
             assert!(!l.is_empty() && l.len() <= 80, "{l:?}");
             assert!(l.chars().all(|c| (' '..='~').contains(&c)), "{l:?}");
             seen.extend(l.chars());

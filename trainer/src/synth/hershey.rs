@@ -86,6 +86,33 @@ impl HersheyFont {
             None
         }
     }
+
+    /// The pen strokes of `text` written on one line, as polylines in pixels (y down): Hershey
+    /// capitals (21 units) are 0.7 `em_px` tall, the line starts at `(margin, margin + em_px)`
+    /// on the baseline. `None` if the font lacks a character. What a pen on a canvas would draw:
+    /// the browser tests replay these strokes as pointer events.
+    pub fn pen_strokes(&self, text: &str, em_px: f32, margin: f32) -> Option<Vec<Vec<(f32, f32)>>> {
+        let k = em_px * 0.7 / 21.0;
+        let mut x = margin;
+        let mut out = Vec::new();
+        for c in text.chars() {
+            let g = self.glyph(c)?;
+            for s in &g.strokes {
+                out.push(
+                    s.iter()
+                        .map(|&(gx, gy)| {
+                            (
+                                x + (gx - g.left as f32) * k,
+                                margin + em_px + (gy - 9.0) * k,
+                            )
+                        })
+                        .collect(),
+                );
+            }
+            x += (g.right - g.left) as f32 * k;
+        }
+        Some(out)
+    }
 }
 
 #[cfg(test)]
@@ -119,5 +146,24 @@ mod tests {
         );
         assert!(f.glyph(' ').unwrap().strokes.is_empty());
         assert!(f.glyph('é').is_none());
+    }
+
+    #[test]
+    fn pen_strokes_lay_glyphs_left_to_right_in_pixels() {
+        // Every glyph: bearings -12..12, a stroke from (-7,-12) to (-7,5) and one at x = 9.
+        let mut text = String::from("12345  1JZ\n");
+        for i in 0..94 {
+            text.push_str(&format!("{:5}  6F^KFKW R[F[W\n", 2 + i));
+        }
+        let f = HersheyFont::parse(&text).unwrap();
+        // 21 units = 0.7 em: with em 30 one unit is 1 px; margin 10, baseline at y = 40.
+        let s = f.pen_strokes("!! !", 30.0, 10.0).unwrap();
+        assert_eq!(s.len(), 6);
+        assert_eq!(s[0], vec![(15.0, 19.0), (15.0, 36.0)]);
+        assert_eq!(s[1], vec![(31.0, 19.0), (31.0, 36.0)]);
+        // The second glyph starts one advance (24 px) later; the space advances 16 px.
+        assert_eq!(s[2][0], (39.0, 19.0));
+        assert_eq!(s[4][0], (15.0 + 24.0 + 24.0 + 16.0, 19.0));
+        assert!(f.pen_strokes("é", 30.0, 10.0).is_none());
     }
 }

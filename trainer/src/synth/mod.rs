@@ -32,12 +32,24 @@ pub struct Sample {
 pub struct Generator {
     fonts: FontSet,
     corpus: Corpus,
+    max_chars: usize,
 }
 
 impl Generator {
     /// A generator over the given fonts and text.
     pub fn new(fonts: FontSet, corpus: Corpus) -> Self {
-        Self { fonts, corpus }
+        Self {
+            fonts,
+            corpus,
+            max_chars: corpus::MAX_CHARS,
+        }
+    }
+
+    /// Caps line length at `max_chars` characters (whole words; at least 1), e.g. for a
+    /// short-line curriculum or a quick run.
+    pub fn with_max_chars(mut self, max_chars: usize) -> Self {
+        self.max_chars = max_chars.clamp(1, corpus::MAX_CHARS);
+        self
     }
 
     /// The default fonts and text of this machine.
@@ -69,7 +81,7 @@ impl Generator {
         // characters this font lacks. Either way the label is exactly what was drawn.
         let caps = matches!(face, fonts::FontData::Outline(_, _, true));
         for attempt in 0..40 {
-            let mut text = self.corpus.line(&mut rng);
+            let mut text = self.corpus.line(&mut rng, self.max_chars);
             if caps {
                 text = text.to_uppercase();
             }

@@ -60,10 +60,10 @@ pub struct StageResult {
     pub state: LoopState,
 }
 
-/// Learning rate at `step`: linear warm-up over 100 steps, then steps down to 30% at 60% and
-/// 10% at 85% of the run.
+/// Learning rate at `step`: linear warm-up over 100 steps (a tenth of short runs), then steps
+/// down to 30% at 60% and 10% at 85% of the run.
 pub fn learning_rate(peak: f64, step: u64, steps: u64) -> f64 {
-    let warm = (step as f64 + 1.0) / 100.0;
+    let warm = (step as f64 + 1.0) / (steps / 10).clamp(1, 100) as f64;
     let f = step as f64 / steps.max(1) as f64;
     peak * warm.min(1.0)
         * if f < 0.6 {

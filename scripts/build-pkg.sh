@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds pkg/, the browser package: the CPU build (burn-flex, wasm simd128) and the WebGPU build
+# (burn-wgpu) of the root crate, each through the pinned wasm-bindgen-cli (--target web) and
+# wasm-opt when Debian's binaryen is installed, the JS API from src/js/, the shipped model and
+# its manifest, and pkg/BUILD.json with a hash of every input (CI fails when it is stale).
+#
+#   scripts/build-pkg.sh            build pkg/
+#   scripts/build-pkg.sh --check    exit 1 if pkg/ was built from other inputs than these
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130
+MODEL=models/inkline.inkline
+
+inputs_hash() {
+  { git ls-files -co --exclude-standard -- Cargo.toml Cargo.lock rust-toolchain.toml src "$MODEL" \
+      scripts/build-pkg.sh; } | LC_ALL=C sort | while read -r f; do
+    [ -f "$f" ] && printf '%s %s\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$f"
+  done | sha256sum | cut -d' ' -f1
+}
+
+if [ "${1:-}" = "--check" ]; then
+  want=$(inputs_hash)
+  have=$(sed -n 's/.*"inputs_sha256": *"\([0-9a-f]*\)".*/\1/p' pkg/BUILD.json 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    echo "pkg/ is stale: built from inputs ${have:-?}, the tree has $want; run scripts/build-pkg.sh" >&2
+    exit 1
+  fi
+  echo "pkg/ is up to date (inputs $want)"
+  exit 0
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+rustup target add wasm32-unknown-unknown >/dev/null
+
+# Reproducible bytes: no machine paths in panic locations.
+REMAP="--remap-path-prefix=$HOME/.cargo/registry/src=/cargo --remap-path-prefix=$PWD=/inkline"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# build NAME FEATURES OPT_LEVEL: one wasm build into $TMP/NAME. OPT_LEVEL is 3 (speed, the CPU
+# build) or z (size, the WebGPU build: its time is on the GPU).
+build() {
+  local name=$1 features=$2 opt=$3 level=$3
+  [ "$opt" = z ] && level='"z"'
+  echo "build-pkg: $name build (features $features)"
+  RUSTFLAGS="-C target-feature=+simd128 $REMAP" cargo build --lib --target wasm32-unknown-unknown \
+    --profile wasm --no-default-features --features "$features" \
+    --config "profile.wasm.opt-level=$level" --target-dir target/wasm-$name
+  local wasm="target/wasm-$name/wasm32-unknown-unknown/wasm/inkline.wasm"
+  mkdir -p "$TMP/opt-$name"
+  if command -v wasm-opt >/dev/null; then
+    # Before wasm-bindgen: Debian's binaryen breaks the externref table wasm-bindgen adds.
+    wasm-opt "-O$opt" --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$wasm" -o "$TMP/opt-$name/inkline.wasm"
+  else
+    cp "$wasm" "$TMP/opt-$name/inkline.wasm"
+  fi
+  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+    --out-dir "$TMP/$name" "$TMP/opt-$name/inkline.wasm"
+}
+
+build cpu flex 3
+build webgpu webgpu z
+
+rm -rf pkg
+mkdir -p pkg
+cp -r "$TMP/cpu" "$TMP/webgpu" pkg/
+cp src/js/* pkg/
+cp "$MODEL" pkg/inkline.inkline
+node scripts/manifest.mjs pkg/inkline.inkline > pkg/model.json
+cat > pkg/BUILD.json <<JSON
+{
+  "inputs_sha256": "$(inputs_hash)",
+  "rustc": "$(rustc --version)",
+  "wasm_bindgen": "$WASM_BINDGEN_VERSION",
+  "wasm_opt": "$(wasm-opt --version 2>/dev/null || echo none)"
+}
+JSON
+ls -l pkg pkg/cpu pkg/webgpu

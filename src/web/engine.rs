@@ -1,0 +1,136 @@
+//! [`Engine`]: a loaded model on one backend, called from JavaScript.
+
+use super::input::gray_image;
+use super::js_error;
+use super::output::JsRecognition;
+use crate::model_file::sha256_hex;
+use crate::recognizer::{Decoder, Recognizer};
+use burn::tensor::Device;
+use serde::Serialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// A recognizer on the CPU or WebGPU backend of this build.
+#[wasm_bindgen]
+pub struct Engine {
+    recognizer: Rc<Recognizer>,
+    backend: &'static str,
+    sha256: String,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Loads `model` (inkline model file bytes) on `backend` (`"cpu"` or `"webgpu"`).
+    /// `expected_sha256`, when given, must match the bytes (the package manifest's checksum).
+    /// `beam` > 0 selects prefix beam search of that width instead of best path.
+    pub async fn create(
+        model: Vec<u8>,
+        backend: String,
+        expected_sha256: Option<String>,
+        beam: u32,
+    ) -> Result<Engine, JsValue> {
+        let sha256 = sha256_hex(&model);
+        if let Some(expected) = expected_sha256
+            && !expected.eq_ignore_ascii_case(&sha256)
+        {
+            return Err(js_error(format!(
+                "model checksum mismatch: the manifest says {expected}, the bytes hash to {sha256}"
+            )));
+        }
+        let (device, backend) = device(&backend).await?;
+        let decoder = match beam {
+            0 => Decoder::BestPath,
+            w => Decoder::Beam(w as usize),
+        };
+        let recognizer = Recognizer::from_bytes(&model, device)
+            .and_then(|r| r.with_decoder(decoder))
+            .map_err(js_error)?;
+        Ok(Engine {
+            recognizer: Rc::new(recognizer),
+            backend,
+            sha256,
+        })
+    }
+
+    /// Recognizes the text lines of an `ImageData` (or `{ width, height, data }`); resolves
+    /// to `{ text, confidence, lines, timing, backend }`, rejects with an `Error`.
+    pub fn recognize(&self, image: JsValue) -> js_sys::Promise {
+        let recognizer = self.recognizer.clone();
+        let backend = self.backend;
+        wasm_bindgen_futures::future_to_promise(async move {
+            let img = gray_image(&image).map_err(js_error)?;
+            let r = recognizer.recognize_async(&img).await.map_err(js_error)?;
+            serde_wasm_bindgen::to_value(&JsRecognition::new(r, backend)).map_err(js_error)
+        })
+    }
+
+    /// The backend this engine runs on: `"cpu"` or `"webgpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.to_string()
+    }
+
+    /// `{ backend, sha256, meta }`: the model's metadata (architecture, charset, provenance,
+    /// validation metrics).
+    pub fn info(&self) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Info<'a> {
+            backend: &'a str,
+            sha256: &'a str,
+            meta: &'a crate::ModelMeta,
+        }
+        let info = Info {
+            backend: self.backend,
+            sha256: &self.sha256,
+            meta: self.recognizer.meta(),
+        };
+        info.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(js_error)
+    }
+}
+
+/// The device for a backend name, if this build has it.
+async fn device(backend: &str) -> Result<(Device, &'static str), JsValue> {
+    match backend {
+        "cpu" => cpu(),
+        "webgpu" => webgpu().await,
+        other => Err(js_error(format!(
+            "unknown backend '{other}' (expected 'cpu' or 'webgpu')"
+        ))),
+    }
+}
+
+#[cfg(feature = "flex")]
+fn cpu() -> Result<(Device, &'static str), JsValue> {
+    Ok((Device::flex(), "cpu"))
+}
+
+#[cfg(not(feature = "flex"))]
+fn cpu() -> Result<(Device, &'static str), JsValue> {
+    Err(js_error(
+        "this is the WebGPU build; load the CPU build for 'cpu'",
+    ))
+}
+
+#[cfg(feature = "webgpu")]
+async fn webgpu() -> Result<(Device, &'static str), JsValue> {
+    thread_local! {
+        static DEVICE: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(d) = DEVICE.with(|d| d.borrow().clone()) {
+        return Ok((d, "webgpu"));
+    }
+    let d = Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| js_error(format!("WebGPU is not available: {e}")))?;
+    DEVICE.with(|slot| *slot.borrow_mut() = Some(d.clone()));
+    Ok((d, "webgpu"))
+}
+
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu() -> Result<(Device, &'static str), JsValue> {
+    Err(js_error(
+        "this is the CPU build; load the WebGPU build for 'webgpu'",
+    ))
+}

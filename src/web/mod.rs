@@ -1,0 +1,51 @@
+//! The WebAssembly module: what the JavaScript package (`pkg/inkline.js`) calls.
+//!
+//! One crate, two builds: the CPU build (burn-flex with simd128) and the WebGPU build
+//! (burn-wgpu on the browser's WebGPU). The JS layer picks a build, falls back from WebGPU to
+//! the CPU build, converts canvases and blobs to `ImageData`, and restarts an instance that
+//! trapped. Here: model loading with checksum, image checks, recognition and its JS result.
+
+mod engine;
+mod input;
+mod output;
+
+pub use engine::Engine;
+
+use wasm_bindgen::prelude::*;
+
+#[cfg(feature = "webgpu")]
+unsafe extern "C" {
+    /// Static constructors of the wasm module (cubecl registers kernels with `inventory`).
+    fn __wasm_call_ctors();
+}
+
+/// Runs once when the module is instantiated: installs the panic hook that logs a Rust panic
+/// to the console, and runs the static constructors once, so that the linker does not re-run
+/// them on every call from JavaScript (that made WebGPU inference ~40x slower).
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    #[cfg(feature = "webgpu")]
+    // SAFETY: called once at start-up, before any other export runs, as `inventory` documents.
+    unsafe {
+        __wasm_call_ctors();
+    }
+}
+
+/// Which backends this build holds: `["cpu"]` or `["webgpu"]`.
+#[wasm_bindgen(js_name = buildBackends)]
+pub fn build_backends() -> Vec<String> {
+    let mut v = Vec::new();
+    if cfg!(feature = "flex") {
+        v.push("cpu".to_string());
+    }
+    if cfg!(feature = "webgpu") {
+        v.push("webgpu".to_string());
+    }
+    v
+}
+
+/// Turns a library error into a JS `Error` with its message.
+fn js_error(e: impl std::fmt::Display) -> JsValue {
+    js_sys::Error::new(&e.to_string()).into()
+}

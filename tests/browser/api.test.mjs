@@ -1,0 +1,166 @@
+// The browser API (pkg/inkline.js) in headless Chromium: both backends, the worker, the
+// module-level shortcut, and every bad input answered by a clear rejection.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { start } from './harness.mjs';
+
+const [FIXTURE, EXPECTED] = readFileSync(new URL('../fixtures/gt.tsv', import.meta.url), 'utf8')
+  .trim()
+  .split('\t');
+
+let h;
+let page;
+
+before(async () => {
+  h = await start();
+  page = await h.page();
+  await page.evaluate(async (fixture) => {
+    window.inkline = await import('/pkg/inkline.js');
+    const blob = await (await fetch(`/tests/fixtures/${fixture}`)).blob();
+    const bmp = await createImageBitmap(blob);
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(bmp, 0, 0);
+    window.fixture = ctx.getImageData(0, 0, bmp.width, bmp.height);
+    window.fixtureBlob = blob;
+  }, FIXTURE);
+});
+
+after(async () => {
+  await h?.close();
+});
+
+test('the CPU and WebGPU backends read the same line; timings are numbers', async () => {
+  const out = await page.evaluate(async () => {
+    const res = {};
+    for (const backend of ['cpu', 'webgpu']) {
+      const r = await inkline.Recognizer.create({ backend });
+      const x = await r.recognize(fixture);
+      res[backend] = { ...x, engine: r.backend, fallback: r.fallbackReason };
+    }
+    return res;
+  });
+  for (const backend of ['cpu', 'webgpu']) {
+    const r = out[backend];
+    assert.equal(r.text, EXPECTED, `${backend} text`);
+    assert.equal(r.backend, backend, `${backend} ran (${r.fallback})`);
+    assert.equal(r.engine, backend);
+    assert.equal(r.lines.length, 1);
+    assert.equal(r.lines[0].text, EXPECTED);
+    for (const k of ['preprocessMs', 'inferenceMs', 'decodeMs', 'totalMs']) {
+      assert.equal(typeof r.timing[k], 'number', `${backend} ${k}`);
+      assert.ok(r.timing[k] >= 0);
+    }
+    assert.ok(r.timing.totalMs >= r.timing.inferenceMs);
+    assert.ok(r.confidence > 0 && r.confidence <= 1);
+    const { x, y, width, height } = r.lines[0].bbox;
+    assert.ok(x >= 0 && y >= 0 && width > 100 && height > 5, JSON.stringify(r.lines[0].bbox));
+  }
+});
+
+test('bad input rejects with a clear error and the recognizer stays usable', async () => {
+  const results = await page.evaluate(async () => {
+    const r = await inkline.Recognizer.create({ backend: 'cpu' });
+    const bad = {
+      empty: { width: 0, height: 0, data: new Uint8ClampedArray(0) },
+      short: { width: 10, height: 10, data: new Uint8ClampedArray(7) },
+      number: 42,
+      nothing: null,
+      string: 'picture.png',
+      huge: { width: 9000, height: 2, data: new Uint8ClampedArray(9000 * 2 * 4) },
+      notAnImageBlob: new Blob(['not an image'], { type: 'image/png' }),
+    };
+    const out = {};
+    for (const [name, input] of Object.entries(bad)) {
+      try {
+        await r.recognize(input);
+        out[name] = { error: null };
+      } catch (e) {
+        out[name] = { error: e.message, isError: e instanceof Error };
+      }
+      out[name].next = (await r.recognize(fixture)).text;
+    }
+    return out;
+  });
+  const expected = {
+    empty: /image is empty \(0x0\)/,
+    short: /pixel data has 7 bytes, but a 10x10 Rgba8 image needs 400/,
+    number: /takes ImageData.*got Number/,
+    nothing: /takes ImageData.*got null/,
+    string: /takes ImageData.*got String/,
+    huge: /9000x2; the largest accepted side is 8192 pixels/,
+    notAnImageBlob: /cannot decode the image\/png/,
+  };
+  for (const [name, re] of Object.entries(expected)) {
+    const r = results[name];
+    assert.match(r.error ?? 'resolved', re, name);
+    assert.ok(r.isError, `${name} rejects with an Error`);
+    assert.equal(r.next, EXPECTED, `the call after ${name} works`);
+  }
+});
+
+test('a corrupt or mismatched model is refused with a clear error', async () => {
+  const out = await page.evaluate(async () => {
+    const msg = async (opts) => {
+      try {
+        await inkline.Recognizer.create(opts);
+        return 'created';
+      } catch (e) {
+        return e.message;
+      }
+    };
+    const good = new Uint8Array(await (await fetch('/pkg/inkline.inkline')).arrayBuffer());
+    const cut = good.slice(0, 1000);
+    const zeros = new Uint8Array(64);
+    const r = {
+      truncated: await msg({ model: cut, backend: 'cpu' }),
+      garbage: await msg({ model: zeros, backend: 'cpu' }),
+      checksum: await msg({ model: good, sha256: '00'.repeat(32), backend: 'cpu' }),
+      missing: await msg({ model: '/pkg/no-such-model.inkline', backend: 'cpu' }),
+      backend: await msg({ backend: 'tpu' }),
+    };
+    const ok = await inkline.Recognizer.create({ model: good, backend: 'cpu' });
+    r.after = (await ok.recognize(fixture)).text;
+    r.info = ok.info();
+    return r;
+  });
+  assert.match(out.truncated, /truncated|not an inkline model/);
+  assert.match(out.garbage, /truncated|not an inkline model/);
+  assert.match(out.checksum, /checksum mismatch/);
+  assert.match(out.missing, /HTTP 404/);
+  assert.match(out.backend, /unknown backend 'tpu'/);
+  assert.equal(out.after, EXPECTED);
+  assert.equal(out.info.backend, 'cpu');
+  assert.match(out.info.sha256, /^[0-9a-f]{64}$/);
+  assert.ok(out.info.meta.charset.includes('a'));
+});
+
+test('the worker variant, Blob input and the module-level recognize()', async () => {
+  const out = await page.evaluate(async () => {
+    const w = await inkline.WorkerRecognizer.create({ backend: 'cpu' });
+    const fromWorker = await w.recognize(fixture);
+    let workerError = null;
+    try {
+      await w.recognize({ width: 3, height: 3, data: new Uint8ClampedArray(5) });
+    } catch (e) {
+      workerError = e.message;
+    }
+    const again = (await w.recognize(fixtureBlob)).text;
+    w.terminate();
+    const shortcut = await inkline.recognize(fixtureBlob);
+    return { worker: fromWorker.text, backend: w.backend, workerError, again, shortcut: shortcut.text };
+  });
+  assert.equal(out.worker, EXPECTED);
+  assert.equal(out.backend, 'cpu');
+  assert.match(out.workerError, /pixel data has 5 bytes/);
+  assert.equal(out.again, EXPECTED);
+  assert.equal(out.shortcut, EXPECTED);
+});
+
+test('no console errors besides the intentional 404', () => {
+  assert.deepEqual(
+    h.errors.filter((e) => !/Failed to load resource.*404/.test(e)),
+    [],
+  );
+});

@@ -1,0 +1,250 @@
+// The inkline notes app: write on ruled lines, each line is recognized after a short pause (or
+// on demand) in a Web Worker; notes live in IndexedDB; images can be uploaded or pasted.
+
+import { WorkerRecognizer, Recognizer } from '../pkg/inkline.js';
+import { LINE_HEIGHT, Pad } from './pad.js';
+import { deleteNote, listNotes, newNote, noteText, noteTitle, saveNote } from './notes.js';
+
+const PAUSE_MS = 700;
+const $ = (id) => document.getElementById(id);
+const els = {
+  canvas: $('pad'),
+  rows: $('rows'),
+  list: $('note-list'),
+  title: $('note-title'),
+  backend: $('backend'),
+  offline: $('offline'),
+  status: $('status'),
+  file: $('file'),
+};
+
+let recognizer = null;
+let note = newNote();
+const dirty = new Set();
+let timer = null;
+
+const pad = new Pad(els.canvas, {
+  onChange(line) {
+    dirty.add(line);
+    ensureLine(line);
+    note.lines[line].strokes = pad.lines[line];
+    note.lines[line].edited = false;
+    clearTimeout(timer);
+    timer = setTimeout(recognizeDirty, PAUSE_MS);
+  },
+});
+
+function say(text, isError = false) {
+  els.status.textContent = text;
+  els.status.classList.toggle('error', isError);
+}
+
+function ensureLine(i) {
+  while (note.lines.length <= i) note.lines.push({ strokes: [], text: '', edited: false });
+}
+
+/** Starts the recognizer: a worker when possible, else on the page. */
+async function start() {
+  const params = new URLSearchParams(location.search);
+  const backend = params.get('backend') ?? 'auto';
+  try {
+    recognizer = await WorkerRecognizer.create({ backend });
+  } catch (e) {
+    console.warn('worker recognizer unavailable, running on the page:', e);
+    recognizer = await Recognizer.create({ backend });
+  }
+  showBackend(recognizer.backend, recognizer.fallbackReason);
+  say('Ready. Write on a line; it is read when you pause.');
+  document.body.dataset.ready = 'true';
+}
+
+function showBackend(backend, reason) {
+  els.backend.textContent = backend === 'webgpu' ? 'WebGPU' : 'CPU (wasm SIMD)';
+  els.backend.title = reason ?? `Recognition runs on ${backend}`;
+  els.backend.dataset.backend = backend;
+}
+
+async function recognizeDirty() {
+  const lines = [...dirty].sort((a, b) => a - b);
+  dirty.clear();
+  for (const i of lines) await recognizeLine(i);
+  await persist();
+}
+
+async function recognizeLine(i) {
+  if (!recognizer) return;
+  const img = pad.lineImage(i);
+  ensureLine(i);
+  const row = note.lines[i];
+  if (!img) {
+    if (!row.edited) row.text = '';
+    renderRows();
+    return;
+  }
+  try {
+    const r = await recognizer.recognize(img.image);
+    row.text = r.lines.map((l) => l.text).join(' ');
+    row.confidence = r.confidence;
+    row.ms = Math.round(r.timing.totalMs);
+    row.backend = r.backend;
+    row.edited = false;
+    showBackend(r.backend, recognizer.fallbackReason);
+    say(`Line ${i + 1} read in ${row.ms} ms on ${r.backend}.`);
+  } catch (e) {
+    say(`Line ${i + 1}: ${e.message}`, true);
+  }
+  renderRows();
+}
+
+function renderRows() {
+  const count = Math.max(pad.lineCount, note.lines.length);
+  els.rows.replaceChildren();
+  for (let i = 0; i < count; i++) {
+    const line = note.lines[i];
+    const row = document.createElement('div');
+    row.className = 'row';
+    row.style.height = `${LINE_HEIGHT}px`;
+    const input = document.createElement('input');
+    input.id = `line-text-${i}`;
+    input.value = line?.text ?? '';
+    input.setAttribute('aria-label', `Text of line ${i + 1}`);
+    input.placeholder = line?.strokes?.length ? '…' : '';
+    input.addEventListener('change', () => {
+      ensureLine(i);
+      note.lines[i].text = input.value;
+      note.lines[i].edited = true;
+      persist();
+    });
+    const meta = document.createElement('small');
+    meta.className = 'meta';
+    if (line?.ms !== undefined) {
+      meta.textContent = `${line.ms} ms · ${line.backend}${line.edited ? ' · edited' : ''}`;
+      meta.title = `confidence ${(100 * (line.confidence ?? 0)).toFixed(0)}%`;
+    } else if (line?.source) {
+      meta.textContent = line.source;
+    }
+    row.append(input, meta);
+    els.rows.append(row);
+  }
+}
+
+async function persist() {
+  if (!note.lines.some((l) => l.text || l.strokes?.length) && !els.title.value) return;
+  note.title = els.title.value.trim();
+  await saveNote(note);
+  await renderList();
+}
+
+async function renderList() {
+  const notes = await listNotes();
+  els.list.replaceChildren(
+    ...notes.map((n) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.textContent = noteTitle(n);
+      b.className = n.id === note.id ? 'current' : '';
+      b.setAttribute('aria-current', n.id === note.id ? 'true' : 'false');
+      b.addEventListener('click', () => openNote(n));
+      const time = document.createElement('small');
+      time.textContent = new Date(n.updated).toLocaleString();
+      li.append(b, time);
+      return li;
+    }),
+  );
+}
+
+function openNote(n) {
+  note = n;
+  els.title.value = n.title ?? '';
+  pad.load(n.lines.map((l) => l.strokes ?? []));
+  renderRows();
+  renderList();
+}
+
+/** Reads an uploaded or pasted image line by line and appends the lines to the note. */
+async function readImage(blob) {
+  if (!recognizer) return;
+  say('Reading the image…');
+  try {
+    const r = await recognizer.recognize(blob);
+    if (!r.lines.length) {
+      say('No text found in the image.');
+      return;
+    }
+    let at = note.lines.length;
+    while (at > 0 && !note.lines[at - 1].text && !note.lines[at - 1].strokes?.length) at--;
+    note.lines.splice(at);
+    const ms = Math.round(r.timing.totalMs / r.lines.length);
+    for (const l of r.lines) {
+      note.lines.push({ strokes: [], text: l.text, confidence: l.confidence, ms, backend: r.backend, source: 'image' });
+    }
+    pad.load(note.lines.map((l) => l.strokes ?? []));
+    renderRows();
+    await persist();
+    say(`Read ${r.lines.length} line(s) in ${Math.round(r.timing.totalMs)} ms on ${r.backend}.`);
+  } catch (e) {
+    say(`Image: ${e.message}`, true);
+  }
+}
+
+$('new-note').addEventListener('click', () => openNote(newNote()));
+$('recognize').addEventListener('click', () => {
+  pad.lines.forEach((l, i) => l?.length && dirty.add(i));
+  recognizeDirty();
+});
+$('clear').addEventListener('click', () => {
+  pad.clear();
+  note.lines = note.lines.filter((l) => !l.strokes?.length);
+  renderRows();
+  persist();
+});
+$('export').addEventListener('click', () => {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([noteText(note) + '\n'], { type: 'text/plain' }));
+  a.download = `${noteTitle(note).replace(/[^\w -]+/g, '').trim() || 'note'}.txt`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+});
+$('delete').addEventListener('click', async () => {
+  if (!confirm(`Delete “${noteTitle(note)}”?`)) return;
+  await deleteNote(note.id);
+  openNote(newNote());
+});
+els.title.addEventListener('change', persist);
+els.file.addEventListener('change', () => {
+  const f = els.file.files?.[0];
+  if (f) readImage(f);
+  els.file.value = '';
+});
+document.addEventListener('paste', (e) => {
+  const item = [...(e.clipboardData?.items ?? [])].find((i) => i.type.startsWith('image/'));
+  if (item) {
+    e.preventDefault();
+    readImage(item.getAsFile());
+  }
+});
+
+async function offlineReadiness() {
+  if (!('serviceWorker' in navigator)) {
+    els.offline.textContent = 'No offline support';
+    return;
+  }
+  try {
+    await navigator.serviceWorker.register('./sw.js');
+    const reg = await navigator.serviceWorker.ready;
+    const update = (msg) => {
+      els.offline.textContent = msg.ready ? 'Works offline' : 'Caching for offline…';
+      els.offline.dataset.ready = String(!!msg.ready);
+    };
+    navigator.serviceWorker.addEventListener('message', (e) => e.data?.type === 'cache' && update(e.data));
+    reg.active?.postMessage({ type: 'status' });
+  } catch (e) {
+    els.offline.textContent = 'Offline unavailable';
+    console.warn('service worker:', e);
+  }
+}
+
+renderRows();
+renderList();
+offlineReadiness();
+start().catch((e) => say(`Cannot start the recognizer: ${e.message}`, true));
