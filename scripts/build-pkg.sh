@@ -31,9 +31,9 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  echo "build-pkg: wasm-bindgen-cli $WASM_BINDGEN_VERSION is needed (bash scripts/setup.sh installs it)" >&2
+  exit 1
 fi
-rustup target add wasm32-unknown-unknown >/dev/null
 
 # Reproducible bytes: no machine paths in panic locations.
 REMAP="--remap-path-prefix=$HOME/.cargo/registry/src=/cargo --remap-path-prefix=$PWD=/inkline"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine and runs the main job: for now the seed's complexity tables for the
-# paper-sized teacher, student and Tucker models, measured on one CPU thread.
+# Sets up a fresh machine and runs the main job: the inkline notes PWA on the shipped model,
+# served on localhost (the committed pkg/ is used as is; rebuilt only if its sources changed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo run --release -p trainer -- --threads 1 complexity --preset paper
+bash scripts/build-pkg.sh --check || bash scripts/build-pkg.sh
+exec node scripts/serve.mjs "${PORT:-8080}"

@@ -13,6 +13,10 @@ APT_PACKAGES=(
   fonts-cantarell fonts-firacode fonts-hack fonts-inconsolata fonts-paratype
   fonts-breip fonts-bwht fonts-humor-sans fonts-comic-neue fonts-dancingscript fonts-kaushanscript
   hershey-fonts-data wordnet-base wamerican-large
+  # Browser package and its tests: wasm-opt, headless Chromium (WebGPU through SwiftShader).
+  binaryen chromium
+  # The peer OCR engine of the accuracy table.
+  tesseract-ocr tesseract-ocr-eng
 )
 
 missing=()
@@ -28,8 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-# npm packages: handwriting and printed fonts (@expo-google-fonts/*), pinned by package-lock.json.
-if [ ! -d node_modules/@expo-google-fonts ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm packages: handwriting and printed fonts (@expo-google-fonts/*) and playwright-core (drives
+# the system Chromium; never downloads a browser), pinned by package-lock.json.
+if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 fi
 
@@ -37,3 +42,9 @@ fi
 rustup show active-toolchain >/dev/null
 rustup target add wasm32-unknown-unknown >/dev/null
 rustup component add rustfmt clippy >/dev/null
+
+# The pinned wasm-bindgen-cli (must equal the wasm-bindgen crate in Cargo.lock).
+WASM_BINDGEN_VERSION=$(sed -n 's/^WASM_BINDGEN_VERSION=//p' scripts/build-pkg.sh)
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi

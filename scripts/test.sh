@@ -6,9 +6,23 @@ bash scripts/setup.sh
 
 echo "== format"
 cargo fmt --all -- --check
-echo "== clippy"
+echo "== clippy (native, and the wasm CPU build)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features flex -- -D warnings
 echo "== cuda feature type-checks (DOCS_RS=1 skips the LLVM download of the CUDA compiler crate)"
 DOCS_RS=1 cargo check -p trainer --features cuda
 echo "== tests"
 cargo test --workspace --release
+
+echo "== the committed browser package was built from these sources"
+bash scripts/build-pkg.sh --check
+echo "== rebuild the browser package"
+bash scripts/build-pkg.sh
+if git diff --quiet -- pkg; then
+  echo "pkg/ rebuilt byte for byte"
+else
+  echo "note: the rebuilt pkg/ differs in bytes from the committed one (same inputs):"
+  git diff --stat -- pkg
+fi
+echo "== browser tests (headless Chromium: CPU and WebGPU through SwiftShader)"
+node --test --test-reporter=spec --test-concurrency=1 tests/browser/

@@ -6,7 +6,7 @@
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::{sigmoid, tanh};
+use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// One direction: input projection (with bias) and recurrent projection (without).
@@ -59,15 +59,21 @@ impl LstmDirection {
             let (i, f, cell, o) = (
                 sigmoid(g[0].clone()),
                 sigmoid(g[1].clone()),
-                tanh(g[2].clone()),
+                stable_tanh(g[2].clone()),
                 sigmoid(g[3].clone()),
             );
             c = f * c + i * cell;
-            h = o * tanh(c.clone());
+            h = o * stable_tanh(c.clone());
             outs.push(h.clone());
         }
         Tensor::stack(outs, 1)
     }
+}
+
+/// `tanh(x) = 2 sigmoid(2x) - 1`: burn-wgpu's tanh returns NaN for large |x| on WebGPU (it
+/// divides two overflowing exponentials); the LSTM cell state reaches such values on long lines.
+fn stable_tanh(x: Tensor<2>) -> Tensor<2> {
+    sigmoid(x * 2.0) * 2.0 - 1.0
 }
 
 /// Outputs of a bidirectional layer.
