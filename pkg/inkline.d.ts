@@ -1,0 +1,100 @@
+// Types of inkline's browser API (pkg/inkline.js).
+
+/** Which backend runs the model. */
+export type Backend = 'webgpu' | 'cpu';
+
+/** What `recognize` accepts. */
+export type ImageInput =
+  | ImageData
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | ImageBitmap
+  | HTMLImageElement
+  | Blob
+  | { width: number; height: number; data: Uint8ClampedArray | Uint8Array };
+
+export interface RecognizerOptions {
+  /** Model file URL or bytes; default: the shipped model next to the module (checksum-checked). */
+  model?: string | URL | ArrayBuffer | Uint8Array;
+  /** Expected SHA-256 (hex) of `model`. */
+  sha256?: string;
+  /** 'auto' (default): WebGPU when the browser has it, else the CPU. */
+  backend?: 'auto' | Backend;
+  /** Beam-search width; 0 (default) decodes the best path. */
+  beam?: number;
+}
+
+export interface BBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface LineResult {
+  text: string;
+  /** In [0, 1]. */
+  confidence: number;
+  /** Where the line lies in the input, in pixels. */
+  bbox: BBox;
+}
+
+export interface Timing {
+  preprocessMs: number;
+  inferenceMs: number;
+  decodeMs: number;
+  totalMs: number;
+}
+
+export interface Recognition {
+  /** Lines joined by '\n', top to bottom. */
+  text: string;
+  /** Mean line confidence. */
+  confidence: number;
+  lines: LineResult[];
+  timing: Timing;
+  /** The backend that ran this call. */
+  backend: Backend;
+}
+
+export interface ModelInfo {
+  backend: Backend;
+  sha256: string;
+  meta: {
+    format_version: number;
+    config: Record<string, unknown>;
+    charset: string;
+    provenance: Record<string, unknown>;
+    metrics: Record<string, number>;
+  };
+}
+
+/** The largest accepted image side, in pixels. */
+export const MAX_SIDE: number;
+
+/** Converts an image input to RGBA pixels. */
+export function toImageData(image: ImageInput): Promise<ImageData | { width: number; height: number; data: Uint8ClampedArray | Uint8Array }>;
+
+export class Recognizer {
+  private constructor();
+  static create(options?: RecognizerOptions): Promise<Recognizer>;
+  readonly backend: Backend;
+  /** Why WebGPU is not in use although it was asked for, or null. */
+  fallbackReason: string | null;
+  info(): ModelInfo;
+  recognize(image: ImageInput): Promise<Recognition>;
+}
+
+/** Same API, in a Web Worker. */
+export class WorkerRecognizer {
+  private constructor();
+  static create(options?: RecognizerOptions): Promise<WorkerRecognizer>;
+  backend: Backend | null;
+  fallbackReason: string | null;
+  info(): Promise<ModelInfo>;
+  recognize(image: ImageInput): Promise<Recognition>;
+  terminate(): void;
+}
+
+/** Reads `image` with a default recognizer made once. */
+export function recognize(image: ImageInput): Promise<Recognition>;

@@ -1,0 +1,351 @@
+// inkline: offline text-line recognition in the browser (WebGPU, with a CPU fallback).
+//
+//   import { Recognizer, recognize } from './pkg/inkline.js';
+//   const r = await Recognizer.create();            // the shipped model, backend 'auto'
+//   const { text, lines, timing, backend } = await r.recognize(imageData);
+//
+// Two wasm builds sit next to this file: ./cpu/ (burn-flex, wasm SIMD) and ./webgpu/
+// (burn-wgpu). A page that only uses the CPU never downloads the WebGPU build.
+
+/** The largest accepted image side, in pixels (the Rust library's limit too). */
+export const MAX_SIDE = 8192;
+
+const BUILD_URLS = {
+  cpu: new URL('./cpu/inkline.js', import.meta.url),
+  webgpu: new URL('./webgpu/inkline.js', import.meta.url),
+};
+const MANIFEST_URL = new URL('./model.json', import.meta.url);
+
+// kind -> Promise of an initialized wasm-bindgen module. An instance that trapped (a Rust
+// panic) is dropped and the next use imports a fresh copy.
+const builds = new Map();
+let instanceCounter = 0;
+
+function loadBuild(kind) {
+  let p = builds.get(kind);
+  if (!p) {
+    p = (async () => {
+      const url = new URL(BUILD_URLS[kind]);
+      if (instanceCounter > 0) url.searchParams.set('instance', String(instanceCounter));
+      instanceCounter += 1;
+      const mod = await import(url.href);
+      await mod.default({ module_or_path: new URL('inkline_bg.wasm', BUILD_URLS[kind]) });
+      return mod;
+    })();
+    p.catch(() => builds.delete(kind));
+    builds.set(kind, p);
+  }
+  return p;
+}
+
+/** Whether an error is a trapped wasm instance (a Rust panic or abort). */
+function isTrap(e) {
+  return e instanceof WebAssembly.RuntimeError || /unreachable|RuntimeError/.test(String(e?.stack ?? ''));
+}
+
+function asError(e) {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Model bytes and the checksum they must have, from the `model` option. */
+async function modelBytes(model, sha256) {
+  if (model === undefined || model === null) {
+    const res = await fetch(MANIFEST_URL);
+    if (!res.ok) throw new Error(`cannot load the model manifest ${MANIFEST_URL}: HTTP ${res.status}`);
+    const manifest = await res.json();
+    const bytes = await fetchBytes(new URL(manifest.file, MANIFEST_URL));
+    return { bytes, sha256: sha256 ?? manifest.sha256 };
+  }
+  if (typeof model === 'string' || model instanceof URL) {
+    return { bytes: await fetchBytes(model), sha256 };
+  }
+  if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), sha256 };
+  if (ArrayBuffer.isView(model)) {
+    return { bytes: new Uint8Array(model.buffer, model.byteOffset, model.byteLength), sha256 };
+  }
+  throw new TypeError('`model` must be a URL, an ArrayBuffer or a Uint8Array');
+}
+
+async function webgpuAvailable() {
+  try {
+    return !!(globalThis.navigator?.gpu && (await navigator.gpu.requestAdapter()));
+  } catch {
+    return false;
+  }
+}
+
+function checkSize(width, height) {
+  if (!(width > 0 && height > 0)) throw new Error(`invalid image: image is empty (${width}x${height})`);
+  if (width > MAX_SIDE || height > MAX_SIDE) {
+    throw new Error(
+      `invalid image: image is ${width}x${height}; the largest accepted side is ${MAX_SIDE} pixels`,
+    );
+  }
+}
+
+function canvas2d(width, height) {
+  const c =
+    typeof OffscreenCanvas !== 'undefined'
+      ? new OffscreenCanvas(width, height)
+      : Object.assign(document.createElement('canvas'), { width, height });
+  return c.getContext('2d', { willReadFrequently: true });
+}
+
+/**
+ * Converts what a page has (ImageData, a canvas, ImageBitmap, an <img>, a Blob or File, or
+ * `{ width, height, data }`) to ImageData-like pixels.
+ */
+export async function toImageData(image) {
+  if (typeof ImageData !== 'undefined' && image instanceof ImageData) return image;
+  if (typeof Blob !== 'undefined' && image instanceof Blob) {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(image);
+    } catch (e) {
+      throw new Error(`invalid image: cannot decode the ${image.type || 'blob'} (${asError(e).message})`);
+    }
+    try {
+      return await toImageData(bitmap);
+    } finally {
+      bitmap.close?.();
+    }
+  }
+  const isCanvas =
+    (typeof HTMLCanvasElement !== 'undefined' && image instanceof HTMLCanvasElement) ||
+    (typeof OffscreenCanvas !== 'undefined' && image instanceof OffscreenCanvas);
+  if (isCanvas) {
+    checkSize(image.width, image.height);
+    return image.getContext('2d').getImageData(0, 0, image.width, image.height);
+  }
+  const drawable =
+    (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) ||
+    (typeof HTMLImageElement !== 'undefined' && image instanceof HTMLImageElement);
+  if (drawable) {
+    if (image instanceof HTMLImageElement && !image.complete) await image.decode();
+    const width = image.naturalWidth ?? image.width;
+    const height = image.naturalHeight ?? image.height;
+    checkSize(width, height);
+    const ctx = canvas2d(width, height);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, width, height);
+    ctx.drawImage(image, 0, 0);
+    return ctx.getImageData(0, 0, width, height);
+  }
+  if (image && typeof image === 'object' && 'width' in image && 'height' in image && 'data' in image) {
+    return image;
+  }
+  const kind = image === null ? 'null' : image?.constructor?.name ?? typeof image;
+  throw new TypeError(
+    `invalid image: recognize() takes ImageData, a canvas, ImageBitmap, HTMLImageElement or Blob; got ${kind}`,
+  );
+}
+
+/** A loaded model. Create with `await Recognizer.create(options)`. */
+export class Recognizer {
+  #bytes;
+  #sha256;
+  #beam;
+  #engine;
+  #queue = Promise.resolve();
+
+  /** Why WebGPU is not in use although it was asked for, or null. */
+  fallbackReason = null;
+
+  constructor(secret, bytes, sha256, beam, engine, fallbackReason) {
+    if (secret !== Recognizer.#token) throw new TypeError('use `await Recognizer.create(options)`');
+    this.#bytes = bytes;
+    this.#sha256 = sha256;
+    this.#beam = beam;
+    this.#engine = engine;
+    this.fallbackReason = fallbackReason;
+  }
+
+  static #token = Symbol('Recognizer');
+
+  /**
+   * Loads a model. Options: `model` (URL or bytes; default: the shipped model, checked against
+   * ./model.json), `sha256` (expected checksum of `model`), `backend` ('auto' | 'webgpu' |
+   * 'cpu', default 'auto'), `beam` (beam-search width; 0 = best path, the default).
+   */
+  static async create(options = {}) {
+    const { backend = 'auto', beam = 0 } = options;
+    if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
+      throw new Error(`unknown backend '${backend}' (expected 'auto', 'webgpu' or 'cpu')`);
+    }
+    if (!Number.isInteger(beam) || beam < 0) throw new Error('`beam` must be a whole number >= 0');
+    const { bytes, sha256 } = await modelBytes(options.model, options.sha256);
+    let fallbackReason = null;
+    if (backend !== 'cpu') {
+      if (await webgpuAvailable()) {
+        try {
+          const engine = await Recognizer.#engineOn('webgpu', bytes, sha256, beam);
+          return new Recognizer(Recognizer.#token, bytes, sha256, beam, engine, null);
+        } catch (e) {
+          if (!isBackendFailure(e)) throw asError(e);
+          fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
+        }
+      } else {
+        fallbackReason = 'WebGPU is not available in this browser; using the CPU';
+      }
+      if (backend === 'auto' && fallbackReason?.startsWith('WebGPU is not available')) fallbackReason = null;
+    }
+    const engine = await Recognizer.#engineOn('cpu', bytes, sha256, beam);
+    return new Recognizer(Recognizer.#token, bytes, sha256, beam, engine, fallbackReason);
+  }
+
+  static async #engineOn(kind, bytes, sha256, beam) {
+    const mod = await loadBuild(kind);
+    try {
+      return await mod.Engine.create(bytes, kind, sha256 ?? undefined, beam);
+    } catch (e) {
+      if (isTrap(e)) builds.delete(kind);
+      throw asError(e);
+    }
+  }
+
+  /** The backend in use: 'webgpu' or 'cpu'. */
+  get backend() {
+    return this.#engine.backend;
+  }
+
+  /** `{ backend, sha256, meta }`: the model's architecture, charset, provenance and metrics. */
+  info() {
+    return this.#engine.info();
+  }
+
+  /**
+   * Reads every text line of `image`. Resolves to `{ text, confidence, lines: [{ text,
+   * confidence, bbox }], timing: { preprocessMs, inferenceMs, decodeMs, totalMs }, backend }`;
+   * rejects with an Error for bad input, and stays usable.
+   */
+  recognize(image) {
+    const run = this.#queue.then(() => this.#recognize(image));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #recognize(image) {
+    const pixels = await toImageData(image);
+    try {
+      return await this.#engine.recognize(pixels);
+    } catch (e) {
+      if (this.#engine.backend === 'webgpu' && isBackendFailure(e)) {
+        // WebGPU failed mid-way (device lost, shader error, a trap): this call and every later
+        // one run on the CPU.
+        builds.delete('webgpu');
+        this.fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
+        this.#engine = await Recognizer.#engineOn('cpu', this.#bytes, this.#sha256, this.#beam);
+        return this.#engine.recognize(pixels);
+      }
+      if (isTrap(e)) {
+        // The instance is unusable after a panic: the next call gets a fresh one.
+        builds.delete('cpu');
+        const broken = asError(e);
+        this.#engine = await Recognizer.#engineOn('cpu', this.#bytes, this.#sha256, this.#beam);
+        throw new Error(`internal error (the recognizer restarted): ${broken.message}`);
+      }
+      throw asError(e);
+    }
+  }
+}
+
+function isBackendFailure(e) {
+  return isTrap(e) || /^backend error|WebGPU|GPU/i.test(asError(e).message);
+}
+
+let shared = null;
+
+/** Reads `image` with a default recognizer (the shipped model, backend 'auto'), made once. */
+export async function recognize(image) {
+  if (!shared) {
+    shared = Recognizer.create();
+    shared.catch(() => {
+      shared = null;
+    });
+  }
+  return (await shared).recognize(image);
+}
+
+/**
+ * The same API in a Web Worker, so that the page never blocks: `await WorkerRecognizer.create(
+ * options)` then `await w.recognize(image)`; `w.terminate()` ends the worker.
+ */
+export class WorkerRecognizer {
+  #worker;
+  #pending = new Map();
+  #next = 0;
+  backend = null;
+  fallbackReason = null;
+
+  constructor(secret, worker) {
+    if (secret !== WorkerRecognizer.#token) throw new TypeError('use `await WorkerRecognizer.create(options)`');
+    this.#worker = worker;
+    worker.onmessage = ({ data }) => {
+      const p = this.#pending.get(data.id);
+      if (!p) return;
+      this.#pending.delete(data.id);
+      if (data.ok) p.resolve(data.value);
+      else p.reject(Object.assign(new Error(data.error), data.name ? { name: data.name } : {}));
+    };
+    worker.onerror = (ev) => {
+      for (const p of this.#pending.values()) p.reject(new Error(`worker error: ${ev.message}`));
+      this.#pending.clear();
+    };
+  }
+
+  static #token = Symbol('WorkerRecognizer');
+
+  /** Starts a worker and loads a model in it; options as for `Recognizer.create`. */
+  static async create(options = {}) {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const w = new WorkerRecognizer(WorkerRecognizer.#token, worker);
+    const opts = { ...options };
+    if (typeof opts.model === 'string' || opts.model instanceof URL) {
+      opts.model = new URL(opts.model, globalThis.location?.href).href;
+    }
+    try {
+      const state = await w.#call('create', opts);
+      w.backend = state.backend;
+      w.fallbackReason = state.fallbackReason;
+    } catch (e) {
+      worker.terminate();
+      throw e;
+    }
+    return w;
+  }
+
+  #call(op, arg) {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, op, arg });
+    });
+  }
+
+  /** Model information, as `Recognizer.info()`. */
+  info() {
+    return this.#call('info');
+  }
+
+  /** Reads every text line of `image` in the worker; as `Recognizer.recognize`. */
+  async recognize(image) {
+    const pixels = await toImageData(image);
+    const plain = { width: pixels.width, height: pixels.height, data: pixels.data };
+    const r = await this.#call('recognize', plain);
+    this.backend = r.backend;
+    return r;
+  }
+
+  /** Stops the worker. */
+  terminate() {
+    this.#worker.terminate();
+    for (const p of this.#pending.values()) p.reject(new Error('the worker was terminated'));
+    this.#pending.clear();
+  }
+}

@@ -1,0 +1,29 @@
+// The Web Worker behind WorkerRecognizer: one Recognizer, driven by messages
+// `{ id, op: 'create' | 'recognize' | 'info', arg }`, answered `{ id, ok, value | error }`.
+import { Recognizer } from './inkline.js';
+
+let recognizer = null;
+
+async function handle(op, arg) {
+  switch (op) {
+    case 'create':
+      recognizer = await Recognizer.create(arg);
+      return { backend: recognizer.backend, fallbackReason: recognizer.fallbackReason };
+    case 'recognize':
+      if (!recognizer) throw new Error('no model loaded');
+      return recognizer.recognize(arg);
+    case 'info':
+      if (!recognizer) throw new Error('no model loaded');
+      return recognizer.info();
+    default:
+      throw new Error(`unknown operation '${op}'`);
+  }
+}
+
+self.onmessage = async ({ data: { id, op, arg } }) => {
+  try {
+    self.postMessage({ id, ok: true, value: await handle(op, arg) });
+  } catch (e) {
+    self.postMessage({ id, ok: false, error: e?.message ?? String(e), name: e?.name });
+  }
+};
