@@ -232,3 +232,21 @@ fn synth_writes_a_dataset_that_eval_reads() {
         );
     }
 }
+
+#[test]
+fn eval_reads_with_tesseract_as_the_peer_and_needs_a_reader() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+    let v: serde_json::Value = serde_json::from_str(
+        trainer(&["eval", "--tesseract", "--json", "--data", fixtures]).trim(),
+    )
+    .unwrap();
+    assert_eq!(v["lines"], 1);
+    // A clean printed line: Tesseract reads it (almost) exactly.
+    assert!(v["cer"].as_f64().unwrap() < 10.0, "{v}");
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(["eval", "--data", fixtures])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--model"));
+}

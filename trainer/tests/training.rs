@@ -1,4 +1,5 @@
-//! Training stages driven through the CLI: frozen head under distillation, resume after kill -9.
+//! Training stages driven through the CLI: the tiny pipeline end to end (the teacher learns, the
+//! shared head stays frozen), frozen head under distillation, resume after kill -9.
 
 use inkline::burn::tensor::Device;
 use inkline::{ModelFile, weights};
@@ -80,7 +81,7 @@ fn a_killed_run_resumes_from_its_checkpoint() {
         "tiny",
         "--run",
         run,
-        "--steps",
+        "--fresh-steps",
         "60",
         "--val-lines",
         "4",
@@ -127,4 +128,76 @@ fn a_killed_run_resumes_from_its_checkpoint() {
     assert!(steps.iter().filter(|&&s| s == 10).count() <= 2, "{steps:?}");
     let last = ModelFile::load(stage.join("last.inkline"), &Device::flex()).unwrap();
     assert_eq!(last.meta.provenance.steps, 60);
+}
+
+/// Mean of the `val_cer_*` metrics of a model file.
+fn mean_val_cer(file: &ModelFile) -> f64 {
+    let cers: Vec<f64> = file
+        .meta
+        .metrics
+        .iter()
+        .filter(|(k, _)| k.starts_with("val_cer_"))
+        .map(|(_, v)| *v)
+        .collect();
+    assert_eq!(cers.len(), 4, "{:?}", file.meta.metrics);
+    cers.iter().sum::<f64>() / cers.len() as f64
+}
+
+#[test]
+fn the_tiny_pipeline_runs_every_stage_and_the_teacher_learns() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path();
+    trainer(&[
+        "pipeline",
+        "--preset",
+        "tiny",
+        "--run",
+        run.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let load = |stage: &str| {
+        ModelFile::load(run.join(stage).join("best.inkline"), &Device::flex()).unwrap()
+    };
+    // An untrained model emits only blanks (100% CER); the teacher reads part of the lines.
+    let teacher = load("teacher");
+    let cer = mean_val_cer(&teacher);
+    assert!(
+        cer < 90.0,
+        "teacher validation CER {cer:.1}%: it did not learn"
+    );
+    // Every distilled student kept the teacher's head bit for bit.
+    let tw = weights::collect(&teacher.model);
+    let criteria = [
+        "softmax-ce-t1",
+        "softmax-ce-t2",
+        "softmax-ce-t5",
+        "softmax-ce-t10",
+        "ip-l2",
+        "lstm-l2",
+        "cnn-mah",
+        "cnn-l2",
+    ];
+    for c in criteria {
+        let sw = weights::collect(&load(&format!("distill-{c}")).model);
+        for k in tw.keys().filter(|k| k.starts_with("head.")) {
+            assert_eq!(tw[k].values, sw[k].values, "{k} changed in distill-{c}");
+        }
+        assert!(run.join(format!("finetune-{c}/best.inkline")).exists());
+    }
+    for r in ["v1", "v2", "v3"] {
+        assert!(run.join(format!("tucker-{r}/best.inkline")).exists());
+    }
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    for section in ["## Accuracy", "## Analysis", "## Complexity"] {
+        assert!(report.contains(section), "{report}");
+    }
+    // 13 models in the accuracy and complexity tables, 8 criteria in the analysis table.
+    assert_eq!(report.matches("| VGG-TK-DBLSTM-").count(), 6, "{report}");
+    assert_eq!(
+        report
+            .matches("| DarkNet-DBLSTM (teacher-student) |")
+            .count(),
+        16,
+        "{report}"
+    );
 }

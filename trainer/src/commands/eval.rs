@@ -1,18 +1,29 @@
-//! `trainer eval --model FILE --data DIR [--json]`: CER and WER over a dataset folder.
+//! `trainer eval --model FILE --data DIR [--json]`: CER and WER over a dataset folder; with
+//! `--tesseract` instead of `--model`, the same figures for Tesseract (`--psm 7`, one line).
 
 use crate::commands::recognize::load_recognizer;
 use crate::{dataset, imageio};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use inkline::metrics::ErrorCounter;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
 
 /// Arguments of `eval`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Model file.
+    #[arg(
+        long,
+        required_unless_present = "tesseract",
+        conflicts_with = "tesseract"
+    )]
+    model: Option<PathBuf>,
+    /// Read with Tesseract (`tesseract IMG stdout --psm 7`, Debian's tesseract-ocr and
+    /// tesseract-ocr-eng) instead of a model: the peer row of the accuracy table.
     #[arg(long)]
-    model: PathBuf,
+    tesseract: bool,
     /// Dataset folder holding images and gt.tsv.
     #[arg(long)]
     data: PathBuf,
@@ -29,7 +40,10 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let rec = load_recognizer(&args.model, args.beam)?;
+    let rec = match &args.model {
+        Some(m) => Some(load_recognizer(m, args.beam)?),
+        None => None,
+    };
     let samples = dataset::read(&args.data)?;
     if samples.is_empty() {
         bail!("{} has no samples", args.data.display());
@@ -37,9 +51,14 @@ pub fn run(args: Args) -> Result<()> {
     let mut counter = ErrorCounter::default();
     let mut total_ms = 0.0;
     for s in &samples {
-        let r = rec.recognize(&imageio::load(&s.path)?)?;
-        total_ms += r.timing.total;
-        let hyp = r.text.replace('\n', " ");
+        let (hyp, ms) = match &rec {
+            Some(rec) => {
+                let r = rec.recognize(&imageio::load(&s.path)?)?;
+                (r.text.replace('\n', " "), r.timing.total)
+            }
+            None => tesseract(&s.path)?,
+        };
+        total_ms += ms;
         if args.errors
             && inkline::metrics::normalize_whitespace(&hyp)
                 != inkline::metrics::normalize_whitespace(&s.text)
@@ -64,4 +83,27 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Reads one line image with Tesseract; the text (lines joined by spaces) and the time in ms.
+fn tesseract(path: &Path) -> Result<(String, f64)> {
+    let start = Instant::now();
+    let out = Command::new("tesseract")
+        .arg(path)
+        .arg("stdout")
+        .args(["--psm", "7", "-l", "eng"])
+        .output()
+        .context("cannot run tesseract; install Debian's tesseract-ocr and tesseract-ocr-eng")?;
+    if !out.status.success() {
+        bail!(
+            "tesseract failed on {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((text, start.elapsed().as_secs_f64() * 1000.0))
 }
