@@ -158,6 +158,28 @@ test('the worker variant, Blob input and the module-level recognize()', async ()
   assert.equal(out.shortcut, EXPECTED);
 });
 
+test('canvas, OffscreenCanvas, ImageBitmap and <img> inputs read the same text', async () => {
+  const out = await page.evaluate(async (fixture) => {
+    const r = await inkline.Recognizer.create({ backend: 'cpu' });
+    const img = new Image();
+    img.src = `/tests/fixtures/${fixture}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    canvas.getContext('2d').drawImage(img, 0, 0);
+    const off = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+    off.getContext('2d').drawImage(img, 0, 0);
+    const bitmap = await createImageBitmap(img);
+    const texts = {};
+    for (const [name, input] of Object.entries({ img, canvas, off, bitmap })) {
+      texts[name] = (await r.recognize(input)).text;
+    }
+    return texts;
+  }, FIXTURE);
+  assert.deepEqual(out, { img: EXPECTED, canvas: EXPECTED, off: EXPECTED, bitmap: EXPECTED });
+});
+
 test('no console errors besides the intentional 404', () => {
   assert.deepEqual(
     h.errors.filter((e) => !/Failed to load resource.*404/.test(e)),

@@ -101,13 +101,13 @@ pub struct Defaults {
 
 impl Defaults {
     /// The defaults of `preset`. `tiny` proves the machinery in a few minutes: short lines, a
-    /// higher learning rate, a teacher trained past the CTC plateau (~1500 steps here) and
-    /// short later stages.
+    /// higher learning rate, a teacher trained past the CTC plateau (it leaves it after ~1500
+    /// steps) and short later stages.
     pub fn of(preset: Preset) -> Self {
         match preset {
             Preset::Tiny => Self {
                 steps: 60,
-                fresh_steps: 2000,
+                fresh_steps: 3000,
                 batch: 8,
                 val_lines: 16,
                 val_every: 250,

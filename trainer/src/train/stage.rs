@@ -88,10 +88,7 @@ pub fn run(
     std::fs::create_dir_all(&cfg.dir)
         .with_context(|| format!("cannot create {}", cfg.dir.display()))?;
     let ckpt = cfg.dir.join("checkpoint");
-    // Epsilon 1e-8 (burn's default is 1e-5): on the CTC plateau the mean-reduced gradients are
-    // ~1e-6, and a larger epsilon would shrink Adam's steps there by an order of magnitude.
     let optim: ModuleOptimizer = AdamConfig::new()
-        .with_epsilon(1e-8)
         .with_grad_clipping(Some(GradientClippingConfig::Norm(5.0)))
         .init();
     let (model, mut optim, state) = checkpoint::load(&ckpt, model, optim)?;
