@@ -18,11 +18,12 @@ echo "== the committed browser package was built from these sources"
 bash scripts/build-pkg.sh --check
 echo "== rebuild the browser package"
 bash scripts/build-pkg.sh
-if git diff --quiet -- pkg; then
-  echo "pkg/ rebuilt byte for byte"
-else
-  echo "note: the rebuilt pkg/ differs in bytes from the committed one (same inputs):"
-  git diff --stat -- pkg
+# The build is reproducible (paths remapped): the rebuilt bytes must equal the committed ones.
+if ! git diff --quiet -- pkg; then
+  echo "the rebuilt pkg/ differs from the committed one:" >&2
+  git diff --stat -- pkg >&2
+  exit 1
 fi
+echo "pkg/ rebuilt byte for byte"
 echo "== browser tests (headless Chromium: CPU and WebGPU through SwiftShader)"
 node --test --test-reporter=spec --test-concurrency=1 tests/browser/

@@ -81,7 +81,7 @@ fn a_killed_run_resumes_from_its_checkpoint() {
         "tiny",
         "--run",
         run,
-        "--fresh-steps",
+        "--teacher-steps",
         "60",
         "--val-lines",
         "4",

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// The teacher model file of a run (or an explicit one).
 pub fn teacher_file(run: &Path, explicit: Option<PathBuf>) -> Result<(PathBuf, ModelFile)> {
-    let path = explicit.unwrap_or_else(|| run.join("teacher").join("best.inkline"));
+    let path = explicit.unwrap_or_else(|| run.join(super::train::TEACHER).join("best.inkline"));
     let file = ModelFile::load(&path, &Device::flex()).with_context(|| {
         format!(
             "cannot load the teacher {} (train it with `trainer teacher` first)",

@@ -2,7 +2,7 @@
 //! resumable, skipped when done), then `DIR/report.md` with the seed's tables on our data.
 
 use crate::commands::distill::{run_distill, run_tucker, teacher_file};
-use crate::commands::train::{Setup, TrainArgs};
+use crate::commands::train::{Setup, TEACHER, TrainArgs};
 use crate::synth::fonts::Split;
 use crate::synth::style::Style;
 use crate::train::analysis;
@@ -35,7 +35,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             "VGG-DBLSTM",
             "CTC",
             &vgg,
-            setup.fresh_stage("teacher", Arch::Vgg)?,
+            setup.fresh_stage(TEACHER, Arch::Vgg)?,
         ),
         Row::new(
             "DarkNet-DBLSTM",

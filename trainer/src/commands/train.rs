@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Stage name (and run subfolder) of the teacher.
+pub const TEACHER: &str = "teacher";
+
 /// Options shared by every training stage.
 #[derive(clap::Args, Clone)]
 pub struct TrainArgs {
@@ -28,14 +31,13 @@ pub struct TrainArgs {
     /// Run folder; each stage writes a subfolder (checkpoint, best / last model, metrics.csv).
     #[arg(long, default_value = "runs/small")]
     pub run: PathBuf,
-    /// Optimizer steps of each stage that starts from a trained model: distillation,
-    /// fine-tuning, Tucker (default: by preset).
+    /// Optimizer steps of every stage but the teacher: the scratch baseline, distillation,
+    /// fine-tuning, Tucker, so that the comparison is fair (default: by preset).
     #[arg(long)]
     pub steps: Option<u64>,
-    /// Optimizer steps of the stages trained from scratch: the teacher and the scratch
-    /// baseline (default: by preset).
+    /// Optimizer steps of the teacher (default: by preset).
     #[arg(long)]
-    pub fresh_steps: Option<u64>,
+    pub teacher_steps: Option<u64>,
     /// Lines per batch (default: by preset).
     #[arg(long)]
     pub batch: Option<usize>,
@@ -83,10 +85,10 @@ fn parse_mix(s: &str) -> Result<Vec<(Style, f32)>> {
 
 /// Per-preset defaults of the training options.
 pub struct Defaults {
-    /// Optimizer steps per stage that starts from a trained model.
+    /// Optimizer steps of every stage but the teacher.
     pub steps: u64,
-    /// Optimizer steps of a stage trained from scratch.
-    pub fresh_steps: u64,
+    /// Optimizer steps of the teacher.
+    pub teacher_steps: u64,
     /// Lines per batch.
     pub batch: usize,
     /// Validation lines per style.
@@ -107,7 +109,7 @@ impl Defaults {
         match preset {
             Preset::Tiny => Self {
                 steps: 60,
-                fresh_steps: 3000,
+                teacher_steps: 4000,
                 batch: 8,
                 val_lines: 16,
                 val_every: 250,
@@ -116,7 +118,7 @@ impl Defaults {
             },
             Preset::Small => Self {
                 steps: 6000,
-                fresh_steps: 6000,
+                teacher_steps: 6000,
                 batch: 16,
                 val_lines: 100,
                 val_every: 250,
@@ -125,7 +127,7 @@ impl Defaults {
             },
             Preset::Paper => Self {
                 steps: 20000,
-                fresh_steps: 20000,
+                teacher_steps: 20000,
                 batch: 32,
                 val_lines: 200,
                 val_every: 500,
@@ -186,13 +188,14 @@ impl Setup {
     }
 
     /// The stage settings for `name` with architecture `config`; `parent` is the model file it
-    /// starts from (`None`: trained from scratch).
+    /// starts from.
     pub fn stage(&self, name: &str, config: &ModelConfig, parent: Option<String>) -> StageConfig {
         let d = Defaults::of(self.preset);
         let a = &self.args;
-        let steps = match parent {
-            None => a.fresh_steps.unwrap_or(d.fresh_steps),
-            Some(_) => a.steps.unwrap_or(d.steps),
+        let steps = if name == TEACHER {
+            a.teacher_steps.unwrap_or(d.teacher_steps)
+        } else {
+            a.steps.unwrap_or(d.steps)
         };
         StageConfig {
             name: name.to_string(),
@@ -275,10 +278,7 @@ impl Setup {
 
 /// `trainer teacher`: VGG-DBLSTM from scratch with CTC.
 pub fn teacher(args: TrainArgs) -> Result<()> {
-    report(
-        Setup::new(&args)?.fresh_stage("teacher", Arch::Vgg)?,
-        "teacher",
-    )
+    report(Setup::new(&args)?.fresh_stage(TEACHER, Arch::Vgg)?, TEACHER)
 }
 
 /// `trainer scratch`: DarkNet-DBLSTM from scratch with CTC (the baseline distillation beats).
