@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod dataset;
+pub mod device;
 pub mod imageio;
 pub mod synth;
 pub mod train;

@@ -47,7 +47,7 @@ pub fn run_distill(
     teacher: Option<PathBuf>,
 ) -> Result<StageResult> {
     let (tpath, tfile) = teacher_file(&setup.args.run, teacher)?;
-    let ad = Device::flex().autodiff();
+    let ad = setup.device.clone().autodiff();
     let student = student_from(&tfile.model, setup, &ad)?;
     // Inference-mode teacher on the autodiff device: no gradients, BatchNorm running statistics.
     let teacher = tfile.model.valid().to_device(&ad);
@@ -99,7 +99,7 @@ pub fn run_tucker(
 ) -> Result<StageResult> {
     let (tpath, tfile) = teacher_file(&setup.args.run, teacher)?;
     let config = setup.preset.tucker_config(ranks, &setup.charset);
-    let ad = Device::flex().autodiff();
+    let ad = setup.device.clone().autodiff();
     let model = tucker::from_teacher(&tfile.model, &config, &Device::flex())?
         .to_device(&ad)
         .train();

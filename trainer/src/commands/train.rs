@@ -65,6 +65,9 @@ pub struct TrainArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Compute device: cpu (burn-flex), or wgpu / cuda when built with that feature.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
     /// Training mix as style=weight pairs.
     #[arg(
         long,
@@ -154,6 +157,8 @@ pub struct Setup {
     pub args: TrainArgs,
     /// Training style mix.
     pub mix: Vec<(Style, f32)>,
+    /// Compute device of training.
+    pub device: Device,
 }
 
 impl Setup {
@@ -184,6 +189,7 @@ impl Setup {
             geometry,
             args: args.clone(),
             mix,
+            device: crate::device::parse(&args.device)?,
         })
     }
 
@@ -230,6 +236,7 @@ impl Setup {
                 ..Provenance::default()
             },
             progress: !a.quiet,
+            device: self.device.clone(),
         }
     }
 
@@ -263,7 +270,7 @@ impl Setup {
     /// CTC training of a fresh `arch` model of the preset, as stage `name`.
     pub fn fresh_stage(&self, name: &str, arch: Arch) -> Result<StageResult> {
         let config = self.preset.config(arch, &self.charset);
-        let model = CnnDblstm::new(&config, &Device::flex().autodiff())?;
+        let model = CnnDblstm::new(&config, &self.device.clone().autodiff())?;
         self.ctc_stage(name, &config, model, None)
     }
 
@@ -271,7 +278,10 @@ impl Setup {
     pub fn finetune_stage(&self, from: &Path, name: &str) -> Result<StageResult> {
         let file = ModelFile::load(from, &Device::flex())?;
         let config = file.meta.config.clone();
-        let model = file.model.to_device(&Device::flex().autodiff()).train();
+        let model = file
+            .model
+            .to_device(&self.device.clone().autodiff())
+            .train();
         self.ctc_stage(name, &config, model, Some(from.display().to_string()))
     }
 }

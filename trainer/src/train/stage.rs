@@ -46,6 +46,8 @@ pub struct StageConfig {
     pub provenance: Provenance,
     /// Show a progress bar.
     pub progress: bool,
+    /// Compute device (plain; the stage trains on its autodiff twin).
+    pub device: Device,
 }
 
 /// What a stage's objective returns: the loss to minimize.
@@ -108,7 +110,7 @@ pub fn run(
             state,
         });
     }
-    let device = Device::flex().autodiff();
+    let device = cfg.device.clone().autodiff();
     let geometry: InputGeometry = cfg.batches.geometry;
     let batcher = Batcher::spawn(generator, cfg.batches.clone(), state.step);
     let mut csv = std::fs::OpenOptions::new()
