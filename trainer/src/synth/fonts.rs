@@ -71,6 +71,9 @@ pub struct Family {
     pub kind: FontKind,
     /// Split this family belongs to.
     pub split: Split,
+    /// A display face (blackletter, ornamental): always trained on, never held out, because it
+    /// does not stand for the unseen writing that validation and test measure.
+    pub display: bool,
     /// Loaded faces.
     pub faces: Vec<FontData>,
 }
@@ -209,19 +212,32 @@ impl FontSet {
         // Families are keyed by kind and squashed name, so "PT Sans" from two packages is one family.
         let mut by_family: BTreeMap<(FontKind, String), Vec<FontData>> = BTreeMap::new();
         let mut order: Vec<((FontKind, String), String)> = Vec::new();
+        let mut display: std::collections::HashSet<(FontKind, String)> = Default::default();
         for (n, line) in manifest.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
             let cols: Vec<&str> = line.split('\t').collect();
-            let [kind, family, pattern] = cols[..] else {
-                bail!(
-                    "fonts manifest line {}: expected kind<TAB>family<TAB>path",
+            let (kind, family, pattern, flag) = match cols[..] {
+                [k, f, p] => (k, f, p, None),
+                [k, f, p, flag] => (k, f, p, Some(flag)),
+                _ => bail!(
+                    "fonts manifest line {}: expected kind<TAB>family<TAB>path[<TAB>display]",
                     n + 1
-                );
+                ),
             };
             let kind = FontKind::parse(kind)?;
+            match flag {
+                None => {}
+                Some("display") => {
+                    display.insert((kind, squash(family)));
+                }
+                Some(other) => bail!(
+                    "fonts manifest line {}: unknown flag '{other}' (expected 'display')",
+                    n + 1
+                ),
+            }
             for (path, bytes) in resolve(pattern, root)? {
                 reserved.check(family, &path, &bytes)?;
                 let data = if path.extension().is_some_and(|e| e == "jhf") {
@@ -253,6 +269,7 @@ impl FontSet {
                     name,
                     kind: key.0,
                     split: Split::Train,
+                    display: display.contains(&key),
                     faces,
                 }
             })
@@ -319,11 +336,12 @@ fn resolve(pattern: &str, root: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
 }
 
 /// Splits each kind's families by a stable hash of their names: about 10% test, 10% validation
-/// (at least one each when a kind has three or more families), the rest training.
+/// (at least one each when a kind has three or more families), the rest training. Display
+/// faces always train.
 fn assign_splits(families: &mut [Family]) {
     for kind in [FontKind::Printed, FontKind::Handwriting, FontKind::Strokes] {
         let mut idx: Vec<usize> = (0..families.len())
-            .filter(|&i| families[i].kind == kind)
+            .filter(|&i| families[i].kind == kind && !families[i].display)
             .collect();
         idx.sort_by_key(|&i| {
             (
@@ -428,5 +446,31 @@ mod tests {
             r.hashes
                 .contains("9667a2c6424bc89f992738ff97de204a8580d92ef353e32b8014d9d7b106cd0b")
         );
+    }
+
+    #[test]
+    fn display_faces_always_train_and_unknown_flags_are_refused() {
+        let manifest = "strokes\tA\tembedded:futural.jhf\n\
+                        strokes\tB\tembedded:scripts.jhf\n\
+                        strokes\tC\tembedded:futural.jhf\n\
+                        strokes\tD\tembedded:scripts.jhf\tdisplay\n";
+        let none = Reserved::from_sha256_list("");
+        let set = FontSet::load(manifest, Path::new("."), &none).unwrap();
+        let d = set.families.iter().find(|f| f.name == "D").unwrap();
+        assert!(d.display && d.split == Split::Train);
+        let held: Vec<Split> = set
+            .families
+            .iter()
+            .filter(|f| !f.display)
+            .map(|f| f.split)
+            .collect();
+        assert_eq!(held.iter().filter(|s| **s == Split::Test).count(), 1);
+        assert_eq!(held.iter().filter(|s| **s == Split::Val).count(), 1);
+        let bad = "strokes\tA\tembedded:futural.jhf\tbogus\n";
+        let err = FontSet::load(bad, Path::new("."), &none)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("unknown flag 'bogus'"), "{err}");
     }
 }

@@ -180,6 +180,7 @@ mod tests {
             name: "caps only".into(),
             kind: FontKind::Strokes,
             split: Split::Train,
+            display: false,
             faces: vec![FontData::Hershey(font)],
         };
         let g = Generator::new(
