@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 TEACHER_RUN=${TEACHER_RUN:-runs/small}
 RUN=${RUN:-runs/compare}
 STEPS=${STEPS:-400}
-if [ ! -f "$TEACHER_RUN/teacher/best.inkline" ]; then
-  echo "train the teacher first: bash scripts/train-shipped.sh" >&2
+if ! grep -q '"done": true' "$TEACHER_RUN/teacher/checkpoint/state.json" 2>/dev/null; then
+  echo "finish the teacher first: bash scripts/train-shipped.sh" >&2
   exit 1
 fi
 mkdir -p "$RUN"
