@@ -200,21 +200,6 @@ impl Recognizer {
             },
         })
     }
-
-    /// Runs the network on prepared lines; per line its `[T, C]` log-probabilities (row-major,
-    /// padded to the batch's frames) and its real frame count.
-    pub fn infer(&self, lines: &[LineImage]) -> Result<Vec<(Vec<f32>, usize)>> {
-        let Some((lp, frames)) = self.forward(lines) else {
-            return Ok(Vec::new());
-        };
-        let out = read_output(lp.into_data())?;
-        let stride = out.frames * out.classes;
-        Ok(frames
-            .into_iter()
-            .enumerate()
-            .map(|(i, n)| (out.data[i * stride..(i + 1) * stride].to_vec(), n))
-            .collect())
-    }
 }
 
 /// Network output read back to the host: `[B, T, C]` row-major.

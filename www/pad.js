@@ -81,7 +81,8 @@ export class Pad {
   #down(e) {
     if (e.button !== 0 && e.pointerType === 'mouse') return;
     this.canvas.setPointerCapture(e.pointerId);
-    this.current = { id: e.pointerId, points: [this.#point(e)] };
+    const ink = getComputedStyle(this.canvas).getPropertyValue('--ink') || '#1a2a4a';
+    this.current = { id: e.pointerId, points: [this.#point(e)], ink };
     e.preventDefault();
   }
 
@@ -90,8 +91,7 @@ export class Pad {
     const events = e.getCoalescedEvents?.() ?? [e];
     const pts = this.current.points;
     for (const ev of events.length ? events : [e]) pts.push(this.#point(ev));
-    const ink = getComputedStyle(this.canvas).getPropertyValue('--ink') || '#1a2a4a';
-    drawStroke(this.ctx, pts.slice(-events.length - 1), ink);
+    drawStroke(this.ctx, pts.slice(-events.length - 1), this.current.ink);
     e.preventDefault();
   }
 

@@ -89,17 +89,6 @@ export class Engine {
 if (Symbol.dispose) Engine.prototype[Symbol.dispose] = Engine.prototype.free;
 
 /**
- * Which backends this build holds: `["cpu"]` or `["webgpu"]`.
- * @returns {string[]}
- */
-export function buildBackends() {
-    const ret = wasm.buildBackends();
-    var v1 = getArrayJsValueFromWasm0(ret[0], ret[1]);
-    wasm.__wbindgen_export3(ret[0], ret[1] * 4, 4);
-    return v1;
-}
-
-/**
  * Runs once when the module is instantiated: installs the panic hook that logs a Rust panic
  * to the console, and runs the static constructors once, so that the linker does not re-run
  * them on every call from JavaScript (that made WebGPU inference ~40x slower).
@@ -268,7 +257,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_1102(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_1100(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -347,7 +336,7 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 457, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1084);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1082);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0) {
@@ -380,15 +369,15 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1084(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_1084(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1082(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_1082(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_1102(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_1102(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_1100(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_1100(arg0, arg1, arg2, arg3);
 }
 
 const EngineFinalization = (typeof FinalizationRegistry === 'undefined')
@@ -404,17 +393,6 @@ function addToExternrefTable0(obj) {
 const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(state => wasm.__wbindgen_export6(state.a, state.b));
-
-function getArrayJsValueFromWasm0(ptr, len) {
-    ptr = ptr >>> 0;
-    const mem = getDataViewMemory0();
-    const result = [];
-    for (let i = ptr; i < ptr + 4 * len; i += 4) {
-        result.push(wasm.__wbindgen_externrefs.get(mem.getUint32(i, true)));
-    }
-    wasm.__wbindgen_export7(ptr, len);
-    return result;
-}
 
 function getArrayU8FromWasm0(ptr, len) {
     ptr = ptr >>> 0;
@@ -529,7 +507,7 @@ function passStringToWasm0(arg, malloc, realloc) {
 
 function takeFromExternrefTable0(idx) {
     const value = wasm.__wbindgen_externrefs.get(idx);
-    wasm.__wbindgen_export8(idx);
+    wasm.__wbindgen_export7(idx);
     return value;
 }
 

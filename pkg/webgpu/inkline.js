@@ -89,17 +89,6 @@ export class Engine {
 if (Symbol.dispose) Engine.prototype[Symbol.dispose] = Engine.prototype.free;
 
 /**
- * Which backends this build holds: `["cpu"]` or `["webgpu"]`.
- * @returns {string[]}
- */
-export function buildBackends() {
-    const ret = wasm.buildBackends();
-    var v1 = getArrayJsValueFromWasm0(ret[0], ret[1]);
-    wasm.__wbindgen_export3(ret[0], ret[1] * 4, 4);
-    return v1;
-}
-
-/**
  * Runs once when the module is instantiated: installs the panic hook that logs a Rust panic
  * to the console, and runs the static constructors once, so that the linker does not re-run
  * them on every call from JavaScript (that made WebGPU inference ~40x slower).
@@ -586,7 +575,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_33211(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_33209(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -932,32 +921,32 @@ function __wbg_get_imports() {
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24793, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33202);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33200);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16608);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16606);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12771, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16610);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16608);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12771, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16610_10);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16608_9);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16608_11);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16606_10);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16608_12);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16606_11);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -995,44 +984,44 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_16610(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16610(arg0, arg1, arg2);
-}
-
-function __wasm_bindgen_func_elem_16610_10(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16610_10(arg0, arg1, arg2);
-}
-
-function __wasm_bindgen_func_elem_33202(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_33202(arg0, arg1, arg2);
-    if (ret[1]) {
-        throw takeFromExternrefTable0(ret[0]);
-    }
-}
-
 function __wasm_bindgen_func_elem_16608(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16608(arg0, arg1, arg2);
+    wasm.__wasm_bindgen_func_elem_16608(arg0, arg1, arg2);
+}
+
+function __wasm_bindgen_func_elem_16608_9(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16608_9(arg0, arg1, arg2);
+}
+
+function __wasm_bindgen_func_elem_33200(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_33200(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16608_11(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16608_11(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16606(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16606(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16608_12(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16608_12(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16606_10(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16606_10(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_33211(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_33211(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_16606_11(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16606_11(arg0, arg1, arg2);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+function __wasm_bindgen_func_elem_33209(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_33209(arg0, arg1, arg2, arg3);
 }
 
 
@@ -1137,17 +1126,6 @@ function debugString(val) {
         // Per MDN: 'This list of values is exhaustive.'
         // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Operators/typeof#description
     }
-}
-
-function getArrayJsValueFromWasm0(ptr, len) {
-    ptr = ptr >>> 0;
-    const mem = getDataViewMemory0();
-    const result = [];
-    for (let i = ptr; i < ptr + 4 * len; i += 4) {
-        result.push(wasm.__wbindgen_externrefs.get(mem.getUint32(i, true)));
-    }
-    wasm.__wbindgen_export7(ptr, len);
-    return result;
 }
 
 function getArrayJsValueViewFromWasm0(ptr, len) {
@@ -1273,7 +1251,7 @@ function passStringToWasm0(arg, malloc, realloc) {
 
 function takeFromExternrefTable0(idx) {
     const value = wasm.__wbindgen_externrefs.get(idx);
-    wasm.__wbindgen_export8(idx);
+    wasm.__wbindgen_export7(idx);
     return value;
 }
 

@@ -40,7 +40,7 @@ function loadBuild(kind) {
 
 /** Whether an error is a trapped wasm instance (a Rust panic or abort). */
 function isTrap(e) {
-  return e instanceof WebAssembly.RuntimeError || /unreachable|RuntimeError/.test(String(e?.stack ?? ''));
+  return e instanceof WebAssembly.RuntimeError;
 }
 
 function asError(e) {
@@ -190,10 +190,9 @@ export class Recognizer {
           if (!isBackendFailure(e)) throw asError(e);
           fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
         }
-      } else {
+      } else if (backend === 'webgpu') {
         fallbackReason = 'WebGPU is not available in this browser; using the CPU';
       }
-      if (backend === 'auto' && fallbackReason?.startsWith('WebGPU is not available')) fallbackReason = null;
     }
     const engine = await Recognizer.#engineOn('cpu', bytes, sha256, beam);
     return new Recognizer(Recognizer.#token, bytes, sha256, beam, engine, fallbackReason);

@@ -32,19 +32,6 @@ pub fn start() {
     }
 }
 
-/// Which backends this build holds: `["cpu"]` or `["webgpu"]`.
-#[wasm_bindgen(js_name = buildBackends)]
-pub fn build_backends() -> Vec<String> {
-    let mut v = Vec::new();
-    if cfg!(feature = "flex") {
-        v.push("cpu".to_string());
-    }
-    if cfg!(feature = "webgpu") {
-        v.push("webgpu".to_string());
-    }
-    v
-}
-
 /// Turns a library error into a JS `Error` with its message.
 fn js_error(e: impl std::fmt::Display) -> JsValue {
     js_sys::Error::new(&e.to_string()).into()

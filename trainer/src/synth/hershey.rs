@@ -2,6 +2,14 @@
 
 use anyhow::{Context, Result, bail};
 
+/// Pixels per font unit at `em_px` pixels per em: Hershey capitals span about 21 units and are
+/// drawn 0.7 em tall.
+pub fn px_per_unit(em_px: f32) -> f32 {
+    em_px * 0.7 / 21.0
+}
+/// The baseline's y in glyph units (y down).
+pub const BASELINE: f32 = 9.0;
+
 /// One glyph: horizontal extent and strokes (each a polyline in font units, y down).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HersheyGlyph {
@@ -92,7 +100,7 @@ impl HersheyFont {
     /// on the baseline. `None` if the font lacks a character. What a pen on a canvas would draw:
     /// the browser tests replay these strokes as pointer events.
     pub fn pen_strokes(&self, text: &str, em_px: f32, margin: f32) -> Option<Vec<Vec<(f32, f32)>>> {
-        let k = em_px * 0.7 / 21.0;
+        let k = px_per_unit(em_px);
         let mut x = margin;
         let mut out = Vec::new();
         for c in text.chars() {
@@ -103,7 +111,7 @@ impl HersheyFont {
                         .map(|&(gx, gy)| {
                             (
                                 x + (gx - g.left as f32) * k,
-                                margin + em_px + (gy - 9.0) * k,
+                                margin + em_px + (gy - BASELINE) * k,
                             )
                         })
                         .collect(),

@@ -281,8 +281,7 @@ pub fn render_hershey(
     rng: &mut impl Rng,
 ) -> Option<GrayImage> {
     let glyphs: Vec<_> = text.chars().map(|c| font.glyph(c)).collect::<Option<_>>()?;
-    // Hershey capitals span about 21 units; map that to 0.7 em.
-    let k = p.size_px * 0.7 / 21.0;
+    let k = super::hershey::px_per_unit(p.size_px);
     let advances: Vec<(f32, bool)> = glyphs
         .iter()
         .zip(text.chars())
@@ -304,7 +303,7 @@ pub fn render_hershey(
             .pre_concat(Transform::from_rotate(slot.rot.to_degrees()))
             .pre_scale(s, s)
             .pre_concat(Transform::from_row(1.0, 0.0, -p.slant, 1.0, 0.0, 0.0))
-            .pre_translate(-g.left as f32, -9.0);
+            .pre_translate(-g.left as f32, -super::hershey::BASELINE);
         for stroke in &g.strokes {
             let mut pb = PathBuilder::new();
             for (i, &(x, y)) in stroke.iter().enumerate() {
