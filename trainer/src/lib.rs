@@ -2,6 +2,7 @@
 //! `main.rs` exposes on the command line.
 
 pub mod commands;
+pub mod confusion;
 pub mod dataset;
 pub mod device;
 pub mod imageio;

@@ -119,6 +119,26 @@ fn init_recognize_json_and_eval_with_known_cer() {
         text.starts_with(&format!("CER {expected_cer:.2}%")),
         "{text}"
     );
+    // --errors: each misread line, then the confusion listing (9 missing characters).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(["eval", "--errors", "--model", model.to_str().unwrap()])
+        .args(["--data", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.matches("  ref: xyz").count(), 3, "{err}");
+    assert!(err.contains("9 character errors; most frequent:"), "{err}");
+    let listed: usize = err
+        .lines()
+        .skip_while(|l| !l.starts_with("9 character errors"))
+        .skip(1)
+        .map(|l| {
+            assert!(l.ends_with("(missing)"), "{l}");
+            l.split_whitespace().next().unwrap().parse::<usize>().unwrap()
+        })
+        .sum();
+    assert_eq!(listed, 9, "{err}");
 }
 
 #[test]

@@ -4,7 +4,8 @@
 use crate::commands::recognize::load_recognizer;
 use crate::{dataset, imageio};
 use anyhow::{Context, Result, bail};
-use inkline::metrics::ErrorCounter;
+use crate::confusion::Confusions;
+use inkline::metrics::{ErrorCounter, normalize_whitespace};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,7 +34,8 @@ pub struct Args {
     /// Prefix beam search of this width instead of best path.
     #[arg(long)]
     beam: Option<usize>,
-    /// Also list each misread line (reference, hypothesis).
+    /// Also list each misread line (reference, hypothesis) and, at the end, the most frequent
+    /// character confusions (substitutions, missing and extra characters).
     #[arg(long)]
     errors: bool,
 }
@@ -49,6 +51,7 @@ pub fn run(args: Args) -> Result<()> {
         bail!("{} has no samples", args.data.display());
     }
     let mut counter = ErrorCounter::default();
+    let mut confusions = Confusions::default();
     let mut total_ms = 0.0;
     for s in &samples {
         let (hyp, ms) = match &rec {
@@ -59,15 +62,17 @@ pub fn run(args: Args) -> Result<()> {
             None => tesseract(&s.path)?,
         };
         total_ms += ms;
-        if args.errors
-            && inkline::metrics::normalize_whitespace(&hyp)
-                != inkline::metrics::normalize_whitespace(&s.text)
-        {
+        let (h, r) = (normalize_whitespace(&hyp), normalize_whitespace(&s.text));
+        if args.errors && h != r {
             eprintln!("{}\n  ref: {}\n  hyp: {}", s.path.display(), s.text, hyp);
+            confusions.add(&r, &h);
         }
         counter.add(&hyp, &s.text);
     }
     let ms_per_line = total_ms / samples.len() as f64;
+    if args.errors {
+        eprint!("{}", confusions.listing(30));
+    }
     if args.json {
         println!(
             "{}",
