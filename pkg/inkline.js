@@ -152,16 +152,19 @@ export class Recognizer {
   #sha256;
   #beam;
   #engine;
+  // The engine's backend, kept in JS: a trapped instance cannot be asked.
+  #kind;
   #queue = Promise.resolve();
 
   /** Why WebGPU is not in use although it was asked for, or null. */
   fallbackReason = null;
 
-  constructor(secret, bytes, sha256, beam, engine, fallbackReason) {
+  constructor(secret, bytes, sha256, beam, kind, engine, fallbackReason) {
     if (secret !== Recognizer.#token) throw new TypeError('use `await Recognizer.create(options)`');
     this.#bytes = bytes;
     this.#sha256 = sha256;
     this.#beam = beam;
+    this.#kind = kind;
     this.#engine = engine;
     this.fallbackReason = fallbackReason;
   }
@@ -185,7 +188,7 @@ export class Recognizer {
       if (await webgpuAvailable()) {
         try {
           const engine = await Recognizer.#engineOn('webgpu', bytes, sha256, beam);
-          return new Recognizer(Recognizer.#token, bytes, sha256, beam, engine, null);
+          return new Recognizer(Recognizer.#token, bytes, sha256, beam, 'webgpu', engine, null);
         } catch (e) {
           if (!isBackendFailure(e)) throw asError(e);
           fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
@@ -195,7 +198,7 @@ export class Recognizer {
       }
     }
     const engine = await Recognizer.#engineOn('cpu', bytes, sha256, beam);
-    return new Recognizer(Recognizer.#token, bytes, sha256, beam, engine, fallbackReason);
+    return new Recognizer(Recognizer.#token, bytes, sha256, beam, 'cpu', engine, fallbackReason);
   }
 
   static async #engineOn(kind, bytes, sha256, beam) {
@@ -210,7 +213,7 @@ export class Recognizer {
 
   /** The backend in use: 'webgpu' or 'cpu'. */
   get backend() {
-    return this.#engine.backend;
+    return this.#kind;
   }
 
   /** `{ backend, sha256, meta }`: the model's architecture, charset, provenance and metrics. */
@@ -234,23 +237,37 @@ export class Recognizer {
     try {
       return await this.#engine.recognize(pixels);
     } catch (e) {
-      if (this.#engine.backend === 'webgpu' && isBackendFailure(e)) {
+      const broken = isTrap(e) || !answers(this.#engine);
+      if (this.#kind === 'webgpu' && (broken || isBackendFailure(e))) {
         // WebGPU failed mid-way (device lost, shader error, a trap): this call and every later
         // one run on the CPU.
         builds.delete('webgpu');
         this.fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
-        this.#engine = await Recognizer.#engineOn('cpu', this.#bytes, this.#sha256, this.#beam);
+        await this.#swapTo('cpu');
         return this.#engine.recognize(pixels);
       }
-      if (isTrap(e)) {
-        // The instance is unusable after a panic: the next call gets a fresh one.
+      if (broken) {
+        // The instance is unusable after a trap: the next call gets a fresh one.
         builds.delete('cpu');
-        const broken = asError(e);
-        this.#engine = await Recognizer.#engineOn('cpu', this.#bytes, this.#sha256, this.#beam);
-        throw new Error(`internal error (the recognizer restarted): ${broken.message}`);
+        await this.#swapTo('cpu');
+        throw new Error(`internal error (the recognizer restarted): ${asError(e).message}`);
       }
       throw asError(e);
     }
+  }
+
+  async #swapTo(kind) {
+    this.#engine = await Recognizer.#engineOn(kind, this.#bytes, this.#sha256, this.#beam);
+    this.#kind = kind;
+  }
+}
+
+/** Whether a wasm engine still answers after an error (a broken instance throws or traps). */
+function answers(engine) {
+  try {
+    return typeof engine.backend === 'string';
+  } catch {
+    return false;
   }
 }
 

@@ -186,3 +186,26 @@ test('no console errors besides the intentional 404', () => {
     [],
   );
 });
+
+test('a trapped instance is replaced: that call rejects, the next one reads the line', async () => {
+  const out = await page.evaluate(async () => {
+    const r = await inkline.Recognizer.create({ backend: 'cpu' });
+    const first = (await r.recognize(fixture)).text;
+    // The live CPU instance's exports (wasm-bindgen's init returns them once initialized); wreck
+    // everything above the 1 MiB stack (statics, allocator, the model) so the next call traps.
+    const wasm = await (await import('/pkg/cpu/inkline.js')).default();
+    new Uint8Array(wasm.memory.buffer).fill(0xff, 1 << 20);
+    let error = null;
+    try {
+      await r.recognize(fixture);
+    } catch (e) {
+      error = `${e.constructor.name}: ${e.message}`;
+    }
+    const again = await r.recognize(fixture);
+    return { first, error, again: again.text, backend: r.backend };
+  });
+  assert.equal(out.first, EXPECTED);
+  assert.match(out.error ?? 'no error', /^Error: internal error \(the recognizer restarted\): /);
+  assert.equal(out.again, EXPECTED);
+  assert.equal(out.backend, 'cpu');
+});
