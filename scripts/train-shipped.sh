@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/small}
-STEPS=${STEPS:-3000}
+STEPS=${STEPS:-2500}
 cargo build --release -p trainer
 T=target/release/trainer
 $T teacher --preset small --run "$RUN" --quiet
