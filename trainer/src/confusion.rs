@@ -81,7 +81,10 @@ impl Confusions {
     /// The errors, most frequent first (ties in a fixed order), with their counts.
     pub fn ranked(&self) -> Vec<(Edit, usize)> {
         let mut v: Vec<(Edit, usize)> = self.counts.iter().map(|(e, n)| (*e, *n)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| describe(a.0).cmp(&describe(b.0))));
+        v.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| describe(a.0).cmp(&describe(b.0)))
+        });
         v
     }
 
@@ -148,7 +151,11 @@ mod tests {
             let rc: Vec<char> = r.chars().collect();
             let hc: Vec<char> = h.chars().collect();
             let a = align(r, h);
-            assert_eq!(edits(&a), inkline::metrics::edit_distance(&rc, &hc), "{r} / {h}");
+            assert_eq!(
+                edits(&a),
+                inkline::metrics::edit_distance(&rc, &hc),
+                "{r} / {h}"
+            );
             let back: String = a
                 .iter()
                 .filter_map(|e| match *e {

@@ -135,7 +135,11 @@ fn init_recognize_json_and_eval_with_known_cer() {
         .skip(1)
         .map(|l| {
             assert!(l.ends_with("(missing)"), "{l}");
-            l.split_whitespace().next().unwrap().parse::<usize>().unwrap()
+            l.split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
         })
         .sum();
     assert_eq!(listed, 9, "{err}");

@@ -2,9 +2,9 @@
 //! `--tesseract` instead of `--model`, the same figures for Tesseract (`--psm 7`, one line).
 
 use crate::commands::recognize::load_recognizer;
+use crate::confusion::Confusions;
 use crate::{dataset, imageio};
 use anyhow::{Context, Result, bail};
-use crate::confusion::Confusions;
 use inkline::metrics::{ErrorCounter, normalize_whitespace};
 use serde_json::json;
 use std::path::{Path, PathBuf};
