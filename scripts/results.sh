@@ -15,22 +15,19 @@ if [ $# -eq 0 ]; then
 fi
 cargo build --release -p trainer >&2
 T=target/release/trainer
+NSTYLES=$(echo $STYLES | wc -w)
 for style in $STYLES; do
-  if [ ! -f "$DATA/$style/gt.tsv" ] || [ "$(wc -l < "$DATA/$style/gt.tsv")" -ne "$COUNT" ]; then
-    rm -rf "${DATA:?}/$style" "$DATA/rows"
+  # Regenerated when missing or made with another seed or count (`.made` records them).
+  if [ "$(cat "$DATA/$style/.made" 2>/dev/null)" != "$SEED $COUNT" ]; then
+    rm -rf "${DATA:?}/$style"
     $T synth --style "$style" --split test --count "$COUNT" --seed "$SEED" --out "$DATA/$style" >&2
+    echo "$SEED $COUNT" > "$DATA/$style/.made"
   fi
 done
-# One table row: the reader's name, a cache key, then the eval arguments that select it. Rows are
-# kept in $DATA/rows/ by key (a model's SHA-256) until the test sets change.
+# One table row: the reader's name, then the eval arguments that select it.
 row() {
-  local name=$1 key=$2
-  shift 2
-  mkdir -p "$DATA/rows"
-  if [ -f "$DATA/rows/$key" ]; then
-    echo "| $name |$(cat "$DATA/rows/$key")"
-    return
-  fi
+  local name=$1
+  shift
   local cells="" ms=0
   for style in $STYLES; do
     local out
@@ -38,14 +35,13 @@ row() {
     cells+=$(echo "$out" | awk '{gsub("%",""); printf " %s / %s |", $2, $4}')
     ms=$(echo "$out" | awk -v acc="$ms" '{print acc + $8}')
   done
-  echo "$cells $(awk -v m="$ms" 'BEGIN{printf "%.1f", m / 4}') |" > "$DATA/rows/$key"
-  echo "| $name |$(cat "$DATA/rows/$key")"
+  echo "| $name |$cells $(awk -v m="$ms" -v n="$NSTYLES" 'BEGIN{printf "%.1f", m / n}') |"
 }
 echo "Test sets: $COUNT lines per style from held-out font families (\`trainer synth --split test --seed $SEED\`); CER / WER in percent, best-path decoding."
 echo
 echo "| Reader | printed | handwriting | whiteboard | strokes | ms/line |"
 echo "|---|---:|---:|---:|---:|---:|"
 for model in "$@"; do
-  row "$(basename "$model")" "$(sha256sum "$model" | cut -c1-16)" --model "$model"
+  row "$(basename "$model")" --model "$model"
 done
-row "Tesseract $(tesseract --version 2>&1 | head -1 | cut -d' ' -f2) (--psm 7)" tesseract --tesseract
+row "Tesseract $(tesseract --version 2>&1 | head -1 | cut -d' ' -f2) (--psm 7)" --tesseract

@@ -62,10 +62,12 @@ pub fn run(args: Args) -> Result<()> {
             None => tesseract(&s.path)?,
         };
         total_ms += ms;
-        let (h, r) = (normalize_whitespace(&hyp), normalize_whitespace(&s.text));
-        if args.errors && h != r {
-            eprintln!("{}\n  ref: {}\n  hyp: {}", s.path.display(), s.text, hyp);
-            confusions.add(&r, &h);
+        if args.errors {
+            let (h, r) = (normalize_whitespace(&hyp), normalize_whitespace(&s.text));
+            if h != r {
+                eprintln!("{}\n  ref: {}\n  hyp: {}", s.path.display(), s.text, hyp);
+                confusions.add(&r, &h);
+            }
         }
         counter.add(&hyp, &s.text);
     }
