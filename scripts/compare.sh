@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The paper's full comparison on our data at the small preset (hours on 2 cores; resumable):
+# The paper's full comparison on our data at the small preset (~2 h on 2 cores; resumable):
 # the trained small teacher is reused, then the scratch baseline, every distillation criterion
 # (Softmax-CE T = 1, 2, 5, 10, IP-L2, LSTM-L2, CNN-MAH, CNN-L2) each with its CTC fine-tune, and
 # VGG-TK v1-v3, all with the same steps, ending with runs/compare/report.md.
@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TEACHER_RUN=${TEACHER_RUN:-runs/small}
 RUN=${RUN:-runs/compare}
-STEPS=${STEPS:-400}
+STEPS=${STEPS:-200}
 if ! grep -q '"done": true' "$TEACHER_RUN/teacher/checkpoint/state.json" 2>/dev/null; then
   echo "finish the teacher first: bash scripts/train-shipped.sh" >&2
   exit 1
