@@ -39,6 +39,23 @@ pub fn models(preset: Preset, charset: &Charset) -> Vec<(String, ModelConfig)> {
     v
 }
 
+/// Median wall time in ms of one `1 x 1 x height x width` line through `model` (forward pass
+/// and readback of the log-probabilities), over `repeats` runs after `warmup` runs.
+pub fn line_ms(
+    model: &CnnDblstm,
+    config: &ModelConfig,
+    (height, width): (usize, usize),
+    (warmup, repeats): (usize, usize),
+    device: &Device,
+) -> f64 {
+    median_ms(warmup, repeats, || {
+        let x = Tensor::<4>::ones([1, 1, height, width], device);
+        let _ = model
+            .log_probs(x, &[width / config.frame_stride()])
+            .into_data();
+    })
+}
+
 /// Runs the command.
 pub fn run(args: Args, threads: usize) -> Result<()> {
     let preset = Preset::parse(&args.preset)?;
@@ -53,10 +70,7 @@ pub fn run(args: Args, threads: usize) -> Result<()> {
         let model = CnnDblstm::new(config, &device)?;
         let cost = costs(config, w);
         let t = total(&cost);
-        let ms = median_ms(2, args.repeats, || {
-            let x = Tensor::<4>::ones([1, 1, h, w], &device);
-            let _ = model.log_probs(x, &[w / config.frame_stride()]).into_data();
-        });
+        let ms = line_ms(&model, config, (h, w), (2, args.repeats), &device);
         if breakdowns.len() < 2 {
             let mut per_kind: BTreeMap<LayerKind, Vec<f64>> = BTreeMap::new();
             for _ in 0..args.repeats.max(1) {

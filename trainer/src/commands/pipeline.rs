@@ -1,6 +1,7 @@
 //! `trainer pipeline --preset tiny|small|paper [--run DIR]`: every stage in order (each
 //! resumable, skipped when done), then `DIR/report.md` with the seed's tables on our data.
 
+use crate::commands::complexity::line_ms;
 use crate::commands::distill::{run_distill, run_tucker, teacher_file};
 use crate::commands::train::{Setup, TEACHER, TrainArgs};
 use crate::synth::fonts::Split;
@@ -11,8 +12,8 @@ use crate::train::stage::StageResult;
 use crate::train::validate::{self, ValScores};
 use anyhow::Result;
 use inkline::burn::module::Module;
-use inkline::burn::tensor::{Device, Tensor};
-use inkline::complexity::{costs, median_ms, total};
+use inkline::burn::tensor::Device;
+use inkline::complexity::{costs, total};
 use inkline::{Arch, CnnDblstm, ModelConfig, TuckerRanks};
 use std::fmt::Write as _;
 
@@ -167,7 +168,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let ms = match measured.iter().find(|(c, _)| *c == file_cfg) {
             Some(&(_, ms)) => ms,
             None => {
-                let ms = one_thread.install(|| latency_ms(model, file_cfg, h, w));
+                let device = Device::flex();
+                let m = model.valid().to_device(&device);
+                let ms = one_thread
+                    .install(|| line_ms(&m, file_cfg, (h, w), (3, LATENCY_REPEATS), &device));
                 measured.push((file_cfg, ms));
                 ms
             }
@@ -195,16 +199,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
 /// Runs of the complexity table's latency median.
 const LATENCY_REPEATS: usize = 21;
-
-/// One-line latency (ms) of `model` on a `1 x 1 x h x w` input, on the current thread pool.
-fn latency_ms(model: &CnnDblstm, config: &ModelConfig, h: usize, w: usize) -> f64 {
-    let device = Device::flex();
-    let m = model.valid().to_device(&device);
-    median_ms(3, LATENCY_REPEATS, || {
-        let x = Tensor::<4>::ones([1, 1, h, w], &device);
-        let _ = m.log_probs(x, &[w / config.frame_stride()]).into_data();
-    })
-}
 
 /// One model of the report's tables.
 struct Row {
