@@ -2,6 +2,7 @@
 
 use crate::charset::Charset;
 use crate::error::{InklineError, Result};
+use crate::preprocess::InputGeometry;
 use serde::{Deserialize, Serialize};
 
 /// One layer of a CNN, as written in a config.
@@ -59,6 +60,25 @@ impl Arch {
     }
 }
 
+/// How a line is scaled to the input height.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineNorm {
+    /// The ink box plus a margin fills the height (ascenders and descenders set the scale).
+    #[default]
+    InkBox,
+    /// The body of the line (its x-height band, estimated from the ink's spread about its
+    /// centre row) fills half the height, centred; ascenders and descenders get a quarter each
+    /// and what reaches beyond is cut.
+    Body,
+}
+
+impl LineNorm {
+    fn is_ink_box(&self) -> bool {
+        *self == LineNorm::InkBox
+    }
+}
+
 /// Everything needed to build a CNN-DBLSTM model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
@@ -66,6 +86,10 @@ pub struct ModelConfig {
     pub arch: Arch,
     /// Input height in pixels; the CNN's pools must reduce it to 1.
     pub input_height: usize,
+    /// How lines are scaled to the input height (absent in files written before it existed:
+    /// ink box).
+    #[serde(default, skip_serializing_if = "LineNorm::is_ink_box")]
+    pub line_norm: LineNorm,
     /// CNN layers in order.
     pub cnn: Vec<LayerSpec>,
     /// Feature size D of the CNN output (Conv1x1 projection) fed to the DBLSTM.
@@ -130,6 +154,63 @@ impl ModelConfig {
             LayerSpec::Conv3x3(o) | LayerSpec::Conv1x1(o) | LayerSpec::Tucker { out: o, .. } => o,
             LayerSpec::Pool(..) => c,
         })
+    }
+
+    /// The input geometry of this model: height, horizontal stride and line scaling.
+    pub fn geometry(&self) -> InputGeometry {
+        InputGeometry::new(self.input_height, self.frame_stride()).with_norm(self.line_norm)
+    }
+
+    /// The same model at another input height, horizontal stride or line scaling: the last
+    /// vertical pool takes up the height change, the last horizontal pools give up their
+    /// width reduction down to `stride`.
+    pub fn with_geometry(&self, height: usize, stride: usize, norm: LineNorm) -> Result<Self> {
+        let mut cnn = self.cnn.clone();
+        let pools: Vec<usize> = (0..cnn.len())
+            .filter(|&i| matches!(cnn[i], LayerSpec::Pool(..)))
+            .collect();
+        let bad = |msg: String| InklineError::InvalidConfig(msg);
+        let &last = pools
+            .last()
+            .ok_or_else(|| bad("the CNN has no pooling layer".into()))?;
+        let above: usize = pools[..pools.len() - 1]
+            .iter()
+            .map(|&i| match cnn[i] {
+                LayerSpec::Pool(h, _) => h,
+                _ => 1,
+            })
+            .product();
+        if height == 0 || !height.is_multiple_of(above) {
+            return Err(bad(format!(
+                "input height {height} is not a multiple of {above}, the CNN's pooling above its last pool"
+            )));
+        }
+        if let LayerSpec::Pool(_, w) = cnn[last] {
+            cnn[last] = LayerSpec::Pool(height / above, w);
+        }
+        let mut current = self.frame_stride();
+        if stride == 0 || !current.is_multiple_of(stride) {
+            return Err(bad(format!(
+                "stride {stride} does not divide the CNN's stride {current}"
+            )));
+        }
+        for &i in pools.iter().rev() {
+            if let LayerSpec::Pool(h, w) = cnn[i] {
+                let keep = (w * stride / current).max(1);
+                if keep < w && w.is_multiple_of(keep) {
+                    current = current / w * keep;
+                    cnn[i] = LayerSpec::Pool(h, keep);
+                }
+            }
+        }
+        let out = Self {
+            input_height: height,
+            line_norm: norm,
+            cnn,
+            ..self.clone()
+        };
+        out.validate()?;
+        Ok(out)
     }
 
     /// The same head (D, LSTM size, classes) with another CNN.
@@ -243,6 +324,7 @@ impl Preset {
         ModelConfig {
             arch,
             input_height,
+            line_norm: LineNorm::InkBox,
             cnn,
             feature_dim,
             lstm_hidden,
@@ -279,6 +361,39 @@ mod tests {
                 p.tucker_config(r, &cs).validate().unwrap();
             }
         }
+    }
+
+    #[test]
+    fn geometry_variants_keep_the_layers_and_move_the_pools() {
+        let cs = Charset::printable_ascii();
+        for arch in [Arch::Vgg, Arch::Darknet] {
+            let base = Preset::Small.config(arch, &cs);
+            let tall = base.with_geometry(48, 4, LineNorm::InkBox).unwrap();
+            assert_eq!((tall.input_height, tall.frame_stride()), (48, 4));
+            assert_eq!(tall.cnn.len(), base.cnn.len());
+            assert_eq!(tall.cnn.last(), Some(&LayerSpec::Pool(3, 1)));
+            let fine = base.with_geometry(32, 2, LineNorm::Body).unwrap();
+            assert_eq!((fine.frame_stride(), fine.line_norm), (2, LineNorm::Body));
+            assert_eq!(fine.geometry().width_multiple, 2);
+            assert_eq!(fine.geometry().norm, LineNorm::Body);
+            assert_eq!(base.with_geometry(32, 4, LineNorm::InkBox).unwrap(), base);
+        }
+        let base = Preset::Small.config(Arch::Vgg, &cs);
+        let err = base.with_geometry(40, 4, LineNorm::InkBox).unwrap_err();
+        assert!(err.to_string().contains("not a multiple of 16"), "{err}");
+        assert!(base.with_geometry(32, 3, LineNorm::InkBox).is_err());
+    }
+
+    #[test]
+    fn ink_box_configs_serialize_as_before() {
+        let cs = Charset::printable_ascii();
+        let c = Preset::Tiny.config(Arch::Vgg, &cs);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(!json.contains("line_norm"), "{json}");
+        let body = c.with_geometry(16, 2, LineNorm::Body).unwrap();
+        let json = serde_json::to_string(&body).unwrap();
+        assert!(json.contains(r#""line_norm":"body""#), "{json}");
+        assert_eq!(serde_json::from_str::<ModelConfig>(&json).unwrap(), body);
     }
 
     #[test]

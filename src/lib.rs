@@ -26,7 +26,7 @@ pub mod web;
 pub mod weights;
 
 pub use charset::Charset;
-pub use config::{Arch, LayerSpec, ModelConfig, Preset, TuckerRanks};
+pub use config::{Arch, LayerSpec, LineNorm, ModelConfig, Preset, TuckerRanks};
 pub use error::{InklineError, Result};
 pub use image::{GrayImage, PixelFormat};
 pub use model::{CnnDblstm, ModelOutput};

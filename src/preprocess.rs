@@ -3,6 +3,7 @@
 //! The model sees ink as 1.0 and background as 0.0, at a fixed height, with the width scaled
 //! by the same factor so the aspect ratio is kept.
 
+use crate::config::LineNorm;
 use crate::error::{InklineError, Result};
 use crate::image::GrayImage;
 use crate::lines::split_lines;
@@ -17,6 +18,8 @@ pub struct InputGeometry {
     pub width_multiple: usize,
     /// Widest accepted line after scaling; wider lines are squeezed horizontally.
     pub max_width: usize,
+    /// How a line is scaled to the height.
+    pub norm: LineNorm,
 }
 
 impl InputGeometry {
@@ -26,7 +29,13 @@ impl InputGeometry {
             height,
             width_multiple: width_multiple.max(1),
             max_width: 64 * height,
+            norm: LineNorm::InkBox,
         }
+    }
+
+    /// The same geometry with line scaling `norm`.
+    pub fn with_norm(self, norm: LineNorm) -> Self {
+        Self { norm, ..self }
     }
 }
 
@@ -149,29 +158,87 @@ fn ink_box(ink: &GrayImage, y0: usize, y1: usize) -> Option<BBox> {
     })
 }
 
-/// Crops `b` plus a margin (vertically limited to rows `[lo, hi)`), pads with background and
-/// scales to the input height, padding the width to the stride.
+/// Crops the line in box `b` (its rows limited to `[lo, hi)`, so neighbouring lines never
+/// intrude) and scales it to the input height as `g.norm` says, padding the width to the stride.
 fn crop_and_scale(ink: &GrayImage, b: BBox, lo: usize, hi: usize, g: &InputGeometry) -> LineImage {
     let margin = (b.height as f32 * 0.12).round().max(1.0) as usize;
-    let y0 = b.y.saturating_sub(margin).max(lo);
-    let y1 = (b.y + b.height + margin).min(hi);
-    let x0 = b.x.saturating_sub(margin);
-    let x1 = (b.x + b.width + margin).min(ink.width);
-    let crop = ink.crop(x0, y0, x1 - x0, y1 - y0);
-    // Equal margins even where the image edge cut them: pad the crop to a symmetric box.
-    let pad_top = margin.saturating_sub(b.y - y0);
-    let pad_bottom = margin.saturating_sub(y1 - (b.y + b.height));
-    let pad_left = margin.saturating_sub(b.x - x0);
-    let pad_right = margin.saturating_sub(x1 - (b.x + b.width));
-    let crop = pad(&crop, pad_left, pad_top, pad_right, pad_bottom);
-    let scale = g.height as f32 / crop.height as f32;
-    let w = ((crop.width as f32 * scale).round() as usize).clamp(1, g.max_width);
-    let scaled = crop.resize(w, g.height);
+    let left = b.x as isize - margin as isize;
+    let src_w = b.width + 2 * margin;
+    // The source rows that fill the height: `(top, rows)`.
+    let (top, src_h) = match g.norm {
+        // The ink box plus an equal margin on every side.
+        LineNorm::InkBox => (b.y as isize - margin as isize, b.height + 2 * margin),
+        // Twice the body, centred on it.
+        LineNorm::Body => {
+            let (centre, body) = body_band(ink, b);
+            let rows = (2.0 * body).round().max(1.0);
+            ((centre - rows / 2.0).round() as isize, rows as usize)
+        }
+    };
+    let scale = g.height as f32 / src_h as f32;
+    let w = ((src_w as f32 * scale).round() as usize).clamp(1, g.max_width);
+    let window = window(ink, (left, top), (src_w, src_h), (lo, hi));
+    let scaled = window.resize(w, g.height);
     let padded_w = w.div_ceil(g.width_multiple) * g.width_multiple;
     LineImage {
         image: pad(&scaled, 0, 0, padded_w - w, 0),
         bbox: b,
     }
+}
+
+/// The centre row and the height of the body (x-height band) of the line in box `b`: the
+/// ink-weighted mean row, and four times the ink's mean absolute deviation from it (exactly
+/// the band's height for ink spread evenly over a band), never under a third of the box.
+fn body_band(ink: &GrayImage, b: BBox) -> (f32, f32) {
+    let (mut mass, mut moment) = (0.0f64, 0.0f64);
+    let rows: Vec<f64> = (b.y..b.y + b.height)
+        .map(|y| (b.x..b.x + b.width).map(|x| ink.get(x, y) as f64).sum())
+        .collect();
+    for (i, &r) in rows.iter().enumerate() {
+        mass += r;
+        moment += r * (b.y + i) as f64;
+    }
+    if mass <= 0.0 {
+        return (b.y as f32 + b.height as f32 / 2.0, b.height as f32);
+    }
+    // Centre of the pixel rows: row y covers [y, y + 1).
+    let centre = moment / mass + 0.5;
+    let mad = rows
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| r * ((b.y + i) as f64 + 0.5 - centre).abs())
+        .sum::<f64>()
+        / mass;
+    let body = (4.0 * mad).max(b.height as f64 / 3.0).max(1.0);
+    (centre as f32, body as f32)
+}
+
+/// The `size` window of `ink` at `origin`, reading rows outside `[rows.0, rows.1)` and pixels
+/// outside the image as background.
+fn window(
+    ink: &GrayImage,
+    origin: (isize, isize),
+    size: (usize, usize),
+    rows: (usize, usize),
+) -> GrayImage {
+    let (w, h) = size;
+    let mut out = GrayImage::filled(w, h, 0.0);
+    let rows = (rows.0 as isize, rows.1.min(ink.height) as isize);
+    let xs = origin.0.max(0)..(origin.0 + w as isize).min(ink.width as isize);
+    if xs.is_empty() {
+        return out;
+    }
+    let dx = (xs.start - origin.0) as usize;
+    for oy in 0..h {
+        let y = origin.1 + oy as isize;
+        if y < rows.0 || y >= rows.1 {
+            continue;
+        }
+        let src = y as usize * ink.width;
+        out.data[oy * w + dx..oy * w + dx + xs.len()]
+            .copy_from_slice(&ink.data[src + xs.start as usize..src + xs.end as usize]);
+    }
+    out
 }
 
 fn pad(img: &GrayImage, left: usize, top: usize, right: usize, bottom: usize) -> GrayImage {
@@ -258,6 +325,35 @@ mod tests {
             }
         );
         assert_eq!(line.image.width % 4, 0);
+    }
+
+    #[test]
+    fn body_scaling_ignores_ascenders_and_centres_the_body() {
+        // A 100x12 body alone, and the same body with a tall narrow ascender.
+        let plain = page(200, 80, &[(50, 40, 100, 12)], 1.0, 0.0);
+        let tall = page(200, 80, &[(50, 40, 100, 12), (60, 22, 3, 18)], 1.0, 0.0);
+        let g = InputGeometry::new(32, 4).with_norm(LineNorm::Body);
+        let a = prepare_line(&plain, &g).unwrap().unwrap();
+        let b = prepare_line(&tall, &g).unwrap().unwrap();
+        // Ink box scaling would shrink the tall line to 40% of the plain one; the body keeps
+        // both at the same scale within a few percent: 12 body rows -> 16 of 32.
+        let ratio = b.image.width as f32 / a.image.width as f32;
+        assert!(
+            (0.9..=1.1).contains(&ratio),
+            "{} vs {}",
+            a.image.width,
+            b.image.width
+        );
+        // The plain body fills rows 8..24 (a pixel of resampling blur at each edge).
+        let row = |img: &GrayImage, y: usize| (0..img.width).map(|x| img.get(x, y)).sum::<f32>();
+        assert_eq!(row(&a.image, 4), 0.0);
+        assert!(
+            row(&a.image, 12) > 0.9 * (a.image.width as f32 - 8.0),
+            "body row not full"
+        );
+        assert_eq!(row(&a.image, 28), 0.0);
+        // The ascender reaches the top rows and is cut there, not squeezed.
+        assert!(row(&b.image, 0) > 0.0);
     }
 
     #[test]

@@ -73,7 +73,7 @@ impl Recognizer {
     pub fn new(file: ModelFile, device: Device) -> Result<Self> {
         let charset = file.charset()?;
         let config = &file.meta.config;
-        let geometry = InputGeometry::new(config.input_height, config.frame_stride());
+        let geometry = config.geometry();
         Ok(Self {
             model: file.model,
             meta: file.meta,

@@ -34,7 +34,7 @@ pub fn teacher_file(run: &Path, explicit: Option<PathBuf>) -> Result<(PathBuf, M
 
 /// The student: fresh DarkNet CNN, the teacher's head copied and frozen.
 pub fn student_from(teacher: &CnnDblstm, setup: &Setup, device: &Device) -> Result<CnnDblstm> {
-    let config = setup.preset.config(Arch::Darknet, &setup.charset);
+    let config = setup.config(Arch::Darknet)?;
     let mut student = CnnDblstm::new(&config, device)?;
     student.head = teacher.head.clone().to_device(device).freeze();
     Ok(student)
@@ -51,7 +51,7 @@ pub fn run_distill(
     let student = student_from(&tfile.model, setup, &ad)?;
     // Inference-mode teacher on the autodiff device: no gradients, BatchNorm running statistics.
     let teacher = tfile.model.valid().to_device(&ad);
-    let config = setup.preset.config(Arch::Darknet, &setup.charset);
+    let config = setup.config(Arch::Darknet)?;
     let name = format!("distill-{}", criterion.name());
     let cfg = setup.stage(&name, &config, Some(tpath.display().to_string()));
     let mut objective = |m: &CnnDblstm,
@@ -98,7 +98,7 @@ pub fn run_tucker(
     teacher: Option<PathBuf>,
 ) -> Result<StageResult> {
     let (tpath, tfile) = teacher_file(&setup.args.run, teacher)?;
-    let config = setup.preset.tucker_config(ranks, &setup.charset);
+    let config = setup.tucker_config(ranks)?;
     let ad = setup.device.clone().autodiff();
     let model = tucker::from_teacher(&tfile.model, &config, &Device::flex())?
         .to_device(&ad)

@@ -29,8 +29,8 @@ fn test_lines(setup: &Setup) -> u64 {
 pub fn run(args: TrainArgs) -> Result<()> {
     let setup = Setup::new(&args)?;
     let run = args.run.clone();
-    let vgg = setup.preset.config(Arch::Vgg, &setup.charset);
-    let darknet = setup.preset.config(Arch::Darknet, &setup.charset);
+    let vgg = setup.config(Arch::Vgg)?;
+    let darknet = setup.config(Arch::Darknet)?;
     let mut rows: Vec<Row> = vec![
         Row::new(
             "VGG-DBLSTM",
@@ -69,7 +69,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         ));
     }
     for r in TuckerRanks::ALL {
-        let config = setup.preset.tucker_config(r, &setup.charset);
+        let config = setup.tucker_config(r)?;
         rows.push(Row::new(
             &format!("VGG-TK-DBLSTM-{}", r.name()),
             "Tucker + CTC",

@@ -14,7 +14,9 @@ use inkline::burn::module::Module;
 use inkline::burn::tensor::Device;
 use inkline::burn::tensor::activation::log_softmax;
 use inkline::preprocess::InputGeometry;
-use inkline::{Arch, Charset, CnnDblstm, ModelConfig, ModelFile, Preset, Provenance};
+use inkline::{
+    Arch, Charset, CnnDblstm, LineNorm, ModelConfig, ModelFile, Preset, Provenance, TuckerRanks,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,12 +70,40 @@ pub struct TrainArgs {
     /// Compute device: cpu (burn-flex), or wgpu / cuda when built with that feature.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Input height of the models (default: the preset's); the CNN's last vertical pool
+    /// takes up the change.
+    #[arg(long)]
+    pub height: Option<usize>,
+    /// Input pixel columns per output frame (default: the preset's).
+    #[arg(long)]
+    pub stride: Option<usize>,
+    /// How lines are scaled to the height: ink-box (default) or body (x-height band).
+    #[arg(long, value_enum, default_value_t = NormArg::InkBox)]
+    pub norm: NormArg,
     /// Training mix as style=weight pairs.
     #[arg(
         long,
         default_value = "printed=1,handwriting=1.5,whiteboard=1,strokes=1"
     )]
     pub mix: String,
+}
+
+/// How lines are scaled to the input height (`inkline::LineNorm`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NormArg {
+    /// The ink box fills the height.
+    InkBox,
+    /// The x-height band fills half the height.
+    Body,
+}
+
+impl From<NormArg> for LineNorm {
+    fn from(n: NormArg) -> Self {
+        match n {
+            NormArg::InkBox => LineNorm::InkBox,
+            NormArg::Body => LineNorm::Body,
+        }
+    }
 }
 
 /// Parses `style=weight,...`.
@@ -166,8 +196,7 @@ impl Setup {
     pub fn new(args: &TrainArgs) -> Result<Self> {
         let preset = Preset::parse(&args.preset)?;
         let charset = Charset::printable_ascii();
-        let cfg = preset.config(Arch::Vgg, &charset);
-        let geometry = InputGeometry::new(cfg.input_height, cfg.frame_stride());
+        let geometry = with_geometry(preset.config(Arch::Vgg, &charset), args)?.geometry();
         let d = Defaults::of(preset);
         let generator =
             Arc::new(Generator::discover()?.with_max_chars(args.max_chars.unwrap_or(d.max_chars)));
@@ -191,6 +220,16 @@ impl Setup {
             mix,
             device: crate::device::parse(&args.device)?,
         })
+    }
+
+    /// The configuration of `arch` at the preset and the chosen geometry.
+    pub fn config(&self, arch: Arch) -> Result<ModelConfig> {
+        with_geometry(self.preset.config(arch, &self.charset), &self.args)
+    }
+
+    /// The VGG-TK configuration with `ranks` at the preset and the chosen geometry.
+    pub fn tucker_config(&self, ranks: TuckerRanks) -> Result<ModelConfig> {
+        with_geometry(self.preset.tucker_config(ranks, &self.charset), &self.args)
     }
 
     /// The stage settings for `name` with architecture `config`; `parent` is the model file it
@@ -269,7 +308,7 @@ impl Setup {
 impl Setup {
     /// CTC training of a fresh `arch` model of the preset, as stage `name`.
     pub fn fresh_stage(&self, name: &str, arch: Arch) -> Result<StageResult> {
-        let config = self.preset.config(arch, &self.charset);
+        let config = self.config(arch)?;
         let model = CnnDblstm::new(&config, &self.device.clone().autodiff())?;
         self.ctc_stage(name, &config, model, None)
     }
@@ -284,6 +323,13 @@ impl Setup {
             .train();
         self.ctc_stage(name, &config, model, Some(from.display().to_string()))
     }
+}
+
+/// `config` at the height, stride and line scaling of `args` (the preset's where not given).
+fn with_geometry(config: ModelConfig, args: &TrainArgs) -> Result<ModelConfig> {
+    let height = args.height.unwrap_or(config.input_height);
+    let stride = args.stride.unwrap_or(config.frame_stride());
+    Ok(config.with_geometry(height, stride, args.norm.into())?)
 }
 
 /// `trainer teacher`: VGG-DBLSTM from scratch with CTC.

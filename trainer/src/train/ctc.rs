@@ -71,7 +71,7 @@ mod tests {
         let g = embedded();
         let cs = Charset::printable_ascii();
         let config = Preset::Tiny.config(Arch::Darknet, &cs);
-        let geometry = InputGeometry::new(config.input_height, config.frame_stride());
+        let geometry = config.geometry();
         let mut lines = Vec::new();
         let mut texts = Vec::new();
         for i in 0..4 {
