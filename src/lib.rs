@@ -1,38 +1,52 @@
 //! inkline: a CNN-DBLSTM text-line recognizer (CTC) that trains natively and runs in the browser.
 //!
-//! The library holds what the browser module and the trainer share: the model zoo (VGG teacher,
-//! DarkNet student, VGG-TK), preprocessing, CTC decoding, model files and the recognizer API.
+//! The public API is what a user needs to read text: load a [`ModelFile`] into a
+//! [`Recognizer`] and call [`Recognizer::recognize`] for a [`Recognition`]. Model
+//! configurations ([`Preset`], [`Network`], [`ModelConfig`]) and the network itself
+//! ([`CnnDblstm`]) are public for building and training models; the layers, preprocessing
+//! steps, decoding primitives and weight access beneath them are in [`internals`].
+//!
+//! Modules: `model` (config, presets, CNNs, LSTM, head), `preprocess` (ink map, line split,
+//! crop and scale, batching), `decode` (CTC), `file` (model file format, weights),
+//! `recognizer` (the staged engine), `web` (the wasm exports).
 
-pub mod charset;
-pub mod cnn;
-pub mod complexity;
-pub mod config;
-pub mod ctc;
-pub mod darknet;
-pub mod dblstm;
-pub mod error;
-pub mod image;
-pub mod lines;
-pub mod lstm;
-pub mod metrics;
-pub mod model;
-pub mod model_file;
-pub mod preprocess;
-pub mod recognizer;
-pub mod tucker;
-pub mod vgg;
+mod charset;
+mod decode;
+mod error;
+mod file;
+mod image;
+mod model;
+mod names;
+mod preprocess;
+mod recognizer;
 #[cfg(target_arch = "wasm32")]
-pub mod web;
-pub mod weights;
+mod web;
 
 pub use charset::Charset;
-pub use config::{Arch, LayerSpec, LineNorm, ModelConfig, Preset, TuckerRanks};
-pub use error::{InklineError, Result};
-pub use image::{GrayImage, PixelFormat};
-pub use model::{CnnDblstm, ModelOutput};
-pub use model_file::{ModelFile, ModelMeta, Provenance};
+pub use decode::Decoder;
+pub use error::{ErrorKind, InklineError, Result};
+pub use file::{ModelFile, ModelMeta, Provenance, sha256_hex};
+pub use image::{GrayImage, MAX_SIDE, PixelFormat};
+pub use model::{
+    Arch, CnnDblstm, LayerSpec, LineNorm, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
+};
 pub use preprocess::{BBox, InputGeometry, LineImage};
-pub use recognizer::{Decoder, LineResult, Recognition, Recognizer, Timing};
+pub use recognizer::{LineResult, Recognition, Recognizer, Timing};
+
+/// The building blocks beneath the API, for the trainer and profilers: the network's layers,
+/// preprocessing steps, CTC decoding primitives and named weight access. Not needed to read text.
+pub mod internals {
+    pub use crate::decode::{BatchOutput, Decoded, LogProbs, beam_search, best_path};
+    pub use crate::file::weights::{
+        NamedTensor, apply as apply_weights, collect as collect_weights,
+    };
+    pub use crate::model::cnn::{CnnLayer, ConvBlock, ConvStack, Op};
+    pub use crate::model::head::{DblstmHead, HeadOutput};
+    pub use crate::model::lstm::{BiLstm, BiLstmOutput, LstmDirection};
+    pub use crate::preprocess::{
+        INK_THRESHOLD, batch_lines, ink_map, prepare_line, prepare_page, width_sorted_batches,
+    };
+}
 
 /// Re-export of the tensor library, so users build devices and tensors with the same version.
 pub use burn;

@@ -1,36 +1,30 @@
-//! The native recognizer: image in, text with per-line boxes, confidences and stage timings out.
+//! The recognizer: image in, [`Recognition`] out (text, per-line boxes and confidences, stage
+//! timings). The one result shape: the CLI's `--json`, the wasm module and `inkline.d.ts` all
+//! carry it as serde writes it (camelCase).
 
 use crate::charset::Charset;
-use crate::ctc::{LogProbs, beam_search, best_path};
+use crate::decode::{BatchOutput, Decoder};
 use crate::error::{InklineError, Result};
+use crate::file::{ModelFile, ModelMeta};
 use crate::image::GrayImage;
 use crate::model::CnnDblstm;
-use crate::model_file::{ModelFile, ModelMeta};
-use crate::preprocess::{BBox, InputGeometry, LineImage, prepare_page};
-use burn::tensor::{Device, Tensor, TensorData};
+use crate::preprocess::{BBox, InputGeometry, LineImage, batch_lines, prepare_page};
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-/// How per-frame probabilities become text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Decoder {
-    /// Greedy best path.
-    BestPath,
-    /// Prefix beam search of this width.
-    Beam(usize),
-}
-
 /// Time spent in each stage, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Timing {
     /// Grayscale, polarity, contrast, line split, crop and resize.
-    pub preprocess: f64,
+    pub preprocess_ms: f64,
     /// The network.
-    pub inference: f64,
+    pub inference_ms: f64,
     /// CTC decoding.
-    pub decode: f64,
+    pub decode_ms: f64,
     /// Everything.
-    pub total: f64,
+    pub total_ms: f64,
 }
 
 /// One recognized line.
@@ -46,6 +40,7 @@ pub struct LineResult {
 
 /// The result of recognizing an image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Recognition {
     /// Lines joined by `\n`, top to bottom.
     pub text: String,
@@ -117,7 +112,7 @@ impl Recognizer {
         let lines = prepare_page(image, &self.geometry)?;
         let t_pre = Instant::now();
         let outputs = match self.forward(&lines) {
-            Some((lp, frames)) => Some((read_output(lp.into_data())?, frames)),
+            Some((lp, frames)) => Some((BatchOutput::new(lp.into_data())?, frames)),
             None => None,
         };
         self.finish(&lines, outputs, start, t_pre)
@@ -134,7 +129,7 @@ impl Recognizer {
                 let data = lp.into_data_async().await.map_err(|e| {
                     InklineError::Backend(format!("reading the model output failed: {e:?}"))
                 })?;
-                Some((read_output(data)?, frames))
+                Some((BatchOutput::new(data)?, frames))
             }
             None => None,
         };
@@ -155,21 +150,14 @@ impl Recognizer {
     fn finish(
         &self,
         lines: &[LineImage],
-        outputs: Option<(Output, Vec<usize>)>,
+        outputs: Option<(BatchOutput, Vec<usize>)>,
         start: Instant,
         t_pre: Instant,
     ) -> Result<Recognition> {
         let t_inf = Instant::now();
-        let classes = self.charset.num_classes();
         let mut results = Vec::with_capacity(lines.len());
         if let Some((out, frames)) = outputs {
-            for (i, (line, &n)) in lines.iter().zip(&frames).enumerate() {
-                let row = &out.data[i * out.frames * out.classes..];
-                let lp = LogProbs::new(&row[..n * classes], classes)?;
-                let d = match self.decoder {
-                    Decoder::BestPath => best_path(lp),
-                    Decoder::Beam(w) => beam_search(lp, w)?,
-                };
+            for (line, d) in lines.iter().zip(out.decode(&frames, self.decoder)?) {
                 results.push(LineResult {
                     text: self.charset.decode(&d.labels),
                     confidence: d.confidence,
@@ -193,68 +181,11 @@ impl Recognizer {
             confidence,
             lines: results,
             timing: Timing {
-                preprocess: ms(start, t_pre),
-                inference: ms(t_pre, t_inf),
-                decode: ms(t_inf, end),
-                total: ms(start, end),
+                preprocess_ms: ms(start, t_pre),
+                inference_ms: ms(t_pre, t_inf),
+                decode_ms: ms(t_inf, end),
+                total_ms: ms(start, end),
             },
         })
     }
-}
-
-/// Network output read back to the host: `[B, T, C]` row-major.
-struct Output {
-    data: Vec<f32>,
-    frames: usize,
-    classes: usize,
-}
-
-fn read_output(data: TensorData) -> Result<Output> {
-    let (frames, classes) = match data.shape().as_slice() {
-        [_, t, c] => (*t, *c),
-        other => {
-            return Err(InklineError::Backend(format!(
-                "model output has shape {other:?}, expected [batch, frames, classes]"
-            )));
-        }
-    };
-    let data = data
-        .try_into_vec::<f32>()
-        .map_err(|e| InklineError::Backend(format!("reading the model output failed: {e:?}")))?;
-    Ok(Output {
-        data,
-        frames,
-        classes,
-    })
-}
-
-/// Stacks lines of different widths into `[B, 1, H, Wmax]` (right-padded with background) and
-/// returns each line's frame count.
-pub fn batch_lines(
-    lines: &[LineImage],
-    geometry: &InputGeometry,
-    device: &Device,
-) -> (Tensor<4>, Vec<usize>) {
-    let h = geometry.height;
-    let w = lines
-        .iter()
-        .map(|l| l.image.width)
-        .max()
-        .unwrap_or(geometry.width_multiple);
-    let mut data = vec![0.0f32; lines.len() * h * w];
-    for (i, l) in lines.iter().enumerate() {
-        for y in 0..h {
-            let dst = (i * h + y) * w;
-            data[dst..dst + l.image.width]
-                .copy_from_slice(&l.image.data[y * l.image.width..(y + 1) * l.image.width]);
-        }
-    }
-    let frames = lines
-        .iter()
-        .map(|l| (l.image.width / geometry.width_multiple).max(1))
-        .collect();
-    (
-        Tensor::<4>::from_data(TensorData::new(data, [lines.len(), 1, h, w]), device),
-        frames,
-    )
 }

@@ -1,14 +1,17 @@
 //! Model file round trip and every error path a user can hit.
 
 use inkline::burn::tensor::Device;
-use inkline::weights;
-use inkline::{Arch, Charset, CnnDblstm, InklineError, ModelFile, Preset, Provenance};
+use inkline::internals::collect_weights;
+use inkline::{
+    Charset, CnnDblstm, ErrorKind, InklineError, ModelFile, Network, Preset, Provenance,
+    TuckerRanks,
+};
 use safetensors::{SafeTensors, tensor::TensorView};
 use std::collections::HashMap;
 
-fn tiny_file(arch: Arch) -> ModelFile {
+fn tiny_file(network: Network) -> ModelFile {
     let cs = Charset::printable_ascii();
-    let config = Preset::Tiny.config(arch, &cs);
+    let config = Preset::Tiny.config(network, &cs);
     let model = CnnDblstm::new(&config, &Device::flex()).unwrap();
     let prov = Provenance {
         preset: "tiny".into(),
@@ -39,18 +42,25 @@ fn rewrite(
     safetensors::serialize(tensors, Some(md)).unwrap()
 }
 
+/// The error of loading `bytes`, which must be of the model kind.
 fn load_err(bytes: &[u8]) -> InklineError {
-    ModelFile::from_bytes(bytes, &Device::flex()).unwrap_err()
+    let e = ModelFile::from_bytes(bytes, &Device::flex()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Model, "{e}");
+    e
 }
 
 #[test]
 fn round_trip_keeps_weights_outputs_and_metadata() {
-    for arch in [Arch::Vgg, Arch::Darknet, Arch::Tucker] {
-        let f = tiny_file(arch);
+    for network in [
+        Network::Vgg,
+        Network::Darknet,
+        Network::Tucker(TuckerRanks::V2),
+    ] {
+        let f = tiny_file(network);
         let bytes = f.to_bytes().unwrap();
         let g = ModelFile::from_bytes(&bytes, &Device::flex()).unwrap();
         assert_eq!(g.meta, f.meta);
-        assert_eq!(weights::collect(&g.model), weights::collect(&f.model));
+        assert_eq!(collect_weights(&g.model), collect_weights(&f.model));
         assert_eq!(
             ModelFile::read_meta(&bytes).unwrap().metrics["val_cer"],
             12.5
@@ -62,7 +72,7 @@ fn round_trip_keeps_weights_outputs_and_metadata() {
 fn save_and_load_from_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.inkline");
-    let f = tiny_file(Arch::Darknet);
+    let f = tiny_file(Network::Darknet);
     f.save(&path).unwrap();
     let g = ModelFile::load(&path, &Device::flex()).unwrap();
     assert_eq!(g.meta.provenance.steps, 7);
@@ -74,7 +84,7 @@ fn save_and_load_from_disk() {
 
 #[test]
 fn truncated_files_say_so() {
-    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bytes = tiny_file(Network::Darknet).to_bytes().unwrap();
     for cut in [0, 5, 20, bytes.len() / 2, bytes.len() - 1] {
         let e = load_err(&bytes[..cut]);
         assert!(
@@ -109,18 +119,18 @@ fn foreign_files_say_so() {
 
 #[test]
 fn unknown_architecture_is_named() {
-    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bytes = tiny_file(Network::Darknet).to_bytes().unwrap();
     let bad = rewrite(&bytes, |v| v["config"]["arch"] = "resnet".into(), |_| true);
     let e = load_err(&bad);
     assert!(
-        matches!(e, InklineError::UnknownArchitecture(ref a) if a == "resnet"),
+        matches!(e, InklineError::UnknownName { what: "model architecture", ref name, .. } if name == "resnet"),
         "{e}"
     );
 }
 
 #[test]
 fn shape_mismatch_names_the_tensor() {
-    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bytes = tiny_file(Network::Darknet).to_bytes().unwrap();
     let bad = rewrite(&bytes, |v| v["config"]["feature_dim"] = 24.into(), |_| true);
     match load_err(&bad) {
         InklineError::ShapeMismatch {
@@ -138,13 +148,13 @@ fn shape_mismatch_names_the_tensor() {
 
 #[test]
 fn missing_and_extra_tensors_are_reported() {
-    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bytes = tiny_file(Network::Darknet).to_bytes().unwrap();
     let missing = rewrite(&bytes, |_| {}, |k| k != "head.ip.bias");
     let e = load_err(&missing);
     assert!(matches!(e, InklineError::WeightsMismatch(_)), "{e}");
     assert!(e.to_string().contains("'head.ip.bias'"), "{e}");
     // A VGG file's tensors under a DarkNet config: names differ.
-    let vgg = tiny_file(Arch::Vgg).to_bytes().unwrap();
+    let vgg = tiny_file(Network::Vgg).to_bytes().unwrap();
     let e = load_err(&rewrite(
         &vgg,
         |v| {
@@ -165,7 +175,7 @@ fn missing_and_extra_tensors_are_reported() {
 
 #[test]
 fn charset_mismatch_is_explained() {
-    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bytes = tiny_file(Network::Darknet).to_bytes().unwrap();
     let bad = rewrite(&bytes, |v| v["charset"] = "abc".into(), |_| true);
     let e = load_err(&bad);
     assert!(matches!(e, InklineError::CharsetMismatch(_)), "{e}");
@@ -178,7 +188,7 @@ fn charset_mismatch_is_explained() {
 #[test]
 fn metadata_marks_the_format() {
     // The metadata is a plain string map, as the safetensors format requires.
-    let bytes = tiny_file(Arch::Darknet).to_bytes().unwrap();
+    let bytes = tiny_file(Network::Darknet).to_bytes().unwrap();
     let (_, md) = SafeTensors::read_metadata(&bytes).unwrap();
     let md: &HashMap<String, String> = md.metadata().as_ref().unwrap();
     assert_eq!(md["format"], "inkline-model");

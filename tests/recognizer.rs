@@ -2,13 +2,13 @@
 
 use inkline::burn::tensor::Device;
 use inkline::{
-    Arch, Charset, CnnDblstm, Decoder, GrayImage, ModelFile, PixelFormat, Preset, Provenance,
-    Recognizer,
+    Charset, CnnDblstm, Decoder, ErrorKind, GrayImage, ModelFile, Network, PixelFormat, Preset,
+    Provenance, Recognizer,
 };
 
 fn recognizer() -> Recognizer {
     let cs = Charset::printable_ascii();
-    let config = Preset::Tiny.config(Arch::Darknet, &cs);
+    let config = Preset::Tiny.config(Network::Darknet, &cs);
     let model = CnnDblstm::new(&config, &Device::flex()).unwrap();
     let bytes = ModelFile::new(model, config, &cs, Provenance::default())
         .to_bytes()
@@ -42,7 +42,7 @@ fn two_line_image_gives_two_lines_with_boxes_and_timings() {
     assert_eq!(r.text.matches('\n').count(), 1);
     assert!(r.lines.iter().all(|l| (0.0..=1.0).contains(&l.confidence)));
     let t = r.timing;
-    assert!(t.total >= t.preprocess + t.inference + t.decode - 1e-6);
+    assert!(t.total_ms >= t.preprocess_ms + t.inference_ms + t.decode_ms - 1e-6);
     // Same input, same output.
     assert_eq!(rec.recognize(&img).unwrap().text, r.text);
 }
@@ -68,4 +68,24 @@ fn beam_decoder_runs_and_zero_width_is_rejected() {
     assert_eq!(r.lines.len(), 1);
     let e = recognizer().with_decoder(Decoder::Beam(0)).unwrap_err();
     assert!(e.to_string().contains("beam width"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Argument);
+}
+
+#[test]
+fn bad_pixels_are_an_image_error() {
+    let e = GrayImage::from_bytes(10, 10, &[0u8; 7], PixelFormat::Rgba8).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Image, "{e}");
+}
+
+#[test]
+fn the_result_serializes_in_camel_case() {
+    let px = rgba_page(120, 40, &[(10, 10, 90, 18)]);
+    let img = GrayImage::from_bytes(120, 40, &px, PixelFormat::Rgba8).unwrap();
+    let v = serde_json::to_value(recognizer().recognize(&img).unwrap()).unwrap();
+    for key in ["preprocessMs", "inferenceMs", "decodeMs", "totalMs"] {
+        assert!(v["timing"][key].as_f64().unwrap() >= 0.0, "{key}: {v}");
+    }
+    let line = &v["lines"][0];
+    assert!(line["text"].is_string() && line["confidence"].is_number());
+    assert_eq!(line["bbox"]["width"], 90);
 }

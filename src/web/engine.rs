@@ -1,10 +1,8 @@
 //! [`Engine`]: a loaded model on one backend, called from JavaScript.
 
 use super::input::gray_image;
-use super::js_error;
-use super::output::JsRecognition;
-use crate::model_file::sha256_hex;
-use crate::recognizer::{Decoder, Recognizer};
+use super::{error_of_kind, js_error};
+use crate::{Decoder, ErrorKind, InklineError, Recognition, Recognizer, sha256_hex};
 use burn::tensor::Device;
 use serde::Serialize;
 use std::rc::Rc;
@@ -33,9 +31,12 @@ impl Engine {
         if let Some(expected) = expected_sha256
             && !expected.eq_ignore_ascii_case(&sha256)
         {
-            return Err(js_error(format!(
-                "model checksum mismatch: the manifest says {expected}, the bytes hash to {sha256}"
-            )));
+            return Err(error_of_kind(
+                ErrorKind::Model,
+                &format!(
+                    "model checksum mismatch: the manifest says {expected}, the bytes hash to {sha256}"
+                ),
+            ));
         }
         let (device, backend) = device(&backend).await?;
         let decoder = match beam {
@@ -59,8 +60,19 @@ impl Engine {
         let backend = self.backend;
         wasm_bindgen_futures::future_to_promise(async move {
             let img = gray_image(&image).map_err(js_error)?;
-            let r = recognizer.recognize_async(&img).await.map_err(js_error)?;
-            serde_wasm_bindgen::to_value(&JsRecognition::new(r, backend)).map_err(js_error)
+            let recognition = recognizer.recognize_async(&img).await.map_err(js_error)?;
+            /// The recognition as JS receives it: the same fields, and the backend.
+            #[derive(Serialize)]
+            struct WithBackend {
+                #[serde(flatten)]
+                recognition: Recognition,
+                backend: &'static str,
+            }
+            serde_wasm_bindgen::to_value(&WithBackend {
+                recognition,
+                backend,
+            })
+            .map_err(|e| js_error(InklineError::Backend(e.to_string())))
         })
     }
 
@@ -85,7 +97,7 @@ impl Engine {
             meta: self.recognizer.meta(),
         };
         info.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(js_error)
+            .map_err(|e| js_error(InklineError::Backend(e.to_string())))
     }
 }
 
@@ -94,9 +106,10 @@ async fn device(backend: &str) -> Result<(Device, &'static str), JsValue> {
     match backend {
         "cpu" => cpu(),
         "webgpu" => webgpu().await,
-        other => Err(js_error(format!(
-            "unknown backend '{other}' (expected 'cpu' or 'webgpu')"
-        ))),
+        other => Err(error_of_kind(
+            ErrorKind::Argument,
+            &format!("unknown backend '{other}' (expected 'cpu' or 'webgpu')"),
+        )),
     }
 }
 
@@ -107,7 +120,8 @@ fn cpu() -> Result<(Device, &'static str), JsValue> {
 
 #[cfg(not(feature = "flex"))]
 fn cpu() -> Result<(Device, &'static str), JsValue> {
-    Err(js_error(
+    Err(error_of_kind(
+        ErrorKind::Argument,
         "this is the WebGPU build; load the CPU build for 'cpu'",
     ))
 }
@@ -123,14 +137,15 @@ async fn webgpu() -> Result<(Device, &'static str), JsValue> {
     let d = Device::wgpu_options()
         .init_async()
         .await
-        .map_err(|e| js_error(format!("WebGPU is not available: {e}")))?;
+        .map_err(|e| error_of_kind(ErrorKind::Backend, &format!("WebGPU is not available: {e}")))?;
     DEVICE.with(|slot| *slot.borrow_mut() = Some(d.clone()));
     Ok((d, "webgpu"))
 }
 
 #[cfg(not(feature = "webgpu"))]
 async fn webgpu() -> Result<(Device, &'static str), JsValue> {
-    Err(js_error(
+    Err(error_of_kind(
+        ErrorKind::Argument,
         "this is the CPU build; load the WebGPU build for 'webgpu'",
     ))
 }

@@ -7,9 +7,6 @@
 
 mod engine;
 mod input;
-mod output;
-
-pub use engine::Engine;
 
 use wasm_bindgen::prelude::*;
 
@@ -32,7 +29,25 @@ pub fn start() {
     }
 }
 
-/// Turns a library error into a JS `Error` with its message.
-fn js_error(e: impl std::fmt::Display) -> JsValue {
-    js_sys::Error::new(&e.to_string()).into()
+/// Turns a library error into a JS `Error` with its message and a machine-readable `kind`
+/// (`model`, `image`, `argument`, `backend`, `io`; see `ErrorKind`).
+fn js_error(e: crate::InklineError) -> JsValue {
+    error_of_kind(e.kind(), &e.to_string())
+}
+
+/// A JS `Error` with `message` and `kind`.
+fn error_of_kind(kind: crate::ErrorKind, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&err, &"kind".into(), &kind.name().into());
+    err.into()
+}
+
+/// The limits the module enforces, for the JS layer to check before it copies pixels:
+/// `{ maxSide }` (the largest accepted image side in pixels).
+#[wasm_bindgen]
+pub fn limits() -> JsValue {
+    let obj = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&obj, &"maxSide".into(), &(crate::MAX_SIDE as u32).into());
+    obj.into()
 }

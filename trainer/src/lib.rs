@@ -1,10 +1,10 @@
-//! The inkline trainer as a library: data synthesis, datasets, and the subcommands that
-//! `main.rs` exposes on the command line.
+//! The inkline trainer as a library: `data` (synthetic lines and datasets on disk), `train`
+//! (runs, stages, objectives, the loop), `report` (the pipeline's tables, cost, latency,
+//! analysis, metrics, plots), and `cli`, the subcommands that `main.rs` exposes.
 
-pub mod commands;
-pub mod confusion;
-pub mod dataset;
+pub mod cli;
+pub mod data;
 pub mod device;
-pub mod imageio;
-pub mod synth;
+pub mod names;
+pub mod report;
 pub mod train;

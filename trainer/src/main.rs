@@ -1,6 +1,6 @@
 //! `trainer`: the inkline command line (recognize, evaluate, measure, and train models).
 
-use trainer::commands;
+use trainer::cli;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -19,27 +19,27 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Recognize the text in images.
-    Recognize(commands::recognize::Args),
+    Recognize(cli::recognize::Args),
     /// Measure CER / WER of a model on a dataset folder (images + gt.tsv).
-    Eval(commands::eval::Args),
-    /// The seed's complexity tables (params, GFLOPs, latency) for a preset.
-    Complexity(commands::complexity::Args),
+    Eval(cli::eval::Args),
+    /// The paper's complexity tables (params, GFLOPs, latency) for a preset.
+    Complexity(cli::complexity::Args),
     /// Write a model file with fresh (untrained) weights.
-    Init(commands::init::Args),
+    Init(cli::init::Args),
     /// Print the pen strokes of a line in a Hershey font as JSON (for replaying on a canvas).
-    Strokes(commands::strokes::Args),
+    Strokes(cli::strokes::Args),
     /// Synthesize a dataset folder of text-line images (PNGs, gt.tsv, contact sheet).
-    Synth(commands::synth::Args),
+    Synth(cli::synth::Args),
     /// Lines per second of the data generator on one core.
-    BenchSynth(commands::bench_synth::Args),
+    BenchSynth(cli::bench_synth::Args),
     /// Train the VGG-DBLSTM teacher from scratch with CTC.
-    Teacher(commands::train::TrainArgs),
+    Teacher(cli::train::TrainArgs),
     /// Train the DarkNet-DBLSTM student from scratch with CTC (baseline).
-    Scratch(commands::train::TrainArgs),
+    Scratch(cli::train::TrainArgs),
     /// Distill a DarkNet student from the teacher (frozen shared head) under one criterion.
     Distill {
-        /// softmax-ce, ip-l2, lstm-l2, cnn-mah or cnn-l2.
-        #[arg(long)]
+        /// The criterion.
+        #[arg(long, value_parser = cli::criterion_names())]
         criterion: String,
         /// Softmax temperature (softmax-ce only).
         #[arg(long, default_value_t = 1.0)]
@@ -48,18 +48,18 @@ enum Command {
         #[arg(long)]
         teacher: Option<std::path::PathBuf>,
         #[command(flatten)]
-        args: commands::train::TrainArgs,
+        args: cli::train::TrainArgs,
     },
     /// Tucker-decompose the teacher's Conv3x3 layers (v1, v2, v3 ranks) and fine-tune with CTC.
     Tucker {
-        /// v1, v2 or v3.
+        /// Tucker ranks: v1, v2 or v3.
         #[arg(long)]
-        ranks: String,
+        ranks: inkline::TuckerRanks,
         /// Teacher model file (default: RUN/teacher/best.inkline).
         #[arg(long)]
         teacher: Option<std::path::PathBuf>,
         #[command(flatten)]
-        args: commands::train::TrainArgs,
+        args: cli::train::TrainArgs,
     },
     /// Draw a stage folder's metrics.csv into curves.png.
     Plot {
@@ -67,7 +67,7 @@ enum Command {
         dir: std::path::PathBuf,
     },
     /// Every stage in order (resumable), then RUN/report.md with the paper's tables.
-    Pipeline(commands::train::TrainArgs),
+    Pipeline(cli::train::TrainArgs),
     /// Fine-tune a model file with CTC, all layers trainable.
     Finetune {
         /// Model file to start from.
@@ -77,7 +77,7 @@ enum Command {
         #[arg(long, default_value = "finetune")]
         name: String,
         #[command(flatten)]
-        args: commands::train::TrainArgs,
+        args: cli::train::TrainArgs,
     },
 }
 
@@ -89,28 +89,28 @@ fn main() -> Result<()> {
             .build_global()?;
     }
     match cli.command {
-        Command::Recognize(a) => commands::recognize::run(a),
-        Command::Eval(a) => commands::eval::run(a),
-        Command::Complexity(a) => commands::complexity::run(a, cli.threads.unwrap_or(1)),
-        Command::Init(a) => commands::init::run(a),
-        Command::Synth(a) => commands::synth::run(a),
-        Command::Strokes(a) => commands::strokes::run(a),
-        Command::BenchSynth(a) => commands::bench_synth::run(a),
-        Command::Teacher(a) => commands::train::teacher(a),
-        Command::Pipeline(a) => commands::pipeline::run(a),
-        Command::Plot { dir } => trainer::train::plot::plot_stage(&dir),
-        Command::Scratch(a) => commands::train::scratch(a),
-        Command::Finetune { from, name, args } => commands::train::finetune(args, from, name),
+        Command::Recognize(a) => cli::recognize::run(a),
+        Command::Eval(a) => cli::eval::run(a),
+        Command::Complexity(a) => cli::complexity::run(a, cli.threads.unwrap_or(1)),
+        Command::Init(a) => cli::init::run(a),
+        Command::Synth(a) => cli::synth::run(a),
+        Command::Strokes(a) => cli::strokes::run(a),
+        Command::BenchSynth(a) => cli::bench_synth::run(a),
+        Command::Teacher(a) => cli::train::teacher(a),
+        Command::Pipeline(a) => cli::train::pipeline(a),
+        Command::Plot { dir } => trainer::report::plot::plot_stage(&dir),
+        Command::Scratch(a) => cli::train::scratch(a),
+        Command::Finetune { from, name, args } => cli::train::finetune(args, from, name),
         Command::Distill {
             criterion,
             temperature,
             teacher,
             args,
-        } => commands::distill::distill(args, criterion, temperature, teacher),
+        } => cli::train::distill(args, criterion, temperature, teacher),
         Command::Tucker {
             ranks,
             teacher,
             args,
-        } => commands::distill::tucker(args, ranks, teacher),
+        } => cli::train::tucker(args, ranks, teacher),
     }
 }

@@ -66,8 +66,8 @@ fn init_recognize_json_and_eval_with_known_cer() {
         for key in ["file", "text", "confidence", "lines"] {
             assert!(p.get(key).is_some(), "missing {key} in {p}");
         }
-        for key in ["preprocess", "inference", "decode", "total"] {
-            assert!(p["timing_ms"][key].as_f64().unwrap() >= 0.0);
+        for key in ["preprocessMs", "inferenceMs", "decodeMs", "totalMs"] {
+            assert!(p["timing"][key].as_f64().unwrap() >= 0.0);
         }
         assert_eq!(p["lines"].as_array().unwrap().len(), 1);
     }

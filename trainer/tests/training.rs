@@ -1,8 +1,9 @@
 //! Training stages driven through the CLI: the tiny pipeline end to end (the teacher learns, the
 //! shared head stays frozen), frozen head under distillation, resume after kill -9.
 
+use inkline::ModelFile;
 use inkline::burn::tensor::Device;
-use inkline::{ModelFile, weights};
+use inkline::internals::collect_weights;
 mod common;
 
 use common::trainer;
@@ -54,7 +55,7 @@ fn distillation_keeps_the_shared_head_bit_identical() {
     .unwrap();
     assert_eq!(s.meta.config.arch, inkline::Arch::Darknet);
     assert_eq!(s.meta.provenance.steps, 12);
-    let (tw, sw) = (weights::collect(&t.model), weights::collect(&s.model));
+    let (tw, sw) = (collect_weights(&t.model), collect_weights(&s.model));
     let head: Vec<&String> = tw.keys().filter(|k| k.starts_with("head.")).collect();
     assert!(head.len() >= 10);
     for k in head {
@@ -166,7 +167,7 @@ fn the_tiny_pipeline_runs_every_stage_and_the_teacher_learns() {
         "teacher validation CER {cer:.1}%: it did not learn"
     );
     // Every distilled student kept the teacher's head bit for bit.
-    let tw = weights::collect(&teacher.model);
+    let tw = collect_weights(&teacher.model);
     let criteria = [
         "softmax-ce-t1",
         "softmax-ce-t2",
@@ -178,7 +179,7 @@ fn the_tiny_pipeline_runs_every_stage_and_the_teacher_learns() {
         "cnn-l2",
     ];
     for c in criteria {
-        let sw = weights::collect(&load(&format!("distill-{c}")).model);
+        let sw = collect_weights(&load(&format!("distill-{c}")).model);
         for k in tw.keys().filter(|k| k.starts_with("head.")) {
             assert_eq!(tw[k].values, sw[k].values, "{k} changed in distill-{c}");
         }

@@ -1,11 +1,15 @@
-//! Training: CTC loss, validation, checkpoints with exact resume, and the stage loop that every
-//! training subcommand (teacher, scratch, distill, finetune, tucker) runs.
+//! Training: a run's settings and shared session (`run`), the paper's stages (`stages`), what
+//! each stage minimizes (`objective`, with the CTC loss in `ctc_loss` and the distillation
+//! criteria in `criterion`), the loop every stage runs (`stage`) with its checkpoints
+//! (`checkpoint`) and validation (`validate`), and the Tucker initialization of VGG-TK
+//! (`tucker_init`).
 
-pub mod analysis;
 pub mod checkpoint;
-pub mod ctc;
-pub mod distill;
-pub mod plot;
+pub mod criterion;
+pub mod ctc_loss;
+pub mod objective;
+pub mod run;
 pub mod stage;
-pub mod tucker;
+pub mod stages;
+pub mod tucker_init;
 pub mod validate;

@@ -1,21 +1,23 @@
-//! The training loop shared by every stage: batches from the generator, an objective, Adam,
-//! validation with early stopping, best / last model files, CSV metrics, and checkpoints every
-//! few minutes so that `kill -9` loses little and resume is exact.
+//! The training loop every stage runs: batches from the generator, the stage's objective,
+//! Adam, validation with early stopping, best / last model files with the run's settings
+//! beside them (`run.json`), CSV metrics, and checkpoints every few minutes so that `kill -9`
+//! loses little and resume is exact.
 
 use super::checkpoint::{self, LoopState};
+use super::objective::Objective;
+use super::run::RunConfig;
 use super::validate::{ValSet, evaluate};
-use crate::synth::Generator;
-use crate::synth::batcher::{BatchConfig, Batcher};
+use crate::data::Generator;
+use crate::data::batcher::{BatchConfig, Batcher};
 use anyhow::{Context, Result};
 use inkline::burn::module::Module;
 use inkline::burn::optim::grad_clipping::GradientClippingConfig;
 use inkline::burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use inkline::burn::tensor::{Device, Tensor};
-use inkline::preprocess::InputGeometry;
-use inkline::recognizer::batch_lines;
-use inkline::{Charset, CnnDblstm, ModelConfig, ModelFile, Provenance};
+use inkline::burn::tensor::Device;
+use inkline::internals::batch_lines;
+use inkline::{Charset, CnnDblstm, InputGeometry, ModelConfig, ModelFile, Provenance};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -44,15 +46,11 @@ pub struct StageConfig {
     pub charset: Charset,
     /// How the model was made, for its model files.
     pub provenance: Provenance,
-    /// Show a progress bar.
-    pub progress: bool,
-    /// Compute device (plain; the stage trains on its autodiff twin).
+    /// The run's settings (progress bar, and saved as `run.json` beside the models).
+    pub run: RunConfig,
+    /// Compute device of training (on its autodiff twin) and validation.
     pub device: Device,
 }
-
-/// What a stage's objective returns: the loss to minimize.
-pub type Objective<'a> =
-    dyn FnMut(&CnnDblstm, Tensor<4>, &[usize], &[String]) -> Result<Tensor<1>> + 'a;
 
 /// The outcome of a stage.
 pub struct StageResult {
@@ -78,35 +76,34 @@ pub fn learning_rate(peak: f64, step: u64, steps: u64) -> f64 {
 }
 
 /// Runs (or resumes, or skips when done) a stage. `model` lives on an autodiff device; frozen
-/// parameters (`Module::freeze`) are neither updated nor in the optimizer.
+/// parameters (`Module::freeze`) are neither updated nor in the optimizer, and the objective
+/// says whether the head stays frozen.
 pub fn run(
     cfg: &StageConfig,
     model: CnnDblstm,
     generator: Arc<Generator>,
     val: &[ValSet],
-    objective: &mut Objective<'_>,
-    refreeze: &dyn Fn(CnnDblstm) -> CnnDblstm,
+    objective: &Objective,
 ) -> Result<StageResult> {
     std::fs::create_dir_all(&cfg.dir)
         .with_context(|| format!("cannot create {}", cfg.dir.display()))?;
+    std::fs::write(
+        cfg.dir.join("run.json"),
+        serde_json::to_string_pretty(&cfg.run)? + "\n",
+    )?;
     let ckpt = cfg.dir.join("checkpoint");
     let optim: ModuleOptimizer = AdamConfig::new()
         .with_grad_clipping(Some(GradientClippingConfig::Norm(5.0)))
         .init();
-    let (model, mut optim, state) = checkpoint::load(&ckpt, model, optim)?;
-    let mut model = refreeze(model);
+    let (mut model, mut optim, state) = checkpoint::load(&ckpt, model, optim)?;
+    if objective.frozen_head() {
+        // A checkpoint's record does not keep the freeze.
+        model.head = model.head.freeze();
+    }
     let mut state = state.unwrap_or_default();
     if state.done {
-        let best = cfg.dir.join("best.inkline");
-        if best.exists() {
-            let file = ModelFile::load(&best, &Device::flex())?;
-            return Ok(StageResult {
-                model: file.model,
-                state,
-            });
-        }
         return Ok(StageResult {
-            model: model.valid(),
+            model: best_or(&cfg.dir, model, &cfg.device)?,
             state,
         });
     }
@@ -123,7 +120,7 @@ pub fn run(
             "step,loss,lr,lines_per_s,val_mean_cer,val_cer_by_style"
         )?;
     }
-    let bar = if cfg.progress {
+    let bar = if cfg.run.progress {
         indicatif::ProgressBar::new(cfg.steps)
     } else {
         indicatif::ProgressBar::hidden()
@@ -141,7 +138,7 @@ pub fn run(
     while state.step < cfg.steps {
         let batch = batcher.next_batch()?;
         let (x, frames) = batch_lines(&batch.lines, &geometry, &device);
-        let loss = objective(&model, x, &frames, &batch.texts)?;
+        let loss = objective.loss(&model, x, &frames, &batch.texts)?;
         let value = f64::from(loss.clone().into_scalar::<f32>());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         let lr = learning_rate(cfg.lr, state.step, cfg.steps);
@@ -159,7 +156,7 @@ pub fn run(
             !val.is_empty() && (state.step % cfg.val_every == 0 || state.step == cfg.steps);
         let mut val_cols = (String::new(), String::new());
         if validate_now {
-            let scores = evaluate(&model, val, &cfg.charset, &geometry, 16)?;
+            let scores = evaluate(&model, val, &cfg.charset, &geometry, &cfg.device)?;
             last_val = format!("{:.2}%", scores.mean_cer);
             val_cols = (
                 format!("{:.4}", scores.mean_cer),
@@ -204,17 +201,25 @@ pub fn run(
     }
     state.done = true;
     csv.flush()?;
-    super::plot::plot_stage(&cfg.dir)?;
+    crate::report::plot::plot_stage(&cfg.dir)?;
     save_model(cfg, &model, &state, &Default::default(), "last.inkline")?;
     checkpoint::save(&ckpt, &model, &optim, &state)?;
     bar.finish_and_clear();
-    let best = cfg.dir.join("best.inkline");
-    let model = if best.exists() {
-        ModelFile::load(&best, &Device::flex())?.model
+    Ok(StageResult {
+        model: best_or(&cfg.dir, model, &cfg.device)?,
+        state,
+    })
+}
+
+/// The stage's best validation model (`best.inkline`) on `device`, or `last` in inference
+/// mode when the stage never validated.
+fn best_or(dir: &Path, last: CnnDblstm, device: &Device) -> Result<CnnDblstm> {
+    let best = dir.join("best.inkline");
+    Ok(if best.exists() {
+        ModelFile::load(&best, device)?.model
     } else {
-        model.valid()
-    };
-    Ok(StageResult { model, state })
+        last.valid()
+    })
 }
 
 fn save_model(

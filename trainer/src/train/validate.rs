@@ -1,16 +1,15 @@
 //! Fixed validation sets (held-out font families) and CER / WER of a model on them.
 
-use crate::synth::Generator;
-use crate::synth::fonts::Split;
-use crate::synth::style::Style;
+use crate::data::Generator;
+use crate::data::fonts::Split;
+use crate::data::style::Style;
+use crate::names::Named;
+use crate::report::metrics::ErrorCounter;
 use anyhow::Result;
 use inkline::burn::module::Module;
 use inkline::burn::tensor::Device;
-use inkline::ctc::{LogProbs, best_path};
-use inkline::metrics::ErrorCounter;
-use inkline::preprocess::{InputGeometry, prepare_line};
-use inkline::recognizer::batch_lines;
-use inkline::{Charset, CnnDblstm, LineImage};
+use inkline::internals::{BatchOutput, batch_lines, prepare_line, width_sorted_batches};
+use inkline::{Charset, CnnDblstm, Decoder, InputGeometry, LineImage};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -56,6 +55,19 @@ pub fn build(
         .collect()
 }
 
+impl ValSet {
+    /// The set in width-sorted batches of at most `size` lines: `(lines, texts)`.
+    pub fn batches(&self, size: usize) -> impl Iterator<Item = (Vec<LineImage>, Vec<&str>)> {
+        width_sorted_batches(&self.lines, size)
+            .into_iter()
+            .map(|chunk| {
+                let lines = chunk.iter().map(|&i| self.lines[i].clone()).collect();
+                let texts = chunk.iter().map(|&i| self.texts[i].as_str()).collect();
+                (lines, texts)
+            })
+    }
+}
+
 /// CER and WER per style (percent) and their mean.
 #[derive(Debug, Clone, Default)]
 pub struct ValScores {
@@ -65,39 +77,31 @@ pub struct ValScores {
     pub mean_cer: f64,
 }
 
-/// Decodes every line with best path on a plain (non-autodiff) copy of the model.
+/// Lines per validation batch.
+const BATCH: usize = 16;
+
+/// Decodes every line with best path on an inference-mode copy of the model on `device`.
 pub fn evaluate(
     model: &CnnDblstm,
     sets: &[ValSet],
     charset: &Charset,
     geometry: &InputGeometry,
-    batch: usize,
+    device: &Device,
 ) -> Result<ValScores> {
-    let device = Device::flex();
-    let model = model.valid().to_device(&device);
+    let model = model.valid().to_device(device);
     let mut scores = ValScores::default();
     for set in sets {
-        let mut order: Vec<usize> = (0..set.lines.len()).collect();
-        order.sort_by_key(|&i| set.lines[i].image.width);
         let mut counter = ErrorCounter::default();
-        for chunk in order.chunks(batch.max(1)) {
-            let lines: Vec<LineImage> = chunk.iter().map(|&i| set.lines[i].clone()).collect();
-            let (x, frames) = batch_lines(&lines, geometry, &device);
-            let lp = model.log_probs(x, &frames);
-            let [_, t, c] = lp.dims();
-            let data = lp
-                .into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            for (k, &i) in chunk.iter().enumerate() {
-                let slice = &data[k * t * c..k * t * c + frames[k] * c];
-                let d = best_path(LogProbs::new(slice, c)?);
-                counter.add(&charset.decode(&d.labels), &set.texts[i]);
+        for (lines, texts) in set.batches(BATCH) {
+            let (x, frames) = batch_lines(&lines, geometry, device);
+            let out = BatchOutput::new(model.log_probs(x, &frames).into_data())?;
+            for (d, text) in out.decode(&frames, Decoder::BestPath)?.iter().zip(texts) {
+                counter.add(&charset.decode(&d.labels), text);
             }
         }
         scores
             .per_style
-            .insert(set.style.name().to_string(), (counter.cer(), counter.wer()));
+            .insert(set.style.name(), (counter.cer(), counter.wer()));
     }
     scores.mean_cer =
         scores.per_style.values().map(|v| v.0).sum::<f64>() / scores.per_style.len().max(1) as f64;

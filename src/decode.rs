@@ -1,0 +1,293 @@
+//! CTC decoding: the network's batched output read back to the host, and per line best path
+//! or prefix beam search. The recognizer and the trainer's validation both decode here.
+
+use crate::error::{InklineError, Result};
+use burn::tensor::TensorData;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How per-frame probabilities become text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decoder {
+    /// Greedy best path.
+    BestPath,
+    /// Prefix beam search of this width.
+    Beam(usize),
+}
+
+/// The network's output for a batch, read back to the host: `[B, T, C]` log-probabilities.
+#[derive(Debug, Clone)]
+pub struct BatchOutput {
+    data: Vec<f32>,
+    frames: usize,
+    classes: usize,
+}
+
+impl BatchOutput {
+    /// Takes read-back tensor data of shape `[B, T, C]`.
+    pub fn new(data: TensorData) -> Result<Self> {
+        let (frames, classes) = match data.shape().as_slice() {
+            [_, t, c] => (*t, *c),
+            other => {
+                return Err(InklineError::Backend(format!(
+                    "model output has shape {other:?}, expected [batch, frames, classes]"
+                )));
+            }
+        };
+        let data = data.try_into_vec::<f32>().map_err(|e| {
+            InklineError::Backend(format!("reading the model output failed: {e:?}"))
+        })?;
+        Ok(Self {
+            data,
+            frames,
+            classes,
+        })
+    }
+
+    /// Decodes line `b` of the batch, whose first `frames[b]` frames are real, for every line.
+    pub fn decode(&self, frames: &[usize], decoder: Decoder) -> Result<Vec<Decoded>> {
+        let row = self.frames * self.classes;
+        frames
+            .iter()
+            .enumerate()
+            .map(|(b, &n)| {
+                let start = b * row;
+                let line = self
+                    .data
+                    .get(start..start + n.min(self.frames) * self.classes)
+                    .ok_or_else(|| {
+                        InklineError::Backend(format!("the model output has no line {b}"))
+                    })?;
+                let lp = LogProbs::new(line, self.classes)?;
+                match decoder {
+                    Decoder::BestPath => Ok(best_path(lp)),
+                    Decoder::Beam(w) => beam_search(lp, w),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Per-frame log-probabilities of one line, `frames x classes`, row-major; class 0 is the blank.
+#[derive(Debug, Clone, Copy)]
+pub struct LogProbs<'a> {
+    data: &'a [f32],
+    classes: usize,
+}
+
+impl<'a> LogProbs<'a> {
+    /// Wraps `data` (length a multiple of `classes`, classes >= 2).
+    pub fn new(data: &'a [f32], classes: usize) -> Result<Self> {
+        if classes < 2 || !data.len().is_multiple_of(classes) {
+            return Err(InklineError::InvalidArgument(format!(
+                "log-probabilities of length {} do not split into frames of {classes} classes",
+                data.len()
+            )));
+        }
+        Ok(Self { data, classes })
+    }
+
+    /// Number of frames.
+    pub fn frames(&self) -> usize {
+        self.data.len() / self.classes
+    }
+
+    /// Number of classes (blank included).
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// The log-probabilities of frame `t`.
+    pub fn frame(&self, t: usize) -> &'a [f32] {
+        &self.data[t * self.classes..(t + 1) * self.classes]
+    }
+}
+
+/// A decoded label sequence and its confidence in `[0, 1]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// Class indices (no blanks, no CTC repeats).
+    pub labels: Vec<usize>,
+    /// Geometric mean over frames of the probability of the chosen path.
+    pub confidence: f32,
+}
+
+/// Greedy best-path decoding: argmax per frame, merge repeats, drop blanks.
+pub fn best_path(lp: LogProbs<'_>) -> Decoded {
+    let mut labels = Vec::new();
+    let mut prev = usize::MAX;
+    let mut sum = 0.0f64;
+    for t in 0..lp.frames() {
+        let (k, v) = argmax(lp.frame(t));
+        sum += f64::from(v);
+        if k != 0 && k != prev {
+            labels.push(k);
+        }
+        prev = k;
+    }
+    Decoded {
+        labels,
+        confidence: mean_prob(sum, lp.frames()),
+    }
+}
+
+/// CTC prefix beam search keeping the `width` most probable prefixes at each frame.
+pub fn beam_search(lp: LogProbs<'_>, width: usize) -> Result<Decoded> {
+    if width == 0 {
+        return Err(InklineError::InvalidArgument(
+            "beam width must be at least 1".into(),
+        ));
+    }
+    // Each beam: prefix -> (log p ending in blank, log p ending in non-blank).
+    let mut beams: Vec<(Vec<usize>, f32, f32)> = vec![(Vec::new(), 0.0, f32::NEG_INFINITY)];
+    for t in 0..lp.frames() {
+        let frame = lp.frame(t);
+        let mut next: HashMap<Vec<usize>, (f32, f32)> = HashMap::with_capacity(beams.len() * 4);
+        // Only expand characters that could matter at this frame.
+        let candidates = top_classes(frame, width.max(2) + 1);
+        for (prefix, pb, pnb) in &beams {
+            let total = log_add(*pb, *pnb);
+            let last = prefix.last().copied();
+            // Blank: prefix unchanged, now ends in blank.
+            let e = next
+                .entry(prefix.clone())
+                .or_insert((f32::NEG_INFINITY, f32::NEG_INFINITY));
+            e.0 = log_add(e.0, total + frame[0]);
+            for &c in &candidates {
+                if c == 0 {
+                    continue;
+                }
+                let p = frame[c];
+                if Some(c) == last {
+                    // Repeat without a blank between collapses onto the same prefix.
+                    let e = next.get_mut(prefix).expect("inserted above");
+                    e.1 = log_add(e.1, *pnb + p);
+                    // After a blank the same character starts a new symbol.
+                    let mut ext = prefix.clone();
+                    ext.push(c);
+                    let e = next
+                        .entry(ext)
+                        .or_insert((f32::NEG_INFINITY, f32::NEG_INFINITY));
+                    e.1 = log_add(e.1, *pb + p);
+                } else {
+                    let mut ext = prefix.clone();
+                    ext.push(c);
+                    let e = next
+                        .entry(ext)
+                        .or_insert((f32::NEG_INFINITY, f32::NEG_INFINITY));
+                    e.1 = log_add(e.1, total + p);
+                }
+            }
+        }
+        let mut all: Vec<(Vec<usize>, f32, f32)> =
+            next.into_iter().map(|(k, (b, nb))| (k, b, nb)).collect();
+        all.sort_by(|a, b| {
+            log_add(b.1, b.2)
+                .total_cmp(&log_add(a.1, a.2))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        all.truncate(width);
+        beams = all;
+    }
+    let (labels, pb, pnb) = beams.into_iter().next().unwrap_or_default();
+    let score = if lp.frames() == 0 {
+        0.0
+    } else {
+        log_add(pb, pnb)
+    };
+    Ok(Decoded {
+        labels,
+        confidence: mean_prob(f64::from(score), lp.frames()),
+    })
+}
+
+fn argmax(v: &[f32]) -> (usize, f32) {
+    v.iter()
+        .copied()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, x)| {
+            if x > best.1 { (i, x) } else { best }
+        })
+}
+
+fn top_classes(frame: &[f32], k: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..frame.len()).collect();
+    if k < idx.len() {
+        idx.select_nth_unstable_by(k, |&a, &b| frame[b].total_cmp(&frame[a]));
+        idx.truncate(k);
+    }
+    idx
+}
+
+fn log_add(a: f32, b: f32) -> f32 {
+    if a == f32::NEG_INFINITY {
+        return b;
+    }
+    if b == f32::NEG_INFINITY {
+        return a;
+    }
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    hi + (lo - hi).exp().ln_1p()
+}
+
+fn mean_prob(log_sum: f64, frames: usize) -> f32 {
+    if frames == 0 {
+        return 1.0;
+    }
+    (log_sum / frames as f64).exp().clamp(0.0, 1.0) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds log-probs where frame t puts probability `p` on `path[t]` and spreads the rest.
+    fn frames(path: &[usize], classes: usize, p: f32) -> Vec<f32> {
+        let rest = (1.0 - p) / (classes - 1) as f32;
+        path.iter()
+            .flat_map(|&k| (0..classes).map(move |c| if c == k { p.ln() } else { rest.ln() }))
+            .collect()
+    }
+
+    #[test]
+    fn best_path_merges_repeats_and_drops_blanks() {
+        let data = frames(&[1, 1, 0, 1, 2, 2, 0, 0, 3], 4, 0.9);
+        let d = best_path(LogProbs::new(&data, 4).unwrap());
+        assert_eq!(d.labels, vec![1, 1, 2, 3]);
+        assert!((d.confidence - 0.9).abs() < 1e-5, "{}", d.confidence);
+    }
+
+    #[test]
+    fn beam_search_finds_the_prefix_best_path_misses() {
+        // Classic case: best path says blank-blank (""), but "a" has more total probability.
+        // Frame probs over [blank, a]: (0.6, 0.4) twice. P("") = 0.36, P("a") = 0.64.
+        let data: Vec<f32> = [0.6f32, 0.4, 0.6, 0.4].iter().map(|p| p.ln()).collect();
+        let lp = LogProbs::new(&data, 2).unwrap();
+        assert_eq!(best_path(lp).labels, Vec::<usize>::new());
+        let d = beam_search(lp, 4).unwrap();
+        assert_eq!(d.labels, vec![1]);
+        assert!((d.confidence - 0.64f32.sqrt()).abs() < 1e-5);
+    }
+
+    #[test]
+    fn beam_search_width_one_agrees_with_best_path_on_peaked_input() {
+        let data = frames(&[2, 0, 2, 3, 3, 0, 1], 4, 0.97);
+        let lp = LogProbs::new(&data, 4).unwrap();
+        assert_eq!(beam_search(lp, 1).unwrap().labels, best_path(lp).labels);
+        assert_eq!(beam_search(lp, 8).unwrap().labels, vec![2, 2, 3, 1]);
+    }
+
+    #[test]
+    fn bad_shapes_and_widths_are_errors() {
+        assert!(LogProbs::new(&[0.0; 5], 2).is_err());
+        let data = [0.0f32; 4];
+        assert!(beam_search(LogProbs::new(&data, 2).unwrap(), 0).is_err());
+    }
+
+    #[test]
+    fn empty_input_decodes_to_nothing() {
+        let lp = LogProbs::new(&[], 3).unwrap();
+        assert!(best_path(lp).labels.is_empty());
+        assert!(beam_search(lp, 3).unwrap().labels.is_empty());
+    }
+}

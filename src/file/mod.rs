@@ -1,0 +1,253 @@
+//! The model file: one safetensors file holding the weights (`weights`: named tensor access)
+//! and, in its metadata, the architecture, charset, provenance and validation metrics.
+
+pub mod weights;
+
+use crate::charset::Charset;
+use crate::error::{InklineError, Result};
+use crate::model::{Arch, CnnDblstm, ModelConfig};
+use burn::tensor::Device;
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use weights::NamedTensor;
+
+/// Value of the `format` metadata key that marks an inkline model.
+pub const FORMAT: &str = "inkline-model";
+/// Version of the metadata layout this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// SHA-256 of model bytes as lower-case hex, as recorded in a package manifest.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// How a model was trained.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Preset name (`paper`, `small`, `tiny`).
+    pub preset: String,
+    /// Training stage that produced it (`teacher`, `distill:cnn-mah`, `finetune`, ...).
+    pub stage: String,
+    /// Optimizer steps taken in this stage.
+    pub steps: u64,
+    /// Random seed.
+    pub seed: u64,
+    /// Training data description.
+    pub data: String,
+    /// The model this one was derived from, if any.
+    pub parent: Option<String>,
+    /// The command that produced it.
+    pub command: String,
+}
+
+/// Everything in a model file except the weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// Metadata layout version.
+    pub format_version: u32,
+    /// Architecture.
+    pub config: ModelConfig,
+    /// Characters of classes 1.. (class 0 is the blank).
+    pub charset: String,
+    /// How it was trained.
+    pub provenance: Provenance,
+    /// Validation metrics by name (e.g. `val_cer_printed`).
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// A model and its metadata.
+#[derive(Debug)]
+pub struct ModelFile {
+    /// Metadata.
+    pub meta: ModelMeta,
+    /// The network.
+    pub model: CnnDblstm,
+}
+
+impl ModelFile {
+    /// Pairs a model with its metadata.
+    pub fn new(
+        model: CnnDblstm,
+        config: ModelConfig,
+        charset: &Charset,
+        provenance: Provenance,
+    ) -> Self {
+        Self {
+            meta: ModelMeta {
+                format_version: FORMAT_VERSION,
+                config,
+                charset: charset.as_string(),
+                provenance,
+                metrics: BTreeMap::new(),
+            },
+            model,
+        }
+    }
+
+    /// The charset stored in the metadata.
+    pub fn charset(&self) -> Result<Charset> {
+        Charset::from_chars(self.meta.charset.chars())
+    }
+
+    /// Serializes weights and metadata.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let tensors = weights::collect(&self.model);
+        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
+            .into_iter()
+            .map(|(k, t)| {
+                (
+                    k,
+                    t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                    t.shape,
+                )
+            })
+            .collect();
+        let views = bytes
+            .iter()
+            .map(|(k, b, s)| {
+                TensorView::new(Dtype::F32, s.clone(), b)
+                    .map(|v| (k.clone(), v))
+                    .map_err(|e| InklineError::InvalidConfig(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let meta = serde_json::to_string(&self.meta)
+            .map_err(|e| InklineError::InvalidConfig(e.to_string()))?;
+        let info = HashMap::from([
+            ("format".to_string(), FORMAT.to_string()),
+            ("inkline".to_string(), meta),
+        ]);
+        safetensors::serialize(views, Some(info))
+            .map_err(|e| InklineError::InvalidConfig(e.to_string()))
+    }
+
+    /// Reads metadata only (no weights are built).
+    pub fn read_meta(bytes: &[u8]) -> Result<ModelMeta> {
+        check_header(bytes)?;
+        let (_, md) = SafeTensors::read_metadata(bytes).map_err(map_st_error)?;
+        parse_meta(md.metadata().as_ref())
+    }
+
+    /// Parses a model file and builds the model on `device`.
+    pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Self> {
+        check_header(bytes)?;
+        let st = SafeTensors::deserialize(bytes).map_err(map_st_error)?;
+        let (_, md) = SafeTensors::read_metadata(bytes).map_err(map_st_error)?;
+        let meta = parse_meta(md.metadata().as_ref())?;
+        let charset = Charset::from_chars(meta.charset.chars())?;
+        if charset.num_classes() != meta.config.num_classes {
+            return Err(InklineError::CharsetMismatch(format!(
+                "the charset has {} characters + blank = {} classes, but the model outputs {} classes",
+                charset.chars().len(),
+                charset.num_classes(),
+                meta.config.num_classes
+            )));
+        }
+        let mut tensors = BTreeMap::new();
+        for (name, view) in st.tensors() {
+            if view.dtype() != Dtype::F32 {
+                return Err(InklineError::ForeignFile(format!(
+                    "tensor '{name}' is {:?}; inkline stores f32",
+                    view.dtype()
+                )));
+            }
+            let values = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            tensors.insert(
+                name,
+                NamedTensor {
+                    shape: view.shape().to_vec(),
+                    values,
+                },
+            );
+        }
+        let model = CnnDblstm::new(&meta.config, device)?;
+        let model = weights::apply(model, &tensors)?;
+        Ok(Self { meta, model })
+    }
+
+    /// Loads a model file from disk.
+    pub fn load(path: impl AsRef<Path>, device: &Device) -> Result<Self> {
+        Self::from_bytes(&std::fs::read(path)?, device)
+    }
+
+    /// Writes the model file atomically (temporary file, then rename).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, self.to_bytes()?)?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    }
+}
+
+/// Distinguishes a cut-off inkline file from bytes of another format before parsing.
+fn check_header(bytes: &[u8]) -> Result<()> {
+    if bytes.len() < 8 {
+        return Err(InklineError::TruncatedModel(format!(
+            "{} bytes; even the header length needs 8",
+            bytes.len()
+        )));
+    }
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+    if n > 100_000_000 || bytes.get(8).is_some_and(|&b| b != b'{') {
+        return Err(InklineError::ForeignFile(
+            "the bytes do not start with a safetensors header".into(),
+        ));
+    }
+    if 8 + n > bytes.len() as u64 {
+        return Err(InklineError::TruncatedModel(format!(
+            "the header announces {n} bytes but only {} follow",
+            bytes.len() - 8
+        )));
+    }
+    Ok(())
+}
+
+fn map_st_error(e: safetensors::SafeTensorError) -> InklineError {
+    use safetensors::SafeTensorError as E;
+    match e {
+        E::MetadataIncompleteBuffer | E::InvalidHeaderLength | E::HeaderTooSmall => {
+            InklineError::TruncatedModel(format!("the tensor data is incomplete ({e})"))
+        }
+        other => InklineError::ForeignFile(format!("unreadable safetensors data ({other})")),
+    }
+}
+
+fn parse_meta(md: Option<&HashMap<String, String>>) -> Result<ModelMeta> {
+    let md = md.ok_or_else(|| {
+        InklineError::ForeignFile("a safetensors file without inkline metadata".into())
+    })?;
+    if md.get("format").map(String::as_str) != Some(FORMAT) {
+        return Err(InklineError::ForeignFile(
+            "a safetensors file whose metadata does not say format=inkline-model".into(),
+        ));
+    }
+    let raw = md
+        .get("inkline")
+        .ok_or_else(|| InklineError::ForeignFile("the inkline metadata entry is missing".into()))?;
+    let value: serde_json::Value = serde_json::from_str(raw)
+        .map_err(|e| InklineError::ForeignFile(format!("metadata is not JSON ({e})")))?;
+    let version = value
+        .get("format_version")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    if version != u64::from(FORMAT_VERSION) {
+        return Err(InklineError::ForeignFile(format!(
+            "model format version {version}; this build reads version {FORMAT_VERSION}"
+        )));
+    }
+    if let Some(arch) = value.pointer("/config/arch").and_then(|v| v.as_str()) {
+        arch.parse::<Arch>()?;
+    }
+    serde_json::from_value(value)
+        .map_err(|e| InklineError::ForeignFile(format!("metadata is incomplete ({e})")))
+}

@@ -1,0 +1,403 @@
+//! Preprocessing shared by the browser and the trainer: polarity, contrast, line splitting
+//! (`lines`), crop and scale to the model's input geometry, and batching (`batch`).
+//!
+//! The model sees ink as 1.0 and background as 0.0, at a fixed height, with the width scaled
+//! by the same factor so the aspect ratio is kept.
+
+mod batch;
+mod lines;
+
+pub use batch::{batch_lines, width_sorted_batches};
+
+use crate::error::{InklineError, Result};
+use crate::image::GrayImage;
+use crate::model::LineNorm;
+use lines::split_lines;
+use serde::{Deserialize, Serialize};
+
+/// Geometry of the model input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputGeometry {
+    /// Input height in pixels.
+    pub height: usize,
+    /// Widths are padded to a multiple of this (the CNN's horizontal downsampling).
+    pub width_multiple: usize,
+    /// Widest accepted line after scaling; wider lines are squeezed horizontally.
+    pub max_width: usize,
+    /// How a line is scaled to the height.
+    pub norm: LineNorm,
+}
+
+impl InputGeometry {
+    /// Geometry for a model of input height `height` and horizontal stride `width_multiple`.
+    pub fn new(height: usize, width_multiple: usize) -> Self {
+        Self {
+            height,
+            width_multiple: width_multiple.max(1),
+            max_width: 64 * height,
+            norm: LineNorm::InkBox,
+        }
+    }
+
+    /// The same geometry with line scaling `norm`.
+    pub fn with_norm(self, norm: LineNorm) -> Self {
+        Self { norm, ..self }
+    }
+}
+
+/// Axis-aligned box in source-image pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BBox {
+    /// Left edge.
+    pub x: usize,
+    /// Top edge.
+    pub y: usize,
+    /// Width.
+    pub width: usize,
+    /// Height.
+    pub height: usize,
+}
+
+/// One text line ready for the model, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineImage {
+    /// `geometry.height` rows, ink 1.0 on background 0.0.
+    pub image: GrayImage,
+    /// Where the line lies in the source image.
+    pub bbox: BBox,
+}
+
+/// Ink below this (after normalization) counts as background for cropping and splitting.
+pub const INK_THRESHOLD: f32 = 0.5;
+
+/// Maps an image to ink intensity: detects the polarity (dark ink on light paper or light ink
+/// on a dark board) and stretches contrast so background is 0 and ink 1.
+/// Returns `None` when the image holds no visible ink.
+pub fn ink_map(img: &GrayImage) -> Option<GrayImage> {
+    if img.data.is_empty() {
+        return None;
+    }
+    let median_lum = percentile(&img.data, 0.5);
+    let dark_background = median_lum < 0.5;
+    let ink: Vec<f32> = img
+        .data
+        .iter()
+        .map(|&l| if dark_background { l } else { 1.0 - l })
+        .collect();
+    let bg = percentile(&ink, 0.5);
+    let max = ink.iter().copied().fold(0.0f32, f32::max);
+    if max - bg < 0.08 {
+        return None;
+    }
+    let strong: Vec<f32> = ink
+        .iter()
+        .copied()
+        .filter(|&v| v > bg + (max - bg) * 0.5)
+        .collect();
+    let hi = percentile(&strong, 0.9).max(bg + 0.05);
+    let scale = 1.0 / (hi - bg);
+    Some(GrayImage {
+        width: img.width,
+        height: img.height,
+        data: ink
+            .iter()
+            .map(|&v| ((v - bg) * scale).clamp(0.0, 1.0))
+            .collect(),
+    })
+}
+
+/// Prepares an image holding one text line: normalize, crop to the ink, scale to the input height.
+pub fn prepare_line(img: &GrayImage, geometry: &InputGeometry) -> Result<Option<LineImage>> {
+    let Some(ink) = ink_map(img) else {
+        return Ok(None);
+    };
+    Ok(ink_box(&ink, 0, ink.height).map(|b| crop_and_scale(&ink, b, 0, ink.height, geometry)))
+}
+
+/// Prepares a page: normalize, split into lines by projection profile, then crop and scale each.
+/// Lines come top to bottom.
+pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<LineImage>> {
+    if geometry.height < 4 {
+        return Err(InklineError::InvalidConfig(format!(
+            "input height {} is too small",
+            geometry.height
+        )));
+    }
+    let Some(ink) = ink_map(img) else {
+        return Ok(Vec::new());
+    };
+    let bands = split_lines(&ink, INK_THRESHOLD);
+    let mut out = Vec::with_capacity(bands.len());
+    for (i, &(y0, y1)) in bands.iter().enumerate() {
+        // A line may borrow margin up to half-way to its neighbours, never into them.
+        let lo = if i == 0 { 0 } else { (bands[i - 1].1 + y0) / 2 };
+        let hi = if i + 1 == bands.len() {
+            ink.height
+        } else {
+            (y1 + bands[i + 1].0).div_ceil(2)
+        };
+        if let Some(b) = ink_box(&ink, y0, y1) {
+            out.push(crop_and_scale(&ink, b, lo, hi, geometry));
+        }
+    }
+    Ok(out)
+}
+
+/// Bounding box of pixels above the ink threshold within rows `[y0, y1)`.
+fn ink_box(ink: &GrayImage, y0: usize, y1: usize) -> Option<BBox> {
+    let (mut x_min, mut x_max, mut y_min, mut y_max) = (usize::MAX, 0, usize::MAX, 0);
+    for y in y0..y1 {
+        for x in 0..ink.width {
+            if ink.get(x, y) > INK_THRESHOLD {
+                x_min = x_min.min(x);
+                x_max = x_max.max(x);
+                y_min = y_min.min(y);
+                y_max = y_max.max(y);
+            }
+        }
+    }
+    (x_min != usize::MAX).then(|| BBox {
+        x: x_min,
+        y: y_min,
+        width: x_max - x_min + 1,
+        height: y_max - y_min + 1,
+    })
+}
+
+/// Crops the line in box `b` (its rows limited to `[lo, hi)`, so neighbouring lines never
+/// intrude) and scales it to the input height as `g.norm` says, padding the width to the stride.
+fn crop_and_scale(ink: &GrayImage, b: BBox, lo: usize, hi: usize, g: &InputGeometry) -> LineImage {
+    let margin = (b.height as f32 * 0.12).round().max(1.0) as usize;
+    let left = b.x as isize - margin as isize;
+    let src_w = b.width + 2 * margin;
+    // The source rows that fill the height: `(top, rows)`.
+    let (top, src_h) = match g.norm {
+        // The ink box plus an equal margin on every side.
+        LineNorm::InkBox => (b.y as isize - margin as isize, b.height + 2 * margin),
+        // Twice the body, centred on it.
+        LineNorm::Body => {
+            let (centre, body) = body_band(ink, b);
+            let rows = (2.0 * body).round().max(1.0);
+            ((centre - rows / 2.0).round() as isize, rows as usize)
+        }
+    };
+    let scale = g.height as f32 / src_h as f32;
+    let w = ((src_w as f32 * scale).round() as usize).clamp(1, g.max_width);
+    let window = window(ink, (left, top), (src_w, src_h), (lo, hi));
+    let scaled = window.resize(w, g.height);
+    let padded_w = w.div_ceil(g.width_multiple) * g.width_multiple;
+    LineImage {
+        image: pad(&scaled, 0, 0, padded_w - w, 0),
+        bbox: b,
+    }
+}
+
+/// The centre row and the height of the body (x-height band) of the line in box `b`: the
+/// ink-weighted mean row, and four times the ink's mean absolute deviation from it (exactly
+/// the band's height for ink spread evenly over a band), never under a third of the box.
+fn body_band(ink: &GrayImage, b: BBox) -> (f32, f32) {
+    let (mut mass, mut moment) = (0.0f64, 0.0f64);
+    let rows: Vec<f64> = (b.y..b.y + b.height)
+        .map(|y| (b.x..b.x + b.width).map(|x| ink.get(x, y) as f64).sum())
+        .collect();
+    for (i, &r) in rows.iter().enumerate() {
+        mass += r;
+        moment += r * (b.y + i) as f64;
+    }
+    if mass <= 0.0 {
+        return (b.y as f32 + b.height as f32 / 2.0, b.height as f32);
+    }
+    // Centre of the pixel rows: row y covers [y, y + 1).
+    let centre = moment / mass + 0.5;
+    let mad = rows
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| r * ((b.y + i) as f64 + 0.5 - centre).abs())
+        .sum::<f64>()
+        / mass;
+    let body = (4.0 * mad).max(b.height as f64 / 3.0).max(1.0);
+    (centre as f32, body as f32)
+}
+
+/// The `size` window of `ink` at `origin`, reading rows outside `[rows.0, rows.1)` and pixels
+/// outside the image as background.
+fn window(
+    ink: &GrayImage,
+    origin: (isize, isize),
+    size: (usize, usize),
+    rows: (usize, usize),
+) -> GrayImage {
+    let (w, h) = size;
+    let mut out = GrayImage::filled(w, h, 0.0);
+    let rows = (rows.0 as isize, rows.1.min(ink.height) as isize);
+    let xs = origin.0.max(0)..(origin.0 + w as isize).min(ink.width as isize);
+    if xs.is_empty() {
+        return out;
+    }
+    let dx = (xs.start - origin.0) as usize;
+    for oy in 0..h {
+        let y = origin.1 + oy as isize;
+        if y < rows.0 || y >= rows.1 {
+            continue;
+        }
+        let src = y as usize * ink.width;
+        out.data[oy * w + dx..oy * w + dx + xs.len()]
+            .copy_from_slice(&ink.data[src + xs.start as usize..src + xs.end as usize]);
+    }
+    out
+}
+
+fn pad(img: &GrayImage, left: usize, top: usize, right: usize, bottom: usize) -> GrayImage {
+    if left + top + right + bottom == 0 {
+        return img.clone();
+    }
+    let mut out = GrayImage::filled(img.width + left + right, img.height + top + bottom, 0.0);
+    for y in 0..img.height {
+        let dst = (y + top) * out.width + left;
+        out.data[dst..dst + img.width]
+            .copy_from_slice(&img.data[y * img.width..(y + 1) * img.width]);
+    }
+    out
+}
+
+/// The `q`-quantile (0..=1) of `values`; 0 for an empty slice.
+fn percentile(values: &[f32], q: f32) -> f32 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut v = values.to_vec();
+    let k = ((v.len() - 1) as f32 * q).round() as usize;
+    *v.select_nth_unstable_by(k, f32::total_cmp).1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A light image with a dark rectangle ("ink") at the given place.
+    fn page(
+        w: usize,
+        h: usize,
+        rects: &[(usize, usize, usize, usize)],
+        paper: f32,
+        ink: f32,
+    ) -> GrayImage {
+        let mut img = GrayImage::filled(w, h, paper);
+        for &(x, y, rw, rh) in rects {
+            for yy in y..y + rh {
+                for xx in x..x + rw {
+                    img.data[yy * w + xx] = ink;
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn polarity_is_detected_both_ways() {
+        let dark_on_light = page(50, 20, &[(10, 5, 30, 10)], 0.9, 0.1);
+        let light_on_dark = page(50, 20, &[(10, 5, 30, 10)], 0.15, 0.85);
+        for img in [dark_on_light, light_on_dark] {
+            let ink = ink_map(&img).unwrap();
+            assert_eq!(ink.get(20, 10), 1.0);
+            assert_eq!(ink.get(2, 2), 0.0);
+        }
+    }
+
+    #[test]
+    fn low_contrast_is_stretched_and_blank_is_none() {
+        let faint = page(40, 20, &[(5, 5, 20, 8)], 0.6, 0.45);
+        let ink = ink_map(&faint).unwrap();
+        assert_eq!(ink.get(10, 8), 1.0);
+        assert_eq!(ink.get(1, 1), 0.0);
+        assert!(ink_map(&GrayImage::filled(30, 30, 0.7)).is_none());
+    }
+
+    #[test]
+    fn line_is_cropped_and_scaled_to_height_keeping_aspect() {
+        let img = page(200, 60, &[(50, 20, 100, 20)], 1.0, 0.0);
+        let g = InputGeometry::new(32, 4);
+        let line = prepare_line(&img, &g).unwrap().unwrap();
+        assert_eq!(line.image.height, 32);
+        // Ink 100x20 plus a 2 px margin on each side: 104x24 scaled by 32/24.
+        assert_eq!(line.image.width, 140); // round(104*4/3)=139 padded to 140
+        assert_eq!(
+            line.bbox,
+            BBox {
+                x: 50,
+                y: 20,
+                width: 100,
+                height: 20
+            }
+        );
+        assert_eq!(line.image.width % 4, 0);
+    }
+
+    #[test]
+    fn body_scaling_ignores_ascenders_and_centres_the_body() {
+        // A 100x12 body alone, and the same body with a tall narrow ascender.
+        let plain = page(200, 80, &[(50, 40, 100, 12)], 1.0, 0.0);
+        let tall = page(200, 80, &[(50, 40, 100, 12), (60, 22, 3, 18)], 1.0, 0.0);
+        let g = InputGeometry::new(32, 4).with_norm(LineNorm::Body);
+        let a = prepare_line(&plain, &g).unwrap().unwrap();
+        let b = prepare_line(&tall, &g).unwrap().unwrap();
+        // Ink box scaling would shrink the tall line to 40% of the plain one; the body keeps
+        // both at the same scale within a few percent: 12 body rows -> 16 of 32.
+        let ratio = b.image.width as f32 / a.image.width as f32;
+        assert!(
+            (0.9..=1.1).contains(&ratio),
+            "{} vs {}",
+            a.image.width,
+            b.image.width
+        );
+        // The plain body fills rows 8..24 (a pixel of resampling blur at each edge).
+        let row = |img: &GrayImage, y: usize| (0..img.width).map(|x| img.get(x, y)).sum::<f32>();
+        assert_eq!(row(&a.image, 4), 0.0);
+        assert!(
+            row(&a.image, 12) > 0.9 * (a.image.width as f32 - 8.0),
+            "body row not full"
+        );
+        assert_eq!(row(&a.image, 28), 0.0);
+        // The ascender reaches the top rows and is cut there, not squeezed.
+        assert!(row(&b.image, 0) > 0.0);
+    }
+
+    #[test]
+    fn two_lines_are_split_top_to_bottom() {
+        let img = page(
+            300,
+            120,
+            &[(20, 15, 200, 25), (40, 75, 150, 25)],
+            0.95,
+            0.05,
+        );
+        let lines = prepare_page(&img, &InputGeometry::new(32, 4)).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[0].bbox,
+            BBox {
+                x: 20,
+                y: 15,
+                width: 200,
+                height: 25
+            }
+        );
+        assert_eq!(
+            lines[1].bbox,
+            BBox {
+                x: 40,
+                y: 75,
+                width: 150,
+                height: 25
+            }
+        );
+        assert!(lines.iter().all(|l| l.image.height == 32));
+    }
+
+    #[test]
+    fn blank_page_has_no_lines() {
+        let lines =
+            prepare_page(&GrayImage::filled(64, 64, 1.0), &InputGeometry::new(32, 4)).unwrap();
+        assert!(lines.is_empty());
+    }
+}

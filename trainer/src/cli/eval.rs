@@ -1,0 +1,116 @@
+//! `trainer eval --model FILE --data DIR [--json]`: CER and WER over a dataset folder; with
+//! `--tesseract` instead of `--model`, the same figures for Tesseract (`--psm 7`, one line).
+
+use crate::cli::recognize::load_recognizer;
+use crate::data::{dataset, imageio};
+use crate::report::confusion::Confusions;
+use crate::report::metrics::{ErrorCounter, normalize_whitespace};
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Arguments of `eval`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model file.
+    #[arg(
+        long,
+        required_unless_present = "tesseract",
+        conflicts_with = "tesseract"
+    )]
+    model: Option<PathBuf>,
+    /// Read with Tesseract (`tesseract IMG stdout --psm 7`, Debian's tesseract-ocr and
+    /// tesseract-ocr-eng) instead of a model: the peer row of the accuracy table.
+    #[arg(long)]
+    tesseract: bool,
+    /// Dataset folder holding images and gt.tsv.
+    #[arg(long)]
+    data: PathBuf,
+    /// Print `{"cer", "wer", "lines", "ms_per_line"}`.
+    #[arg(long)]
+    json: bool,
+    /// Prefix beam search of this width instead of best path.
+    #[arg(long)]
+    beam: Option<usize>,
+    /// Also list each misread line (reference, hypothesis) and, at the end, the most frequent
+    /// character confusions (substitutions, missing and extra characters).
+    #[arg(long)]
+    errors: bool,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<()> {
+    let rec = match &args.model {
+        Some(m) => Some(load_recognizer(m, args.beam)?),
+        None => None,
+    };
+    let samples = dataset::read(&args.data)?;
+    if samples.is_empty() {
+        bail!("{} has no samples", args.data.display());
+    }
+    let mut counter = ErrorCounter::default();
+    let mut confusions = Confusions::default();
+    let mut total_ms = 0.0;
+    for s in &samples {
+        let (hyp, ms) = match &rec {
+            Some(rec) => {
+                let r = rec.recognize(&imageio::load(&s.path)?)?;
+                (r.text.replace('\n', " "), r.timing.total_ms)
+            }
+            None => tesseract(&s.path)?,
+        };
+        total_ms += ms;
+        if args.errors {
+            let (h, r) = (normalize_whitespace(&hyp), normalize_whitespace(&s.text));
+            if h != r {
+                eprintln!("{}\n  ref: {}\n  hyp: {}", s.path.display(), s.text, hyp);
+                confusions.add(&r, &h);
+            }
+        }
+        counter.add(&hyp, &s.text);
+    }
+    let ms_per_line = total_ms / samples.len() as f64;
+    if args.errors {
+        eprint!("{}", confusions.listing(30));
+    }
+    if args.json {
+        println!(
+            "{}",
+            json!({"cer": counter.cer(), "wer": counter.wer(), "lines": counter.lines, "ms_per_line": ms_per_line})
+        );
+    } else {
+        println!(
+            "CER {:.2}%  WER {:.2}%  lines {}  ms/line {:.2}",
+            counter.cer(),
+            counter.wer(),
+            counter.lines,
+            ms_per_line
+        );
+    }
+    Ok(())
+}
+
+/// Reads one line image with Tesseract; the text (lines joined by spaces) and the time in ms.
+fn tesseract(path: &Path) -> Result<(String, f64)> {
+    let start = Instant::now();
+    let out = Command::new("tesseract")
+        .arg(path)
+        .arg("stdout")
+        .args(["--psm", "7", "-l", "eng"])
+        .output()
+        .context("cannot run tesseract; install Debian's tesseract-ocr and tesseract-ocr-eng")?;
+    if !out.status.success() {
+        bail!(
+            "tesseract failed on {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((text, start.elapsed().as_secs_f64() * 1000.0))
+}

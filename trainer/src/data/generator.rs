@@ -1,0 +1,194 @@
+//! The line generator: sample `i` of a style and split, drawn from fonts and text with the
+//! sample's own RNG, so any thread makes any sample byte for byte the same.
+
+use super::corpus::{self, Corpus};
+use super::fonts::{self, FontSet, Split};
+use super::style::{self, Style};
+use anyhow::{Result, bail};
+use inkline::GrayImage;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One synthesized line.
+pub struct Sample {
+    /// The rendered image (luminance, 1 = white), before preprocessing.
+    pub image: GrayImage,
+    /// Its text.
+    pub text: String,
+    /// Font family used.
+    pub family: String,
+}
+
+/// Makes lines from fonts and text. Sample `i` depends only on (seed, style, split, i), so
+/// any thread can make any sample and the result is the same byte for byte.
+pub struct Generator {
+    fonts: FontSet,
+    corpus: Corpus,
+    max_chars: usize,
+}
+
+impl Generator {
+    /// A generator over the given fonts and text.
+    pub fn new(fonts: FontSet, corpus: Corpus) -> Self {
+        Self {
+            fonts,
+            corpus,
+            max_chars: corpus::MAX_CHARS,
+        }
+    }
+
+    /// Caps line length at `max_chars` characters (whole words; at least 1), e.g. for a
+    /// short-line curriculum or a quick run.
+    pub fn with_max_chars(mut self, max_chars: usize) -> Self {
+        self.max_chars = max_chars.clamp(1, corpus::MAX_CHARS);
+        self
+    }
+
+    /// The default fonts and text of this machine.
+    pub fn discover() -> Result<Self> {
+        Ok(Self::new(FontSet::discover()?, Corpus::load()?))
+    }
+
+    /// Sample `index` of `style` in `split`.
+    pub fn sample(&self, style: Style, split: Split, seed: u64, index: u64) -> Result<Sample> {
+        let key = seed
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add((style as u64) << 56 | (split as u64) << 48)
+            .wrapping_add(index);
+        let mut rng = ChaCha8Rng::seed_from_u64(key);
+        let kind = style.font_kind(&mut rng);
+        let mut families = self.fonts.select(kind, split);
+        if families.is_empty() && style == Style::Whiteboard {
+            // A whiteboard without printed faces in this split falls back to handwriting.
+            families = self.fonts.select(fonts::FontKind::Handwriting, split);
+        }
+        if families.is_empty() {
+            bail!(
+                "no {kind:?} fonts in the {split:?} split; install the font packages (scripts/setup.sh)"
+            );
+        }
+        let family = families[rng.random_range(0..families.len())];
+        let face = &family.faces[rng.random_range(0..family.faces.len())];
+        // Redraw the text while the font lacks one of its characters; after 20 tries, skip the
+        // characters this font lacks. Either way the label is exactly what was drawn.
+        let caps = matches!(face, fonts::FontData::Outline(_, _, true));
+        for attempt in 0..40 {
+            let mut text = self.corpus.line(&mut rng, self.max_chars);
+            if caps {
+                text = text.to_uppercase();
+            }
+            if attempt >= 20 {
+                let kept: String = text
+                    .chars()
+                    .filter(|&c| c == ' ' || has_glyph(face, c))
+                    .collect();
+                text = corpus::to_charset(&kept);
+                if text.is_empty() {
+                    continue;
+                }
+            }
+            if let Some(image) = style::draw(style, face, &text, &mut rng)? {
+                return Ok(Sample {
+                    image,
+                    text,
+                    family: family.name.clone(),
+                });
+            }
+        }
+        bail!("font family {} cannot draw the corpus text", family.name)
+    }
+}
+
+/// Whether the face can draw `c`.
+pub fn has_glyph(face: &fonts::FontData, c: char) -> bool {
+    match face {
+        fonts::FontData::Outline(bytes, i, _) => rustybuzz::Face::from_slice(bytes, *i)
+            .is_some_and(|f| super::render::missing_outline_chars(&f, &c.to_string()).is_empty()),
+        fonts::FontData::Hershey(h) => h.glyph(c).is_some(),
+    }
+}
+
+/// Helpers for tests: a generator over the committed fonts only.
+#[cfg(test)]
+pub mod test_support {
+    use super::*;
+
+    /// A generator over the embedded fonts (all in the train split: too few families to hold out).
+    pub fn embedded() -> Generator {
+        let manifest: String = fonts::MANIFEST
+            .lines()
+            .filter(|l| l.contains("embedded:"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let set = FontSet::load(
+            &manifest,
+            std::path::Path::new("/nonexistent"),
+            &fonts::Reserved::builtin(),
+        )
+        .unwrap();
+        Generator::new(set, Corpus::load().unwrap())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::hershey::HersheyFont;
+    use fonts::{Family, FontData, FontKind};
+    use std::sync::Arc;
+
+    use test_support::embedded;
+
+    #[test]
+    fn same_seed_same_images_byte_for_byte() {
+        let (a, b) = (embedded(), embedded());
+        for &style in Style::all() {
+            for i in [0u64, 7, 123] {
+                let (x, y) = (
+                    a.sample(style, Split::Train, 5, i).unwrap(),
+                    b.sample(style, Split::Train, 5, i).unwrap(),
+                );
+                assert_eq!(x.text, y.text);
+                assert_eq!(x.image, y.image, "{style:?} {i}");
+            }
+        }
+        let other = a.sample(Style::Printed, Split::Train, 6, 0).unwrap();
+        assert_ne!(
+            other.image,
+            a.sample(Style::Printed, Split::Train, 5, 0).unwrap().image
+        );
+    }
+
+    #[test]
+    fn a_missing_glyph_never_mislabels() {
+        // A stroke font that has only ASCII 0x20..=0x5F: no lowercase letters and no `{|}~`.
+        let jhf = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/fonts/futural.jhf"
+        ))
+        .unwrap();
+        let font = Arc::new(HersheyFont::parse(&jhf).unwrap().truncated(0x40));
+        let family = Family {
+            name: "caps only".into(),
+            kind: FontKind::Strokes,
+            split: Split::Train,
+            display: false,
+            faces: vec![FontData::Hershey(font)],
+        };
+        let g = Generator::new(
+            FontSet {
+                families: vec![family],
+            },
+            Corpus::load().unwrap(),
+        );
+        for i in 0..60 {
+            let s = g.sample(Style::Strokes, Split::Train, 1, i).unwrap();
+            assert!(!s.text.is_empty());
+            assert!(
+                s.text.chars().all(|c| (' '..='_').contains(&c)),
+                "{:?}",
+                s.text
+            );
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Data: synthetic text lines (fonts with their split and reserved-font refusal, text corpus,
+//! rendering, styles, augmentation, the deterministic generator and the training batcher),
+//! and datasets on disk (a folder of images plus `gt.tsv`, image files).
+
+pub mod augment;
+pub mod batcher;
+pub mod corpus;
+pub mod dataset;
+pub mod fonts;
+pub mod generator;
+pub mod hershey;
+pub mod imageio;
+pub mod render;
+pub mod style;
+
+pub use generator::{Generator, Sample};

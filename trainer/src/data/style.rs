@@ -1,0 +1,194 @@
+//! The four writing styles: which fonts they use, how glyphs are placed, and how the image
+//! is degraded. Each style draws all of its random choices from the sample's own RNG.
+
+use super::augment::{self, Surface};
+use super::fonts::{FontData, FontKind};
+use super::render::{Placement, gauss, render_hershey, render_outline};
+use anyhow::{Result, bail};
+use inkline::GrayImage;
+use rand::Rng;
+
+/// A kind of writing to synthesize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Style {
+    /// Documents, scans, screenshots.
+    Printed,
+    /// Handwriting fonts made to look written by a person, ink on paper.
+    Handwriting,
+    /// Marker on a whiteboard: thick strokes, uneven light, ghosts, low contrast.
+    Whiteboard,
+    /// Pen strokes as a canvas draws them (Hershey single-line fonts).
+    Strokes,
+}
+
+impl Style {
+    /// All styles in report order.
+    pub fn all() -> &'static [Style] {
+        <Style as clap::ValueEnum>::value_variants()
+    }
+
+    /// Font kind the style draws with (whiteboards also use printed faces now and then).
+    pub fn font_kind(self, rng: &mut impl Rng) -> FontKind {
+        match self {
+            Style::Printed => FontKind::Printed,
+            Style::Handwriting => FontKind::Handwriting,
+            Style::Whiteboard if rng.random_bool(0.15) => FontKind::Printed,
+            Style::Whiteboard => FontKind::Handwriting,
+            Style::Strokes => FontKind::Strokes,
+        }
+    }
+}
+
+fn u(rng: &mut impl Rng, a: f32, b: f32) -> f32 {
+    rng.random_range(a..b)
+}
+
+/// Renders `text` in `style` with `face`; `Ok(None)` when the face lacks a glyph of the text.
+pub fn draw(
+    style: Style,
+    face: &FontData,
+    text: &str,
+    rng: &mut impl Rng,
+) -> Result<Option<GrayImage>> {
+    // About the model's scale (a 32 px line is ~1.2 em of ink): little resampling, fast to draw.
+    let size = u(rng, 20.0, 34.0);
+    let mut p = Placement::plain(size);
+    match style {
+        Style::Printed => {
+            p.tracking = gauss(rng, 0.015);
+            p.rotation = gauss(rng, 0.008);
+            if rng.random_bool(0.1) {
+                p.slant = u(rng, -0.05, 0.2);
+            }
+            if rng.random_bool(0.1) {
+                p.embolden_px = u(rng, 0.3, 1.0);
+            }
+        }
+        Style::Handwriting | Style::Whiteboard | Style::Strokes => {
+            p.slant = 0.08 + gauss(rng, 0.12);
+            p.tracking = gauss(rng, 0.02);
+            p.jitter_y = u(rng, 0.0, 0.04);
+            p.jitter_x = u(rng, 0.0, 0.02);
+            p.jitter_rot = u(rng, 0.0, 0.07);
+            p.jitter_scale = u(rng, 0.0, 0.06);
+            p.word_space = u(rng, 0.0, 0.18);
+            p.baseline_wave = u(rng, 0.0, 0.06);
+            p.rotation = gauss(rng, 0.02);
+            p.embolden_px = match style {
+                Style::Whiteboard => u(rng, 1.5, 4.5),
+                _ => u(rng, 0.0, 1.0),
+            };
+        }
+    }
+    let mask = match face {
+        FontData::Outline(bytes, index, _) => {
+            let Some(f) = rustybuzz::Face::from_slice(bytes, *index) else {
+                bail!("unreadable font face")
+            };
+            render_outline(&f, text, &p, rng)
+        }
+        FontData::Hershey(font) => {
+            let pen = u(rng, 1.4, 4.0);
+            let jitter = u(rng, 0.1, 0.7);
+            render_hershey(font, text, &p, pen, jitter, rng)
+        }
+    };
+    let Some(mut mask) = mask else {
+        return Ok(None);
+    };
+    let img = match style {
+        Style::Printed => {
+            let s = Surface {
+                paper: u(rng, 0.82, 1.0),
+                ink: u(rng, 0.0, 0.3),
+                texture: u(rng, 0.0, 0.03),
+                gradient: u(rng, 0.0, 0.12),
+                ruling: 0,
+            };
+            let mut img = augment::compose(&mask, &s, rng);
+            if rng.random_bool(0.4) {
+                augment::blur(&mut img, 1);
+            }
+            augment::noise(&mut img, u(rng, 0.0, 0.04), rng);
+            if rng.random_bool(0.3) {
+                augment::jpeg(&img, rng.random_range(30..90))
+            } else {
+                img
+            }
+        }
+        Style::Handwriting | Style::Strokes => {
+            if style == Style::Handwriting || rng.random_bool(0.3) {
+                mask = augment::warp(&mask, u(rng, 0.5, 2.5), u(rng, 10.0, 26.0), 0.0, rng);
+            }
+            let ruling = if style == Style::Handwriting && rng.random_bool(0.2) {
+                (size * u(rng, 1.3, 1.8)) as usize
+            } else {
+                0
+            };
+            let s = if style == Style::Strokes {
+                Surface {
+                    paper: u(rng, 0.94, 1.0),
+                    ink: u(rng, 0.0, 0.25),
+                    texture: 0.0,
+                    gradient: 0.0,
+                    ruling: 0,
+                }
+            } else {
+                Surface {
+                    paper: u(rng, 0.75, 1.0),
+                    ink: u(rng, 0.03, 0.45),
+                    texture: u(rng, 0.01, 0.07),
+                    gradient: u(rng, 0.0, 0.2),
+                    ruling,
+                }
+            };
+            let mut img = augment::compose(&mask, &s, rng);
+            if rng.random_bool(0.3) {
+                augment::blur(&mut img, 1);
+            }
+            augment::noise(&mut img, u(rng, 0.0, 0.03), rng);
+            if style == Style::Strokes && rng.random_bool(0.3) {
+                augment::invert(&mut img);
+            }
+            img
+        }
+        Style::Whiteboard => {
+            let keystone = gauss(rng, 0.15);
+            mask = augment::warp(&mask, u(rng, 0.5, 2.0), u(rng, 12.0, 30.0), keystone, rng);
+            // Seen in `trainer eval --errors`: strong ghosts, contrast below the light gradient
+            // and radius-2 blur together made lines no reader could read (label noise). Ghosts
+            // stay faint, ink stays darker than the light varies, heavy blur is rare.
+            if rng.random_bool(0.5) {
+                mask = augment::ghost(&mask, u(rng, 0.05, 0.18), rng);
+            }
+            let paper = u(rng, 0.6, 0.97);
+            let contrast = u(rng, 0.35, 0.8);
+            let ink = (paper - contrast).max(0.0);
+            let s = Surface {
+                paper,
+                ink,
+                texture: u(rng, 0.02, 0.1),
+                gradient: u(rng, 0.1, 0.6 * contrast),
+                ruling: 0,
+            };
+            let mut img = augment::compose(&mask, &s, rng);
+            let radius = match rng.random_range(0..100) {
+                0..40 => 0,
+                40..88 => 1,
+                _ => 2,
+            };
+            augment::blur(&mut img, radius);
+            augment::noise(&mut img, u(rng, 0.01, 0.05), rng);
+            if rng.random_bool(0.6) {
+                augment::jpeg(&img, rng.random_range(20..75))
+            } else {
+                img
+            }
+        }
+    };
+    let mut img = img;
+    if style != Style::Strokes && rng.random_bool(0.12) {
+        augment::invert(&mut img);
+    }
+    Ok(Some(img))
+}
