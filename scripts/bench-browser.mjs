@@ -56,15 +56,15 @@ const trainer = `${root}target/release/trainer`;
 let native = 'n/a (build the trainer: cargo build --release -p trainer)';
 try {
   statSync(trainer);
-  const out = execFileSync(trainer, ['--threads', '1', 'eval', '--model', `${root}pkg/inkline.inkline`, '--data', `${root}tests/fixtures`], { encoding: 'utf8' });
-  native = `${out.match(/ms\/line ([\d.]+)/)[1]} ms`;
+  const out = execFileSync(trainer, ['--threads', '1', 'eval', '--json', '--model', `${root}pkg/inkline.inkline`, '--data', `${root}tests/fixtures`], { encoding: 'utf8' });
+  native = `${JSON.parse(out).ms_per_line.toFixed(2)} ms`;
 } catch (e) {
   native = `n/a (${e.message.split('\n')[0]})`;
 }
 
-const model = JSON.parse(readFileSync(`${root}pkg/model.json`, 'utf8'));
+const { meta } = JSON.parse(readFileSync(`${root}pkg/model.json`, 'utf8'));
 const { width, height } = browser.cpu;
-console.log(`inkline browser figures (model ${model.arch} ${model.preset}/${model.stage}, line ${width}x${height} px)\n`);
+console.log(`inkline browser figures (model ${meta.config.arch} ${meta.provenance.preset}/${meta.provenance.stage}, line ${width}x${height} px)\n`);
 console.log('| figure | value |\n|---|---|');
 console.log(`| Chromium CPU (wasm SIMD, 1 thread), per line, median of ${browser.cpu.totals.length} | ${median(browser.cpu.totals).toFixed(1)} ms (network ${median(browser.cpu.infer).toFixed(1)} ms) |`);
 console.log(`| Chromium WebGPU (SwiftShader, software), per line, median of ${browser.webgpu.totals.length} | ${median(browser.webgpu.totals).toFixed(1)} ms (ran on ${browser.webgpu.backend}) |`);

@@ -2,9 +2,12 @@
 # Builds pkg/, the browser package: the CPU build (burn-flex, wasm simd128) and the WebGPU build
 # (burn-wgpu) of the root crate, each through the pinned wasm-bindgen-cli (--target web) and
 # wasm-opt when Debian's binaryen is installed, the JS API from src/js/, the shipped model and
-# its manifest, and pkg/BUILD.json with a hash of every input (CI fails when it is stale).
+# its manifest (`trainer info`), and pkg/BUILD.json with a hash of the wasm inputs and one of
+# the JS and model inputs (CI fails when either is stale). The wasm builds are redone only when
+# their inputs changed, so a JS-only edit copies JS.
 #
-#   scripts/build-pkg.sh            build pkg/
+#   scripts/build-pkg.sh            build what is stale in pkg/
+#   scripts/build-pkg.sh --force    rebuild everything (CI: the bytes must equal the committed ones)
 #   scripts/build-pkg.sh --check    exit 1 if pkg/ was built from other inputs than these
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,23 +15,33 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130
 MODEL=models/inkline.inkline
 
-inputs_hash() {
-  { git ls-files -co --exclude-standard -- Cargo.toml Cargo.lock rust-toolchain.toml src "$MODEL" \
-      scripts/build-pkg.sh; } | LC_ALL=C sort | while read -r f; do
+# hash FILES...: one SHA-256 over the named tracked (or new, unignored) files.
+hash_of() {
+  git ls-files -co --exclude-standard -- "$@" | LC_ALL=C sort | while read -r f; do
     [ -f "$f" ] && printf '%s %s\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$f"
   done | sha256sum | cut -d' ' -f1
 }
+# The wasm builds' inputs: the crate's Rust sources and build settings (not src/js).
+wasm_hash() { hash_of Cargo.toml Cargo.lock rust-toolchain.toml 'src/*.rs' scripts/build-pkg.sh; }
+# What is copied: the JS API, the model, and how its manifest is written.
+js_hash() { hash_of src/js "$MODEL" trainer/src/cli/info.rs scripts/build-pkg.sh; }
+recorded() { sed -n "s/.*\"$1\": *\"\([0-9a-f]*\)\".*/\1/p" pkg/BUILD.json 2>/dev/null || true; }
 
 if [ "${1:-}" = "--check" ]; then
-  want=$(inputs_hash)
-  have=$(sed -n 's/.*"inputs_sha256": *"\([0-9a-f]*\)".*/\1/p' pkg/BUILD.json 2>/dev/null || true)
-  if [ "$want" != "$have" ]; then
-    echo "pkg/ is stale: built from inputs ${have:-?}, the tree has $want; run scripts/build-pkg.sh" >&2
-    exit 1
-  fi
-  echo "pkg/ is up to date (inputs $want)"
-  exit 0
+  stale=0
+  for part in wasm js; do
+    want=$(${part}_hash)
+    have=$(recorded "${part}_inputs_sha256")
+    if [ "$want" != "$have" ]; then
+      echo "pkg/ is stale: its $part part was built from inputs ${have:-?}, the tree has $want; run scripts/build-pkg.sh" >&2
+      stale=1
+    fi
+  done
+  [ $stale -eq 0 ] && echo "pkg/ is up to date (wasm inputs $(wasm_hash), js inputs $(js_hash))"
+  exit $stale
 fi
+FORCE=0
+[ "${1:-}" = "--force" ] && FORCE=1
 
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
   echo "build-pkg: wasm-bindgen-cli $WASM_BINDGEN_VERSION is needed (bash scripts/setup.sh installs it)" >&2
@@ -63,18 +76,24 @@ build() {
     --out-dir "$TMP/$name" "$TMP/opt-$name/inkline.wasm"
 }
 
-build cpu flex 3
-build webgpu webgpu z
-
-rm -rf pkg
 mkdir -p pkg
-cp -r "$TMP/cpu" "$TMP/webgpu" pkg/
+if [ $FORCE -eq 1 ] || [ "$(wasm_hash)" != "$(recorded wasm_inputs_sha256)" ] \
+    || [ ! -d pkg/cpu ] || [ ! -d pkg/webgpu ]; then
+  build cpu flex 3
+  build webgpu webgpu z
+  rm -rf pkg/cpu pkg/webgpu
+  cp -r "$TMP/cpu" "$TMP/webgpu" pkg/
+else
+  echo "build-pkg: the wasm builds are up to date; copying JS and the model"
+fi
+find pkg -maxdepth 1 -type f -delete
 cp src/js/* pkg/
 cp "$MODEL" pkg/inkline.inkline
-node scripts/manifest.mjs pkg/inkline.inkline > pkg/model.json
+cargo run --release -q -p trainer -- info pkg/inkline.inkline > pkg/model.json
 cat > pkg/BUILD.json <<JSON
 {
-  "inputs_sha256": "$(inputs_hash)",
+  "wasm_inputs_sha256": "$(wasm_hash)",
+  "js_inputs_sha256": "$(js_hash)",
   "rustc": "$(rustc --version)",
   "wasm_bindgen": "$WASM_BINDGEN_VERSION",
   "wasm_opt": "$(wasm-opt --version 2>/dev/null || echo none)"

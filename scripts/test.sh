@@ -16,8 +16,8 @@ cargo test --workspace --release
 
 echo "== the committed browser package was built from these sources"
 bash scripts/build-pkg.sh --check
-echo "== rebuild the browser package"
-bash scripts/build-pkg.sh
+echo "== rebuild the browser package from scratch"
+bash scripts/build-pkg.sh --force
 # The build is reproducible (paths remapped): the rebuilt bytes must equal the committed ones.
 if ! git diff --quiet -- pkg; then
   echo "the rebuilt pkg/ differs from the committed one:" >&2

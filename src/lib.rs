@@ -28,9 +28,9 @@ pub use error::{ErrorKind, InklineError, Result};
 pub use file::{ModelFile, ModelMeta, Provenance, sha256_hex};
 pub use image::{GrayImage, MAX_SIDE, PixelFormat};
 pub use model::{
-    Arch, CnnDblstm, LayerSpec, LineNorm, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
+    Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
 };
-pub use preprocess::{BBox, InputGeometry, LineImage};
+pub use preprocess::{BBox, InputGeometry, LineImage, LineNorm};
 pub use recognizer::{LineResult, Recognition, Recognizer, Timing};
 
 /// The building blocks beneath the API, for the trainer and profilers: the network's layers,

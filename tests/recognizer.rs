@@ -89,3 +89,48 @@ fn the_result_serializes_in_camel_case() {
     assert!(line["text"].is_string() && line["confidence"].is_number());
     assert_eq!(line["bbox"]["width"], 90);
 }
+
+/// The field names of a TypeScript interface in `src/js/inkline.d.ts`.
+fn ts_fields(ts: &str, interface: &str) -> Vec<String> {
+    let start = ts
+        .find(&format!("export interface {interface} {{"))
+        .unwrap_or_else(|| panic!("no interface {interface} in inkline.d.ts"));
+    let body = &ts[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('/') && !l.starts_with('*') && l.contains(':'))
+        .map(|l| {
+            l.split(':')
+                .next()
+                .unwrap()
+                .trim_end_matches('?')
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn inkline_d_ts_declares_exactly_the_serialized_result() {
+    let ts = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/js/inkline.d.ts"))
+        .unwrap();
+    let px = rgba_page(120, 40, &[(10, 10, 90, 18)]);
+    let img = GrayImage::from_bytes(120, 40, &px, PixelFormat::Rgba8).unwrap();
+    let v = serde_json::to_value(recognizer().recognize(&img).unwrap()).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    // The browser result adds the backend to the library's fields.
+    let mut recognition = keys(&v);
+    recognition.push("backend".into());
+    assert_eq!(sorted(ts_fields(&ts, "Recognition")), sorted(recognition));
+    assert_eq!(sorted(ts_fields(&ts, "Timing")), keys(&v["timing"]));
+    assert_eq!(sorted(ts_fields(&ts, "LineResult")), keys(&v["lines"][0]));
+    assert_eq!(sorted(ts_fields(&ts, "BBox")), keys(&v["lines"][0]["bbox"]));
+}

@@ -2,7 +2,7 @@
 //! geometry, and the checks that make such a config valid. Named sizes live in `preset.rs`.
 
 use crate::error::{InklineError, Result};
-use crate::preprocess::InputGeometry;
+use crate::preprocess::{InputGeometry, LineNorm};
 use serde::{Deserialize, Serialize};
 
 /// One layer of a CNN, as written in a config.
@@ -44,27 +44,6 @@ crate::names::serde_names!(
     crate::error::MODEL_ARCHITECTURE,
     [Vgg, Darknet, Tucker]
 );
-
-/// How a line is scaled to the input height.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LineNorm {
-    /// The ink box plus a margin fills the height (ascenders and descenders set the scale).
-    #[default]
-    InkBox,
-    /// The body of the line (its x-height band, estimated from the ink's spread about its
-    /// centre row) fills half the height, centred; ascenders and descenders get a quarter each
-    /// and what reaches beyond is cut.
-    Body,
-}
-
-crate::names::serde_names!(LineNorm, "line scaling", [InkBox, Body]);
-
-impl LineNorm {
-    fn is_ink_box(&self) -> bool {
-        *self == LineNorm::InkBox
-    }
-}
 
 /// Everything needed to build a CNN-DBLSTM model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,6 +194,7 @@ mod tests {
     use super::*;
     use crate::charset::Charset;
     use crate::model::{Network, Preset};
+    use crate::preprocess::LineNorm;
 
     #[test]
     fn geometry_variants_keep_the_layers_and_move_the_pools() {

@@ -11,7 +11,7 @@ pub mod preset;
 pub mod tucker;
 pub mod vgg;
 
-pub use config::{Arch, LayerSpec, LineNorm, ModelConfig};
+pub use config::{Arch, LayerSpec, ModelConfig};
 pub use preset::{Network, Preset};
 pub use tucker::TuckerRanks;
 

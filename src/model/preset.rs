@@ -1,10 +1,11 @@
 //! Named sizes of the model family (`paper`, `small`, `tiny`) and the networks of the paper's
 //! tables at each size: teacher, student and the VGG-TK variants share one DBLSTM head.
 
-use super::config::{Arch, LineNorm, ModelConfig};
+use super::config::{Arch, ModelConfig};
 use super::tucker::TuckerRanks;
 use super::{darknet, tucker, vgg};
 use crate::charset::Charset;
+use crate::preprocess::LineNorm;
 use serde::{Deserialize, Serialize};
 
 /// A named size of the whole family.

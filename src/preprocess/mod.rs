@@ -11,9 +11,29 @@ pub use batch::{batch_lines, width_sorted_batches};
 
 use crate::error::{InklineError, Result};
 use crate::image::GrayImage;
-use crate::model::LineNorm;
 use lines::split_lines;
 use serde::{Deserialize, Serialize};
+
+/// How a line is scaled to the input height.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineNorm {
+    /// The ink box plus a margin fills the height (ascenders and descenders set the scale).
+    #[default]
+    InkBox,
+    /// The body of the line (its x-height band, estimated from the ink's spread about its
+    /// centre row) fills half the height, centred; ascenders and descenders get a quarter each
+    /// and what reaches beyond is cut.
+    Body,
+}
+
+crate::names::serde_names!(LineNorm, "line scaling", [InkBox, Body]);
+
+impl LineNorm {
+    pub(crate) fn is_ink_box(&self) -> bool {
+        *self == LineNorm::InkBox
+    }
+}
 
 /// Geometry of the model input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

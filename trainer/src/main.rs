@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Recognize the text in images.
     Recognize(cli::recognize::Args),
+    /// Print a model file's manifest (size, SHA-256, metadata) as JSON.
+    Info(cli::info::Args),
     /// Measure CER / WER of a model on a dataset folder (images + gt.tsv).
     Eval(cli::eval::Args),
     /// The paper's complexity tables (params, GFLOPs, latency) for a preset.
@@ -90,6 +92,7 @@ fn main() -> Result<()> {
     }
     match cli.command {
         Command::Recognize(a) => cli::recognize::run(a),
+        Command::Info(a) => cli::info::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::Complexity(a) => cli::complexity::run(a, cli.threads.unwrap_or(1)),
         Command::Init(a) => cli::init::run(a),
@@ -98,7 +101,7 @@ fn main() -> Result<()> {
         Command::BenchSynth(a) => cli::bench_synth::run(a),
         Command::Teacher(a) => cli::train::teacher(a),
         Command::Pipeline(a) => cli::train::pipeline(a),
-        Command::Plot { dir } => trainer::report::plot::plot_stage(&dir),
+        Command::Plot { dir } => trainer::train::curves::plot_stage(&dir),
         Command::Scratch(a) => cli::train::scratch(a),
         Command::Finetune { from, name, args } => cli::train::finetune(args, from, name),
         Command::Distill {

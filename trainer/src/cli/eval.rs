@@ -3,8 +3,8 @@
 
 use crate::cli::recognize::load_recognizer;
 use crate::data::{dataset, imageio};
+use crate::metrics::{ErrorCounter, normalize_whitespace};
 use crate::report::confusion::Confusions;
-use crate::report::metrics::{ErrorCounter, normalize_whitespace};
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 use std::path::{Path, PathBuf};

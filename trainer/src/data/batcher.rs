@@ -26,8 +26,6 @@ pub struct Batch {
     pub lines: Vec<LineImage>,
     /// Texts, in the same order.
     pub texts: Vec<String>,
-    /// Style of each line.
-    pub styles: Vec<Style>,
 }
 
 /// What to generate.
@@ -99,12 +97,10 @@ pub fn chunk(
             index: chunk * cfg.per_chunk as u64 + b as u64,
             lines: vec![],
             texts: vec![],
-            styles: vec![],
         };
-        for (_, style, l, t) in part {
+        for (_, _, l, t) in part {
             batch.lines.push(l);
             batch.texts.push(t);
-            batch.styles.push(style);
         }
         out.push(batch);
     }

@@ -34,8 +34,15 @@ pub enum Split {
 /// A loaded font file.
 #[derive(Clone)]
 pub enum FontData {
-    /// An outline font (TrueType / OpenType), its face index, and whether it is caps-only.
-    Outline(Arc<Vec<u8>>, u32, bool),
+    /// An outline font (TrueType / OpenType).
+    Outline {
+        /// The font file's bytes.
+        bytes: Arc<Vec<u8>>,
+        /// Face index within the file.
+        index: u32,
+        /// Whether the font draws lowercase as capitals (its lines get upper-case text).
+        caps_only: bool,
+    },
     /// A Hershey stroke font.
     Hershey(Arc<HersheyFont>),
 }
@@ -230,7 +237,11 @@ impl FontSet {
                         bail!("{} is not a font file", path.display());
                     };
                     let caps = caps_only(&face);
-                    FontData::Outline(Arc::new(bytes), 0, caps)
+                    FontData::Outline {
+                        bytes: Arc::new(bytes),
+                        index: 0,
+                        caps_only: caps,
+                    }
                 };
                 let key = (kind, squash(family));
                 if !by_family.contains_key(&key) {

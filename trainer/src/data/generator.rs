@@ -71,7 +71,13 @@ impl Generator {
         let face = &family.faces[rng.random_range(0..family.faces.len())];
         // Redraw the text while the font lacks one of its characters; after 20 tries, skip the
         // characters this font lacks. Either way the label is exactly what was drawn.
-        let caps = matches!(face, fonts::FontData::Outline(_, _, true));
+        let caps = matches!(
+            face,
+            fonts::FontData::Outline {
+                caps_only: true,
+                ..
+            }
+        );
         for attempt in 0..40 {
             let mut text = self.corpus.line(&mut rng, self.max_chars);
             if caps {
@@ -102,7 +108,7 @@ impl Generator {
 /// Whether the face can draw `c`.
 pub fn has_glyph(face: &fonts::FontData, c: char) -> bool {
     match face {
-        fonts::FontData::Outline(bytes, i, _) => rustybuzz::Face::from_slice(bytes, *i)
+        fonts::FontData::Outline { bytes, index, .. } => rustybuzz::Face::from_slice(bytes, *index)
             .is_some_and(|f| super::render::missing_outline_chars(&f, &c.to_string()).is_empty()),
         fonts::FontData::Hershey(h) => h.glyph(c).is_some(),
     }

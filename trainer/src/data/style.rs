@@ -81,7 +81,7 @@ pub fn draw(
         }
     }
     let mask = match face {
-        FontData::Outline(bytes, index, _) => {
+        FontData::Outline { bytes, index, .. } => {
             let Some(f) = rustybuzz::Face::from_slice(bytes, *index) else {
                 bail!("unreadable font face")
             };

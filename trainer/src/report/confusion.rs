@@ -153,7 +153,7 @@ mod tests {
             let a = align(r, h);
             assert_eq!(
                 edits(&a),
-                crate::report::metrics::edit_distance(&rc, &hc),
+                crate::metrics::edit_distance(&rc, &hc),
                 "{r} / {h}"
             );
             let back: String = a

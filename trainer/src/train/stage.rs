@@ -201,7 +201,7 @@ pub fn run(
     }
     state.done = true;
     csv.flush()?;
-    crate::report::plot::plot_stage(&cfg.dir)?;
+    super::curves::plot_stage(&cfg.dir)?;
     save_model(cfg, &model, &state, &Default::default(), "last.inkline")?;
     checkpoint::save(&ckpt, &model, &optim, &state)?;
     bar.finish_and_clear();

@@ -3,8 +3,8 @@
 use crate::data::Generator;
 use crate::data::fonts::Split;
 use crate::data::style::Style;
+use crate::metrics::ErrorCounter;
 use crate::names::Named;
-use crate::report::metrics::ErrorCounter;
 use anyhow::Result;
 use inkline::burn::module::Module;
 use inkline::burn::tensor::Device;

@@ -15,19 +15,24 @@ const MARGIN: f32 = 50.0;
 /// `(step, value)` points of one curve.
 type Curve = Vec<(f64, f64)>;
 
-/// Reads the loss and validation-CER curves of a metrics file.
+/// Reads the loss and validation-CER curves of a metrics file, by its header's column names.
 fn read(csv: &str) -> (Curve, Curve) {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name);
+    let (step, loss_col, cer_col) = (col("step"), col("loss"), col("val_mean_cer"));
     let (mut loss, mut cer) = (Vec::new(), Vec::new());
-    for line in csv.lines().skip(1) {
+    let value = |cols: &[&str], i: Option<usize>| i.and_then(|i| cols.get(i)?.parse::<f64>().ok());
+    for line in lines {
         let cols: Vec<&str> = line.split(',').collect();
-        let Some(step) = cols.first().and_then(|s| s.parse::<f64>().ok()) else {
+        let Some(s) = value(&cols, step) else {
             continue;
         };
-        if let Some(v) = cols.get(1).and_then(|s| s.parse::<f64>().ok()) {
-            loss.push((step, v));
+        if let Some(v) = value(&cols, loss_col) {
+            loss.push((s, v));
         }
-        if let Some(v) = cols.get(4).and_then(|s| s.parse::<f64>().ok()) {
-            cer.push((step, v));
+        if let Some(v) = value(&cols, cer_col) {
+            cer.push((s, v));
         }
     }
     (loss, cer)
