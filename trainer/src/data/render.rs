@@ -287,19 +287,13 @@ pub fn render_hershey(
         .zip(text.chars())
         .map(|(g, c)| ((g.right - g.left) as f32 * k, c == ' '))
         .collect();
-    let Sheet {
-        slots,
-        mut pixmap,
-        x0,
-        baseline,
-        line,
-        paint,
-    } = lay_out(&advances, p, rng)?;
-    for (g, slot) in glyphs.iter().zip(&slots) {
+    let mut sheet = lay_out(&advances, p, rng)?;
+    for (g, slot) in glyphs.iter().zip(&sheet.slots) {
         let s = k * slot.scale;
         // Glyph coordinates: origin at the left bearing, baseline at y = 9, y down.
-        let t = line
-            .pre_translate(x0 + slot.x, baseline + slot.y)
+        let t = sheet
+            .line
+            .pre_translate(sheet.x0 + slot.x, sheet.baseline + slot.y)
             .pre_concat(Transform::from_rotate(slot.rot.to_degrees()))
             .pre_scale(s, s)
             .pre_concat(Transform::from_row(1.0, 0.0, -p.slant, 1.0, 0.0, 0.0))
@@ -328,11 +322,11 @@ pub fn render_hershey(
                     line_join: LineJoin::Round,
                     ..Stroke::default()
                 };
-                pixmap.stroke_path(&path, &paint, &st, t, None);
+                sheet.pixmap.stroke_path(&path, &sheet.paint, &st, t, None);
             }
         }
     }
-    Some(coverage(&pixmap))
+    Some(coverage(&sheet.pixmap))
 }
 
 /// Re-exported normal deviate for the other synthesis modules.
