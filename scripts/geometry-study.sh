@@ -3,12 +3,15 @@
 # scratch with CTC at one fixed budget under each input geometry, then a table of validation
 # CER per style (what the choice is made on) and test CER per style with ms per line.
 #   bash scripts/geometry-study.sh            (resumable: a finished variant is skipped)
-# Variants: NAME:HEIGHT:STRIDE:NORM. STEPS (default 2000) is the budget of every variant;
-# THREADS (default 1) the threads of each run (two one-thread runs use this machine best).
+# Variants: NAME:HEIGHT:STRIDE:NORM. STEPS (default 4000) is the budget of every variant, on
+# lines of at most MAX_CHARS (default 40) characters, which leave CTC's all-blank plateau
+# sooner than long lines and cost less per step; THREADS (default 1) the threads of each run
+# (two one-thread runs use this machine best).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/geometry}
-STEPS=${STEPS:-2000}
+STEPS=${STEPS:-4000}
+MAX_CHARS=${MAX_CHARS:-40}
 THREADS=${THREADS:-1}
 VARIANTS=${VARIANTS:-"h32-s4-ink:32:4:ink-box h32-s4-body:32:4:body h48-s4-ink:48:4:ink-box h32-s2-ink:32:2:ink-box"}
 STYLES="printed handwriting whiteboard strokes"
@@ -22,7 +25,7 @@ T=$RUN/trainer
 for v in $VARIANTS; do
   IFS=: read -r name height stride norm <<<"$v"
   RAYON_NUM_THREADS=$THREADS $T teacher --preset small --run "$RUN/$name" --teacher-steps "$STEPS" \
-    --height "$height" --stride "$stride" --norm "$norm" --val-every 250 --quiet
+    --height "$height" --stride "$stride" --norm "$norm" --max-chars "$MAX_CHARS" --val-every 250 --quiet
 done
 # Test sets of results.sh (held-out families, seed 7, 200 lines per style).
 DATA=${DATA:-runs/testsets}
@@ -34,7 +37,7 @@ for style in $STYLES; do
   fi
 done
 {
-  echo "Geometry study: small VGG-DBLSTM teacher, $STEPS CTC steps of 16 lines per variant ($THREADS thread(s))."
+  echo "Geometry study: small VGG-DBLSTM teacher, $STEPS CTC steps of 16 lines of at most $MAX_CHARS characters per variant ($THREADS thread(s))."
   echo "Validation: best mean CER over the validation families (choice made on these); test: held-out families, CER %."
   echo
   echo "| variant | best val mean CER (step) | test printed | test handwriting | test whiteboard | test strokes | ms/line (test mean, 1 thread) |"

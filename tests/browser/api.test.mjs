@@ -77,12 +77,14 @@ test('bad input rejects with a clear error and the recognizer stays usable', asy
         await r.recognize(input);
         out[name] = { error: null };
       } catch (e) {
-        out[name] = { error: e.message, isError: e instanceof Error };
+        out[name] = { error: e.message, isError: e instanceof Error, kind: e.kind };
       }
       out[name].next = (await r.recognize(fixture)).text;
     }
+    out.limits = r.limits;
     return out;
   });
+  assert.deepEqual(results.limits, { maxSide: 8192 });
   const expected = {
     empty: /image is empty \(0x0\)/,
     short: /pixel data has 7 bytes, but a 10x10 Rgba8 image needs 400/,
@@ -96,6 +98,7 @@ test('bad input rejects with a clear error and the recognizer stays usable', asy
     const r = results[name];
     assert.match(r.error ?? 'resolved', re, name);
     assert.ok(r.isError, `${name} rejects with an Error`);
+    assert.equal(r.kind, 'image', `${name} is an image error`);
     assert.equal(r.next, EXPECTED, `the call after ${name} works`);
   }
 });
@@ -107,7 +110,7 @@ test('a corrupt or mismatched model is refused with a clear error', async () => 
         await inkline.Recognizer.create(opts);
         return 'created';
       } catch (e) {
-        return e.message;
+        return `${e.kind}: ${e.message}`;
       }
     };
     const good = new Uint8Array(await (await fetch('/pkg/inkline.inkline')).arrayBuffer());
@@ -125,15 +128,19 @@ test('a corrupt or mismatched model is refused with a clear error', async () => 
     r.info = ok.info();
     return r;
   });
-  assert.match(out.truncated, /truncated|not an inkline model/);
-  assert.match(out.garbage, /truncated|not an inkline model/);
-  assert.match(out.checksum, /checksum mismatch/);
-  assert.match(out.missing, /HTTP 404/);
-  assert.match(out.backend, /unknown backend 'tpu'/);
+  assert.match(out.truncated, /^model: .*(truncated|not an inkline model)/);
+  assert.match(out.garbage, /^model: .*(truncated|not an inkline model)/);
+  assert.match(out.checksum, /^model: .*checksum mismatch/);
+  assert.match(out.missing, /^io: .*HTTP 404/);
+  assert.match(out.backend, /^argument: unknown backend 'tpu'/);
   assert.equal(out.after, EXPECTED);
   assert.equal(out.info.backend, 'cpu');
   assert.match(out.info.sha256, /^[0-9a-f]{64}$/);
   assert.ok(out.info.meta.charset.includes('a'));
+  // The same metadata as the package manifest (trainer info), in the file's own naming.
+  const manifest = JSON.parse(readFileSync(new URL('../../pkg/model.json', import.meta.url), 'utf8'));
+  assert.deepEqual(out.info.meta, manifest.meta);
+  assert.equal(out.info.sha256, manifest.sha256);
 });
 
 test('the worker variant, Blob input and the module-level recognize()', async () => {

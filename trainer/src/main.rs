@@ -20,6 +20,9 @@ struct Cli {
 enum Command {
     /// Recognize the text in images.
     Recognize(cli::recognize::Args),
+    /// List the font families the synthesizer can use here (kind, group, split, files) and
+    /// the refused files.
+    Fonts(cli::fonts::Args),
     /// Print a model file's manifest (size, SHA-256, metadata) as JSON.
     Info(cli::info::Args),
     /// Measure CER / WER of a model on a dataset folder (images + gt.tsv).
@@ -93,6 +96,7 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Recognize(a) => cli::recognize::run(a),
         Command::Info(a) => cli::info::run(a),
+        Command::Fonts(a) => cli::fonts::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::Complexity(a) => cli::complexity::run(a, cli.threads.unwrap_or(1)),
         Command::Init(a) => cli::init::run(a),

@@ -4,6 +4,7 @@
 pub mod bench_synth;
 pub mod complexity;
 pub mod eval;
+pub mod fonts;
 pub mod info;
 pub mod init;
 pub mod recognize;

@@ -54,13 +54,28 @@ pub struct Family {
     pub name: String,
     /// Kind of writing.
     pub kind: FontKind,
+    /// Style group (`print-casual`, `serif`, ...): families are split within their group.
+    pub group: String,
     /// Split this family belongs to.
     pub split: Split,
     /// A display face (blackletter, ornamental): always trained on, never held out, because it
     /// does not stand for the unseen writing that validation and test measure.
     pub display: bool,
+    /// The design team's cluster (`playwrite`, ...): a cluster's families share one split.
+    pub cluster: Option<String>,
     /// Loaded faces.
     pub faces: Vec<FontData>,
+    /// The files of the faces.
+    pub files: Vec<PathBuf>,
+}
+
+/// A font file the loader would not use, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refused {
+    /// The file (or manifest path).
+    pub file: String,
+    /// Why: reserved for evaluation, or unreadable.
+    pub reason: String,
 }
 
 /// The reserved evaluation fonts: SHA-256 of each file and family names.
@@ -72,29 +87,36 @@ pub struct Reserved {
 /// Families reserved for evaluation (`../shared/fonts.md`), matched ignoring case, spaces,
 /// hyphens and underscores, as a prefix of the family name.
 const RESERVED_FAMILIES: &[&str] = &[
-    "Nimbus Roman",
-    "Nimbus Sans",
-    "Nimbus Mono",
-    "URW Bookman",
-    "URW Gothic",
+    // The URW base 35 and every font derived from them.
+    "Nimbus",
+    "URW",
     "C059",
     "P052",
     "Z003",
+    "TeX Gyre",
+    "FreeSerif",
+    "FreeSans",
+    "FreeMono",
+    // Reserved hands, from any package.
     "dkg",
     "DKG Handwriting",
     "Femkeklaver",
     "Ecolier",
+    "Reenie Beanie",
+    "La Belle Aurore",
+    "Nanum",
+    "Shadows Into Light",
+    "Gochi Hand",
+    // Reserved printed faces.
     "Lora",
     "IBM Plex Sans",
     "IBMPlexSans",
-    "Reenie Beanie",
-    "La Belle Aurore",
-    "Nanum Pen Script",
-    "Shadows Into Light",
-    "Gochi Hand",
+    // Reserved Hershey faces and their copies (hersheytext's Hershey Script / Sans).
     "Hershey scriptc",
     "Hershey cursive",
     "Hershey futuram",
+    "Hershey Script Med",
+    "Hershey Sans Med",
     "scriptc",
     "cursive",
     "futuram",
@@ -184,87 +206,139 @@ pub const EMBEDDED: &[(&str, &[u8])] = &[
 /// The manifest committed with the trainer.
 pub const MANIFEST: &str = include_str!("../../assets/fonts.tsv");
 
-/// All usable families, by kind.
+/// All usable families, by kind, and the files refused.
 pub struct FontSet {
     /// Families in manifest order.
     pub families: Vec<Family>,
+    /// Files refused: reserved for evaluation, or not readable as a font.
+    pub refused: Vec<Refused>,
+}
+
+/// One manifest line.
+struct Entry<'a> {
+    kind: FontKind,
+    family: &'a str,
+    group: &'a str,
+    pattern: &'a str,
+    display: bool,
+    cluster: Option<&'a str>,
+}
+
+fn parse_entry(n: usize, line: &str) -> Result<Entry<'_>> {
+    let cols: Vec<&str> = line.split('\t').collect();
+    let (kind, family, group, pattern, flags) = match cols[..] {
+        [k, f, g, p] => (k, f, g, p, ""),
+        [k, f, g, p, flags] => (k, f, g, p, flags),
+        _ => bail!(
+            "fonts manifest line {}: expected kind<TAB>family<TAB>group<TAB>path[<TAB>flags]",
+            n + 1
+        ),
+    };
+    let mut entry = Entry {
+        kind: FontKind::parse_name(kind)?,
+        family,
+        group,
+        pattern,
+        display: false,
+        cluster: None,
+    };
+    for flag in flags.split(',').filter(|f| !f.is_empty()) {
+        match flag.split_once(':') {
+            None if flag == "display" => entry.display = true,
+            Some(("cluster", name)) => entry.cluster = Some(name),
+            _ => bail!(
+                "fonts manifest line {}: unknown flag '{flag}' (expected 'display' or 'cluster:NAME')",
+                n + 1
+            ),
+        }
+    }
+    Ok(entry)
+}
+
+/// Reads a font file's bytes as a face: Hershey `.jhf`, WOFF2 / WOFF (decoded), or sfnt.
+fn decode(path: &Path, bytes: Vec<u8>) -> Result<FontData> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if ext == "jhf" {
+        let text =
+            String::from_utf8(bytes).with_context(|| format!("{} is not text", path.display()))?;
+        return Ok(FontData::Hershey(Arc::new(
+            HersheyFont::parse(&text)
+                .with_context(|| format!("cannot parse {}", path.display()))?,
+        )));
+    }
+    let bytes = match ext.as_str() {
+        "woff2" => wuff::decompress_woff2(&bytes)
+            .map_err(|e| anyhow::anyhow!("cannot decode the WOFF2 file: {e:?}"))?,
+        "woff" => wuff::decompress_woff1(&bytes)
+            .map_err(|e| anyhow::anyhow!("cannot decode the WOFF file: {e:?}"))?,
+        _ => bytes,
+    };
+    let Ok(face) = ttf_parser::Face::parse(&bytes, 0) else {
+        bail!("not a font file");
+    };
+    let caps_only = caps_only(&face);
+    Ok(FontData::Outline {
+        bytes: Arc::new(bytes),
+        index: 0,
+        caps_only,
+    })
 }
 
 impl FontSet {
-    /// Loads the manifest's families whose files exist (relative paths resolve against `root`),
-    /// refusing reserved fonts. `embedded:NAME` entries always load.
+    /// Loads the manifest's families whose files exist (relative paths resolve against `root`).
+    /// Reserved fonts (by family name or file hash) and unreadable files are refused, with
+    /// the reason, and never loaded. `embedded:NAME` entries always load.
     pub fn load(manifest: &str, root: &Path, reserved: &Reserved) -> Result<Self> {
         // Families are keyed by kind and squashed name, so "PT Sans" from two packages is one family.
-        let mut by_family: BTreeMap<(FontKind, String), Vec<FontData>> = BTreeMap::new();
-        let mut order: Vec<((FontKind, String), String)> = Vec::new();
-        let mut display: std::collections::HashSet<(FontKind, String)> = Default::default();
+        let mut families: Vec<Family> = Vec::new();
+        let mut index: BTreeMap<(FontKind, String), usize> = BTreeMap::new();
+        let mut refused = Vec::new();
         for (n, line) in manifest.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let cols: Vec<&str> = line.split('\t').collect();
-            let (kind, family, pattern, flag) = match cols[..] {
-                [k, f, p] => (k, f, p, None),
-                [k, f, p, flag] => (k, f, p, Some(flag)),
-                _ => bail!(
-                    "fonts manifest line {}: expected kind<TAB>family<TAB>path[<TAB>display]",
-                    n + 1
-                ),
-            };
-            let kind = FontKind::parse_name(kind)?;
-            match flag {
-                None => {}
-                Some("display") => {
-                    display.insert((kind, squash(family)));
-                }
-                Some(other) => bail!(
-                    "fonts manifest line {}: unknown flag '{other}' (expected 'display')",
-                    n + 1
-                ),
-            }
-            for (path, bytes) in resolve(pattern, root)? {
-                reserved.check(family, &path, &bytes)?;
-                let data = if path.extension().is_some_and(|e| e == "jhf") {
-                    let text = String::from_utf8(bytes)
-                        .with_context(|| format!("{} is not text", path.display()))?;
-                    FontData::Hershey(Arc::new(
-                        HersheyFont::parse(&text)
-                            .with_context(|| format!("cannot parse {}", path.display()))?,
-                    ))
-                } else {
-                    let Ok(face) = ttf_parser::Face::parse(&bytes, 0) else {
-                        bail!("{} is not a font file", path.display());
-                    };
-                    let caps = caps_only(&face);
-                    FontData::Outline {
-                        bytes: Arc::new(bytes),
-                        index: 0,
-                        caps_only: caps,
+            let e = parse_entry(n, line)?;
+            for (path, bytes) in resolve(e.pattern, root)? {
+                let face = reserved
+                    .check(e.family, &path, &bytes)
+                    .and_then(|()| decode(&path, bytes));
+                let face = match face {
+                    Ok(face) => face,
+                    Err(err) => {
+                        refused.push(Refused {
+                            file: path.display().to_string(),
+                            reason: format!("{err:#}"),
+                        });
+                        continue;
                     }
                 };
-                let key = (kind, squash(family));
-                if !by_family.contains_key(&key) {
-                    order.push((key.clone(), family.to_string()));
-                }
-                by_family.entry(key).or_default().push(data);
+                let key = (e.kind, squash(e.family));
+                let i = *index.entry(key).or_insert_with(|| {
+                    families.push(Family {
+                        name: e.family.to_string(),
+                        kind: e.kind,
+                        group: e.group.to_string(),
+                        split: Split::Train,
+                        display: false,
+                        cluster: None,
+                        faces: Vec::new(),
+                        files: Vec::new(),
+                    });
+                    families.len() - 1
+                });
+                let f = &mut families[i];
+                f.display |= e.display;
+                f.cluster = f.cluster.take().or(e.cluster.map(str::to_string));
+                f.faces.push(face);
+                f.files.push(path);
             }
         }
-        let mut families: Vec<Family> = order
-            .into_iter()
-            .map(|(key, name)| {
-                let faces = by_family.remove(&key).unwrap_or_default();
-                Family {
-                    name,
-                    kind: key.0,
-                    split: Split::Train,
-                    display: display.contains(&key),
-                    faces,
-                }
-            })
-            .collect();
         assign_splits(&mut families);
-        Ok(Self { families })
+        Ok(Self { families, refused })
     }
 
     /// The default fonts: the committed manifest, reading system and npm fonts where installed.
@@ -324,33 +398,56 @@ fn resolve(pattern: &str, root: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     Ok(out)
 }
 
-/// Splits each kind's families by a stable hash of their names: about 10% test, 10% validation
-/// (at least one each when a kind has three or more families), the rest training. Display
-/// faces always train.
+/// Splits each style group's families by a stable hash: about 10% test, 10% validation, the
+/// rest training. A unit is a family, or a cluster of one design team's families (which share a
+/// split). Each group's largest unit always trains (it is most of the group's data), and of the
+/// others at least one is held out for test (two units or more) and one for validation (three
+/// or more). Display faces always train.
 fn assign_splits(families: &mut [Family]) {
-    for kind in [FontKind::Printed, FontKind::Handwriting, FontKind::Strokes] {
-        let mut idx: Vec<usize> = (0..families.len())
-            .filter(|&i| families[i].kind == kind && !families[i].display)
-            .collect();
-        idx.sort_by_key(|&i| {
-            (
-                Sha256::digest(squash(&families[i].name).as_bytes()).to_vec(),
-                i,
-            )
-        });
-        let n = idx.len();
-        if n < 3 {
+    // (kind, group) -> unit key -> family indices.
+    let mut groups: BTreeMap<(FontKind, String), BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+    for (i, f) in families.iter().enumerate() {
+        if f.display {
             continue;
         }
-        let held = (n / 10).max(1);
-        for (rank, &i) in idx.iter().enumerate() {
-            families[i].split = if rank < held {
+        let unit = f
+            .cluster
+            .as_ref()
+            .map_or_else(|| squash(&f.name), |c| format!("cluster:{c}"));
+        groups
+            .entry((f.kind, f.group.clone()))
+            .or_default()
+            .entry(unit)
+            .or_default()
+            .push(i);
+    }
+    for units in groups.into_values() {
+        let mut units: Vec<(String, Vec<usize>)> = units.into_iter().collect();
+        // The largest unit trains (ties: the first by name); the rest go by hash.
+        let largest = (0..units.len())
+            .max_by_key(|&u| (units[u].1.len() > 1, units[u].1.len(), std::cmp::Reverse(u)))
+            .filter(|&u| units[u].1.len() > 1);
+        if let Some(u) = largest {
+            units.remove(u);
+        }
+        units.sort_by_key(|(k, _)| Sha256::digest(k.as_bytes()).to_vec());
+        let n = units.len();
+        if n < 2 {
+            continue;
+        }
+        let test = ((n as f64) * 0.1).round().max(1.0) as usize;
+        let val = if n >= 3 { test } else { 0 };
+        for (rank, (_, members)) in units.iter().enumerate() {
+            let split = if rank < test {
                 Split::Test
-            } else if rank < 2 * held {
+            } else if rank < test + val {
                 Split::Val
             } else {
                 Split::Train
             };
+            for &i in members {
+                families[i].split = split;
+            }
         }
     }
 }
@@ -397,16 +494,44 @@ mod tests {
         }
     }
 
+    /// The refusal reasons of loading `manifest`, which loads no family.
+    fn refusals(manifest: &str, reserved: &Reserved) -> Vec<String> {
+        let set = FontSet::load(manifest, Path::new("."), reserved).unwrap();
+        assert!(set.families.is_empty());
+        set.refused.into_iter().map(|r| r.reason).collect()
+    }
+
     #[test]
     fn reserved_family_names_are_refused() {
-        let manifest = "handwriting\tLa Belle Aurore\tembedded:ComicNeue-Regular.otf";
-        let err = FontSet::load(manifest, Path::new("."), &Reserved::builtin())
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(err.contains("reserved for evaluation"), "{err}");
-        let manifest = "strokes\tHershey cursive\tembedded:futural.jhf";
-        assert!(FontSet::load(manifest, Path::new("."), &Reserved::builtin()).is_err());
+        let reserved = Reserved::builtin();
+        for (kind, family, file) in [
+            ("handwriting", "La Belle Aurore", "ComicNeue-Regular.otf"),
+            ("handwriting", "Reenie Beanie", "ComicNeue-Regular.otf"),
+            (
+                "handwriting",
+                "Shadows Into Light Two",
+                "ComicNeue-Regular.otf",
+            ),
+            ("handwriting", "Nanum Brush Script", "ComicNeue-Regular.otf"),
+            ("printed", "TeX Gyre Pagella", "Cantarell-Regular.otf"),
+            ("printed", "FreeSerif", "Cantarell-Regular.otf"),
+            ("printed", "Nimbus Sans Narrow", "Cantarell-Regular.otf"),
+            ("printed", "URW Bookman", "Cantarell-Regular.otf"),
+            ("strokes", "Hershey cursive", "futural.jhf"),
+            ("strokes", "Hershey Script Med", "futural.jhf"),
+        ] {
+            let manifest = format!("{kind}\t{family}\tg\tembedded:{file}");
+            let reasons = refusals(&manifest, &reserved);
+            assert_eq!(reasons.len(), 1, "{family}");
+            assert!(
+                reasons[0].contains("reserved for evaluation"),
+                "{family}: {reasons:?}"
+            );
+        }
+        // Our own Hershey simplex script is not the reserved complex script.
+        let ok = "strokes\tHershey scripts\tg\tembedded:scripts.jhf";
+        let set = FontSet::load(ok, Path::new("."), &reserved).unwrap();
+        assert_eq!((set.families.len(), set.refused.len()), (1, 0));
     }
 
     #[test]
@@ -414,18 +539,15 @@ mod tests {
         let bytes = EMBEDDED[0].1;
         let list = format!("{:x}  print/Whatever.otf\n", Sha256::digest(bytes));
         let reserved = Reserved::from_sha256_list(&list);
-        let manifest = format!("printed\tInnocent Name\tembedded:{}", EMBEDDED[0].0);
-        let err = FontSet::load(&manifest, Path::new("."), &reserved)
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(err.contains("sha256"), "{err}");
+        let manifest = format!("printed\tInnocent Name\tsans\tembedded:{}", EMBEDDED[0].0);
+        let reasons = refusals(&manifest, &reserved);
+        assert!(reasons[0].contains("sha256"), "{reasons:?}");
     }
 
     #[test]
     fn project_list_holds_the_shared_reserved_hashes() {
         let r = Reserved::builtin();
-        assert_eq!(r.hashes.len(), 52);
+        assert_eq!(r.hashes.len(), 97);
         // Lora Regular and Hershey cursive, from ../shared/reserved-fonts.sha256.
         assert!(
             r.hashes
@@ -435,14 +557,21 @@ mod tests {
             r.hashes
                 .contains("9667a2c6424bc89f992738ff97de204a8580d92ef353e32b8014d9d7b106cd0b")
         );
+        // TeX Gyre Pagella and FreeSerif, derived from the reserved URW fonts.
+        for h in [
+            "44e64260716d8f2bbe412baa1ee99b7c995190ac4573177c24def0b9200438c7",
+            "12ee050384c99c97a6873708a3aebde3d795de8d8ed069b1a0e3274ab3e5be03",
+        ] {
+            assert!(r.hashes.contains(h), "{h}");
+        }
     }
 
     #[test]
     fn display_faces_always_train_and_unknown_flags_are_refused() {
-        let manifest = "strokes\tA\tembedded:futural.jhf\n\
-                        strokes\tB\tembedded:scripts.jhf\n\
-                        strokes\tC\tembedded:futural.jhf\n\
-                        strokes\tD\tembedded:scripts.jhf\tdisplay\n";
+        let manifest = "strokes\tA\tg\tembedded:futural.jhf\n\
+                        strokes\tB\tg\tembedded:scripts.jhf\n\
+                        strokes\tC\tg\tembedded:futural.jhf\n\
+                        strokes\tD\tg\tembedded:scripts.jhf\tdisplay\n";
         let none = Reserved::from_sha256_list("");
         let set = FontSet::load(manifest, Path::new("."), &none).unwrap();
         let d = set.families.iter().find(|f| f.name == "D").unwrap();
@@ -455,7 +584,7 @@ mod tests {
             .collect();
         assert_eq!(held.iter().filter(|s| **s == Split::Test).count(), 1);
         assert_eq!(held.iter().filter(|s| **s == Split::Val).count(), 1);
-        let bad = "strokes\tA\tembedded:futural.jhf\tbogus\n";
+        let bad = "strokes\tA\tg\tembedded:futural.jhf\tbogus\n";
         let err = FontSet::load(bad, Path::new("."), &none)
             .err()
             .unwrap()

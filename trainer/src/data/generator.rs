@@ -177,13 +177,17 @@ mod tests {
         let family = Family {
             name: "caps only".into(),
             kind: FontKind::Strokes,
+            group: "test".into(),
             split: Split::Train,
             display: false,
+            cluster: None,
             faces: vec![FontData::Hershey(font)],
+            files: vec![],
         };
         let g = Generator::new(
             FontSet {
                 families: vec![family],
+                refused: vec![],
             },
             Corpus::load().unwrap(),
         );

@@ -193,6 +193,10 @@ pub fn run(
                 state.step, value, lr, lps, val_cols.0, val_cols.1
             )?;
         }
+        if validate_now {
+            csv.flush()?;
+            super::curves::plot_stage(&cfg.dir)?;
+        }
         if last_ckpt.elapsed() >= cfg.checkpoint_every || validate_now {
             checkpoint::save(&ckpt, &model, &optim, &state)?;
             last_ckpt = Instant::now();
