@@ -69,16 +69,30 @@ export interface ModelInfo {
   };
 }
 
-/** The largest accepted image side, in pixels. */
-export const MAX_SIDE: number;
+/** The limits the wasm module enforces. */
+export interface Limits {
+  /** Largest accepted image side, in pixels. */
+  maxSide: number;
+}
 
-/** Converts an image input to RGBA pixels. */
-export function toImageData(image: ImageInput): Promise<ImageData | { width: number; height: number; data: Uint8ClampedArray | Uint8Array }>;
+/**
+ * Every error the API rejects with carries a `kind`: 'model' (bad or mismatched model bytes),
+ * 'image' (unusable input), 'argument' (a bad option), 'backend' (the compute backend failed;
+ * WebGPU failures move the work to the CPU) or 'io' (a fetch failed).
+ */
+export interface InklineError extends Error {
+  kind: 'model' | 'image' | 'argument' | 'backend' | 'io';
+}
+
+/** Converts an image input to RGBA pixels; larger than `limits.maxSide` is refused. */
+export function toImageData(image: ImageInput, limits?: Limits): Promise<ImageData | { width: number; height: number; data: Uint8ClampedArray | Uint8Array }>;
 
 export class Recognizer {
   private constructor();
   static create(options?: RecognizerOptions): Promise<Recognizer>;
   readonly backend: Backend;
+  /** The limits the module enforces. */
+  readonly limits: Limits;
   /** Why WebGPU is not in use although it was asked for, or null. */
   fallbackReason: string | null;
   info(): ModelInfo;
@@ -91,6 +105,7 @@ export class WorkerRecognizer {
   static create(options?: RecognizerOptions): Promise<WorkerRecognizer>;
   backend: Backend | null;
   fallbackReason: string | null;
+  limits: Limits | null;
   info(): Promise<ModelInfo>;
   recognize(image: ImageInput): Promise<Recognition>;
   terminate(): void;

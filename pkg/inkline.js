@@ -7,9 +7,6 @@
 // Two wasm builds sit next to this file: ./cpu/ (burn-flex, wasm SIMD) and ./webgpu/
 // (burn-wgpu). A page that only uses the CPU never downloads the WebGPU build.
 
-/** The largest accepted image side, in pixels (the Rust library's limit too). */
-export const MAX_SIDE = 8192;
-
 const BUILD_URLS = {
   cpu: new URL('./cpu/inkline.js', import.meta.url),
   webgpu: new URL('./webgpu/inkline.js', import.meta.url),
@@ -47,9 +44,17 @@ function asError(e) {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/**
+ * An error with a machine-readable `kind`, as the wasm module reports its own: 'model',
+ * 'image', 'argument', 'backend' or 'io'.
+ */
+function fail(kind, message, Type = Error) {
+  return Object.assign(new Type(message), { kind });
+}
+
 async function fetchBytes(url) {
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}`);
+  if (!res.ok) throw fail('io', `cannot load ${url}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -57,7 +62,7 @@ async function fetchBytes(url) {
 async function modelBytes(model, sha256) {
   if (model === undefined || model === null) {
     const res = await fetch(MANIFEST_URL);
-    if (!res.ok) throw new Error(`cannot load the model manifest ${MANIFEST_URL}: HTTP ${res.status}`);
+    if (!res.ok) throw fail('io', `cannot load the model manifest ${MANIFEST_URL}: HTTP ${res.status}`);
     const manifest = await res.json();
     const bytes = await fetchBytes(new URL(manifest.file, MANIFEST_URL));
     return { bytes, sha256: sha256 ?? manifest.sha256 };
@@ -69,7 +74,7 @@ async function modelBytes(model, sha256) {
   if (ArrayBuffer.isView(model)) {
     return { bytes: new Uint8Array(model.buffer, model.byteOffset, model.byteLength), sha256 };
   }
-  throw new TypeError('`model` must be a URL, an ArrayBuffer or a Uint8Array');
+  throw fail('argument', '`model` must be a URL, an ArrayBuffer or a Uint8Array', TypeError);
 }
 
 async function webgpuAvailable() {
@@ -80,13 +85,21 @@ async function webgpuAvailable() {
   }
 }
 
-function checkSize(width, height) {
-  if (!(width > 0 && height > 0)) throw new Error(`invalid image: image is empty (${width}x${height})`);
-  if (width > MAX_SIDE || height > MAX_SIDE) {
-    throw new Error(
-      `invalid image: image is ${width}x${height}; the largest accepted side is ${MAX_SIDE} pixels`,
+/** Checks a size against the module's limits (`{ maxSide }`) before pixels are copied. */
+function checkSize(width, height, limits) {
+  if (!(width > 0 && height > 0)) throw fail('image', `invalid image: image is empty (${width}x${height})`);
+  const { maxSide } = limits;
+  if (width > maxSide || height > maxSide) {
+    throw fail(
+      'image',
+      `invalid image: image is ${width}x${height}; the largest accepted side is ${maxSide} pixels`,
     );
   }
+}
+
+/** The limits the wasm module enforces, `{ maxSide }`, asked of a loaded build. */
+async function moduleLimits(kind = 'cpu') {
+  return (await loadBuild(kind)).limits();
 }
 
 function canvas2d(width, height) {
@@ -99,19 +112,21 @@ function canvas2d(width, height) {
 
 /**
  * Converts what a page has (ImageData, a canvas, ImageBitmap, an <img>, a Blob or File, or
- * `{ width, height, data }`) to ImageData-like pixels.
+ * `{ width, height, data }`) to ImageData-like pixels. Canvases and images larger than
+ * `limits.maxSide` (default: what the wasm module says) are refused before they are drawn.
  */
-export async function toImageData(image) {
+export async function toImageData(image, limits) {
+  limits ??= await moduleLimits();
   if (typeof ImageData !== 'undefined' && image instanceof ImageData) return image;
   if (typeof Blob !== 'undefined' && image instanceof Blob) {
     let bitmap;
     try {
       bitmap = await createImageBitmap(image);
     } catch (e) {
-      throw new Error(`invalid image: cannot decode the ${image.type || 'blob'} (${asError(e).message})`);
+      throw fail('image', `invalid image: cannot decode the ${image.type || 'blob'} (${asError(e).message})`);
     }
     try {
-      return await toImageData(bitmap);
+      return await toImageData(bitmap, limits);
     } finally {
       bitmap.close?.();
     }
@@ -120,7 +135,7 @@ export async function toImageData(image) {
     (typeof HTMLCanvasElement !== 'undefined' && image instanceof HTMLCanvasElement) ||
     (typeof OffscreenCanvas !== 'undefined' && image instanceof OffscreenCanvas);
   if (isCanvas) {
-    checkSize(image.width, image.height);
+    checkSize(image.width, image.height, limits);
     return image.getContext('2d').getImageData(0, 0, image.width, image.height);
   }
   const drawable =
@@ -130,7 +145,7 @@ export async function toImageData(image) {
     if (image instanceof HTMLImageElement && !image.complete) await image.decode();
     const width = image.naturalWidth ?? image.width;
     const height = image.naturalHeight ?? image.height;
-    checkSize(width, height);
+    checkSize(width, height, limits);
     const ctx = canvas2d(width, height);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, width, height);
@@ -141,8 +156,10 @@ export async function toImageData(image) {
     return image;
   }
   const kind = image === null ? 'null' : image?.constructor?.name ?? typeof image;
-  throw new TypeError(
+  throw fail(
+    'image',
     `invalid image: recognize() takes ImageData, a canvas, ImageBitmap, HTMLImageElement or Blob; got ${kind}`,
+    TypeError,
   );
 }
 
@@ -154,12 +171,13 @@ export class Recognizer {
   #engine;
   // The engine's backend, kept in JS: a trapped instance cannot be asked.
   #kind;
+  #limits;
   #queue = Promise.resolve();
 
   /** Why WebGPU is not in use although it was asked for, or null. */
   fallbackReason = null;
 
-  constructor(secret, bytes, sha256, beam, kind, engine, fallbackReason) {
+  constructor(secret, bytes, sha256, beam, kind, engine, fallbackReason, limits) {
     if (secret !== Recognizer.#token) throw new TypeError('use `await Recognizer.create(options)`');
     this.#bytes = bytes;
     this.#sha256 = sha256;
@@ -167,6 +185,7 @@ export class Recognizer {
     this.#kind = kind;
     this.#engine = engine;
     this.fallbackReason = fallbackReason;
+    this.#limits = limits;
   }
 
   static #token = Symbol('Recognizer');
@@ -179,16 +198,17 @@ export class Recognizer {
   static async create(options = {}) {
     const { backend = 'auto', beam = 0 } = options;
     if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
-      throw new Error(`unknown backend '${backend}' (expected 'auto', 'webgpu' or 'cpu')`);
+      throw fail('argument', `unknown backend '${backend}' (expected 'auto', 'webgpu' or 'cpu')`);
     }
-    if (!Number.isInteger(beam) || beam < 0) throw new Error('`beam` must be a whole number >= 0');
+    if (!Number.isInteger(beam) || beam < 0) throw fail('argument', '`beam` must be a whole number >= 0');
     const { bytes, sha256 } = await modelBytes(options.model, options.sha256);
     let fallbackReason = null;
     if (backend !== 'cpu') {
       if (await webgpuAvailable()) {
         try {
           const engine = await Recognizer.#engineOn('webgpu', bytes, sha256, beam);
-          return new Recognizer(Recognizer.#token, bytes, sha256, beam, 'webgpu', engine, null);
+          const limits = await moduleLimits('webgpu');
+          return new Recognizer(Recognizer.#token, bytes, sha256, beam, 'webgpu', engine, null, limits);
         } catch (e) {
           if (!isBackendFailure(e)) throw asError(e);
           fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
@@ -198,7 +218,8 @@ export class Recognizer {
       }
     }
     const engine = await Recognizer.#engineOn('cpu', bytes, sha256, beam);
-    return new Recognizer(Recognizer.#token, bytes, sha256, beam, 'cpu', engine, fallbackReason);
+    const limits = await moduleLimits('cpu');
+    return new Recognizer(Recognizer.#token, bytes, sha256, beam, 'cpu', engine, fallbackReason, limits);
   }
 
   static async #engineOn(kind, bytes, sha256, beam) {
@@ -214,6 +235,11 @@ export class Recognizer {
   /** The backend in use: 'webgpu' or 'cpu'. */
   get backend() {
     return this.#kind;
+  }
+
+  /** The limits the module enforces: `{ maxSide }` (largest image side in pixels). */
+  get limits() {
+    return this.#limits;
   }
 
   /** `{ backend, sha256, meta }`: the model's architecture, charset, provenance and metrics. */
@@ -233,7 +259,7 @@ export class Recognizer {
   }
 
   async #recognize(image) {
-    const pixels = await toImageData(image);
+    const pixels = await toImageData(image, this.#limits);
     try {
       return await this.#engine.recognize(pixels);
     } catch (e) {
@@ -250,7 +276,7 @@ export class Recognizer {
         // The instance is unusable after a trap: the next call gets a fresh one.
         builds.delete('cpu');
         await this.#swapTo('cpu');
-        throw new Error(`internal error (the recognizer restarted): ${asError(e).message}`);
+        throw fail('backend', `internal error (the recognizer restarted): ${asError(e).message}`);
       }
       throw asError(e);
     }
@@ -271,8 +297,9 @@ function answers(engine) {
   }
 }
 
+/** Whether an error is the backend's (the module says so by `kind`), or a trap. */
 function isBackendFailure(e) {
-  return isTrap(e) || /^backend error|WebGPU|GPU/i.test(asError(e).message);
+  return isTrap(e) || e?.kind === 'backend';
 }
 
 let shared = null;
@@ -298,6 +325,8 @@ export class WorkerRecognizer {
   #next = 0;
   backend = null;
   fallbackReason = null;
+  /** The limits the module enforces: `{ maxSide }`. */
+  limits = null;
 
   constructor(secret, worker) {
     if (secret !== WorkerRecognizer.#token) throw new TypeError('use `await WorkerRecognizer.create(options)`');
@@ -307,7 +336,10 @@ export class WorkerRecognizer {
       if (!p) return;
       this.#pending.delete(data.id);
       if (data.ok) p.resolve(data.value);
-      else p.reject(Object.assign(new Error(data.error), data.name ? { name: data.name } : {}));
+      else {
+        const Type = data.name === 'TypeError' ? TypeError : Error;
+        p.reject(Object.assign(new Type(data.error), data.kind ? { kind: data.kind } : {}));
+      }
     };
     worker.onerror = (ev) => {
       for (const p of this.#pending.values()) p.reject(new Error(`worker error: ${ev.message}`));
@@ -329,6 +361,7 @@ export class WorkerRecognizer {
       const state = await w.#call('create', opts);
       w.backend = state.backend;
       w.fallbackReason = state.fallbackReason;
+      w.limits = state.limits;
     } catch (e) {
       worker.terminate();
       throw e;
@@ -351,7 +384,7 @@ export class WorkerRecognizer {
 
   /** Reads every text line of `image` in the worker; as `Recognizer.recognize`. */
   async recognize(image) {
-    const pixels = await toImageData(image);
+    const pixels = await toImageData(image, this.limits);
     const plain = { width: pixels.width, height: pixels.height, data: pixels.data };
     const r = await this.#call('recognize', plain);
     this.backend = r.backend;

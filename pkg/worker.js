@@ -8,7 +8,11 @@ async function handle(op, arg) {
   switch (op) {
     case 'create':
       recognizer = await Recognizer.create(arg);
-      return { backend: recognizer.backend, fallbackReason: recognizer.fallbackReason };
+      return {
+        backend: recognizer.backend,
+        fallbackReason: recognizer.fallbackReason,
+        limits: recognizer.limits,
+      };
     case 'recognize':
       if (!recognizer) throw new Error('no model loaded');
       return recognizer.recognize(arg);
@@ -16,7 +20,7 @@ async function handle(op, arg) {
       if (!recognizer) throw new Error('no model loaded');
       return recognizer.info();
     default:
-      throw new Error(`unknown operation '${op}'`);
+      throw Object.assign(new Error(`unknown operation '${op}'`), { kind: 'argument' });
   }
 }
 
@@ -24,6 +28,6 @@ self.onmessage = async ({ data: { id, op, arg } }) => {
   try {
     self.postMessage({ id, ok: true, value: await handle(op, arg) });
   } catch (e) {
-    self.postMessage({ id, ok: false, error: e?.message ?? String(e), name: e?.name });
+    self.postMessage({ id, ok: false, error: e?.message ?? String(e), name: e?.name, kind: e?.kind });
   }
 };

@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 # Fonts and text for synthesized training data (../shared/fonts.md), never the reserved ones.
 APT_PACKAGES=(
   pkg-config
-  fonts-dejavu fonts-liberation2 fonts-freefont-ttf fonts-noto-core fonts-roboto fonts-roboto-slab
+  fonts-dejavu fonts-liberation2 fonts-noto-core fonts-roboto fonts-roboto-slab
   fonts-open-sans fonts-lato fonts-crosextra-carlito fonts-crosextra-caladea fonts-ebgaramond
-  fonts-linuxlibertine fonts-texgyre fonts-sil-gentiumplus fonts-sil-charis fonts-sil-andika
+  fonts-linuxlibertine fonts-sil-gentiumplus fonts-sil-charis fonts-sil-andika
   fonts-cantarell fonts-firacode fonts-hack fonts-inconsolata fonts-paratype
   fonts-breip fonts-bwht fonts-humor-sans fonts-comic-neue fonts-dancingscript fonts-kaushanscript
+  fonts-sjfonts fonts-rufscript fonts-tomsontalks fonts-tlwg-purisa-ttf fonts-linex fonts-dustin
   hershey-fonts-data wordnet-base wamerican-large
+  # Real prose for the text of synthesized lines (never the reserved fortune databases).
+  debian-handbook python3.11-doc debian-reference-en
   # Browser package and its tests: wasm-opt, headless Chromium (WebGPU through SwiftShader).
   binaryen chromium
   # The peer OCR engine of the accuracy table.
@@ -32,7 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-# npm packages: handwriting and printed fonts (@expo-google-fonts/*) and playwright-core (drives
+# npm packages: handwriting and printed fonts (@fontsource/*, @expo-google-fonts/*) and playwright-core (drives
 # the system Chromium; never downloads a browser), pinned by package-lock.json.
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --ignore-scripts --loglevel=error

@@ -89,6 +89,16 @@ export class Engine {
 if (Symbol.dispose) Engine.prototype[Symbol.dispose] = Engine.prototype.free;
 
 /**
+ * The limits the module enforces, for the JS layer to check before it copies pixels:
+ * `{ maxSide }` (the largest accepted image side in pixels).
+ * @returns {any}
+ */
+export function limits() {
+    const ret = wasm.limits();
+    return ret;
+}
+
+/**
  * Runs once when the module is instantiated: installs the panic hook that logs a Rust panic
  * to the console, and runs the static constructors once, so that the linker does not re-run
  * them on every call from JavaScript (that made WebGPU inference ~40x slower).
@@ -257,7 +267,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_1100(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_1108(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -293,6 +303,10 @@ function __wbg_get_imports() {
             const ret = Promise.resolve(arg0);
             return ret;
         },
+        __wbg_set_2793479888329cb6: function() { return handleError(function (arg0, arg1, arg2) {
+            const ret = Reflect.set(arg0, arg1, arg2);
+            return ret;
+        }, arguments); },
         __wbg_set_8282f7e0d2d01336: function(arg0, arg1, arg2) {
             const ret = arg0.set(arg1, arg2);
             return ret;
@@ -336,7 +350,7 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 457, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1082);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1090);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0) {
@@ -369,15 +383,15 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1082(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_1082(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1090(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_1090(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_1100(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_1100(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_1108(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_1108(arg0, arg1, arg2, arg3);
 }
 
 const EngineFinalization = (typeof FinalizationRegistry === 'undefined')

@@ -89,6 +89,16 @@ export class Engine {
 if (Symbol.dispose) Engine.prototype[Symbol.dispose] = Engine.prototype.free;
 
 /**
+ * The limits the module enforces, for the JS layer to check before it copies pixels:
+ * `{ maxSide }` (the largest accepted image side in pixels).
+ * @returns {any}
+ */
+export function limits() {
+    const ret = wasm.limits();
+    return ret;
+}
+
+/**
  * Runs once when the module is instantiated: installs the panic hook that logs a Rust panic
  * to the console, and runs the static constructors once, so that the linker does not re-run
  * them on every call from JavaScript (that made WebGPU inference ~40x slower).
@@ -575,7 +585,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_33209(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_33229(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -921,32 +931,32 @@ function __wbg_get_imports() {
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24793, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33200);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33220);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16606);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16622);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12771, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16608);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16624);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12771, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16608_9);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16624_10);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16606_10);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16622_11);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16606_11);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16622_12);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -984,44 +994,44 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_16608(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16608(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16624(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16624(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_16608_9(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16608_9(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16624_10(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16624_10(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_33200(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_33200(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_33220(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_33220(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16606(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16606(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16622(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16622(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16606_10(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16606_10(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16622_11(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16622_11(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16606_11(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16606_11(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16622_12(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16622_12(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_33209(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_33209(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_33229(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_33229(arg0, arg1, arg2, arg3);
 }
 
 

@@ -1,18 +1,50 @@
-//! English text for synthesized lines: real prose (WordNet glosses and examples, installed or
-//! the committed sample), dictionary words, and generated strings (numbers, dates, prices,
-//! e-mail / URL-like tokens, code-ish symbols) so every charset character is common enough.
+//! English text for synthesized lines: real prose (sentences of installed documentation, see
+//! `prose`; WordNet glosses and examples; or the committed sample), dictionary words, and
+//! generated strings (numbers, dates, prices, e-mail / URL-like tokens, code-ish symbols) so
+//! every charset character is common enough. Sentences are split into train / validation /
+//! test by a stable hash, so held-out lines also hold text no model trained on.
 
+use super::fonts::Split;
 use anyhow::Result;
 use rand::Rng;
 use rand::seq::IndexedRandom;
+use sha2::{Digest, Sha256};
 
 /// The longest line the corpus makes, in characters.
 pub const MAX_CHARS: usize = 80;
 
 /// Sentences and words to draw lines from.
 pub struct Corpus {
-    sentences: Vec<String>,
+    /// Documentation prose by split (train, val, test).
+    prose: [Vec<String>; 3],
+    /// WordNet glosses (or the committed sample) by split.
+    glosses: [Vec<String>; 3],
     words: Vec<String>,
+}
+
+/// The split a sentence belongs to: a tenth each to test and validation, by its hash.
+fn split_of(sentence: &str) -> usize {
+    match Sha256::digest(sentence.as_bytes())[0] % 10 {
+        0 => 2,
+        1 => 1,
+        _ => 0,
+    }
+}
+
+fn by_split(sentences: Vec<String>) -> [Vec<String>; 3] {
+    let mut out: [Vec<String>; 3] = Default::default();
+    for s in sentences {
+        out[split_of(&s)].push(s);
+    }
+    out
+}
+
+fn split_index(split: Split) -> usize {
+    match split {
+        Split::Train => 0,
+        Split::Val => 1,
+        Split::Test => 2,
+    }
 }
 
 const SAMPLE: &str = include_str!("../../assets/corpus-sample.txt");
@@ -43,8 +75,16 @@ pub fn to_charset(s: &str) -> String {
 }
 
 impl Corpus {
-    /// Installed WordNet glosses and word list where present, else the committed sample.
+    /// Installed documentation prose, WordNet glosses and word list where present, else the
+    /// committed sample. The prose is cached in the build folder (`target/prose-cache.txt`).
     pub fn load() -> Result<Self> {
+        let cache =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/prose-cache.txt");
+        Self::load_with(super::prose::load(&cache)?)
+    }
+
+    /// Like [`Corpus::load`], with these documentation sentences.
+    pub fn load_with(prose: Vec<String>) -> Result<Self> {
         let mut sentences = Vec::new();
         for path in WORDNET {
             if let Ok(bytes) = std::fs::read(path) {
@@ -82,11 +122,23 @@ impl Corpus {
                 .flat_map(|s| s.split(' ').map(str::to_string))
                 .collect();
         }
-        Ok(Self { sentences, words })
+        Ok(Self {
+            prose: by_split(prose),
+            glosses: by_split(sentences),
+            words,
+        })
     }
 
-    /// A line of 1..=`max` (at most [`MAX_CHARS`]) characters with a realistic length mix.
-    pub fn line(&self, rng: &mut impl Rng, max: usize) -> String {
+    /// Sentences of documentation prose and of glosses in `split`.
+    pub fn sentence_counts(&self, split: Split) -> (usize, usize) {
+        let i = split_index(split);
+        (self.prose[i].len(), self.glosses[i].len())
+    }
+
+    /// A line of 1..=`max` (at most [`MAX_CHARS`]) characters with a realistic length mix,
+    /// its prose from `split`'s sentences.
+    pub fn line(&self, rng: &mut impl Rng, max: usize, split: Split) -> String {
+        let split = split_index(split);
         let target = match rng.random_range(0..100) {
             0..10 => rng.random_range(1..=10),
             10..35 => rng.random_range(10..=30),
@@ -94,8 +146,8 @@ impl Corpus {
             _ => rng.random_range(60..=80),
         };
         let mut line = match rng.random_range(0..100) {
-            0..55 => self.prose(rng, target),
-            55..72 => self.mixed(rng, target),
+            0..55 => self.prose(rng, target, split),
+            55..72 => self.mixed(rng, target, split),
             72..87 => fill(rng, target, |r| token(r)),
             _ => fill(rng, target, |r| {
                 self.words.choose(r).cloned().unwrap_or_default()
@@ -109,10 +161,16 @@ impl Corpus {
         truncate_words(&line, max.min(MAX_CHARS))
     }
 
-    fn prose(&self, rng: &mut impl Rng, target: usize) -> String {
+    /// Sentences of real prose: documentation where installed (four in five), else glosses.
+    fn prose(&self, rng: &mut impl Rng, target: usize, split: usize) -> String {
         let mut s = String::new();
         while s.len() < target {
-            let mut sentence = self.sentences.choose(rng).cloned().unwrap_or_default();
+            let pool = if !self.prose[split].is_empty() && rng.random_bool(0.8) {
+                &self.prose[split]
+            } else {
+                &self.glosses[split]
+            };
+            let mut sentence = pool.choose(rng).cloned().unwrap_or_default();
             if rng.random_bool(0.6) {
                 sentence = capitalize(&sentence)
                     + if rng.random_bool(0.8) {
@@ -136,8 +194,8 @@ impl Corpus {
         truncate_words(&words[start..].join(" "), target.max(1))
     }
 
-    fn mixed(&self, rng: &mut impl Rng, target: usize) -> String {
-        let prose = self.prose(rng, target);
+    fn mixed(&self, rng: &mut impl Rng, target: usize, split: usize) -> String {
+        let prose = self.prose(rng, target, split);
         let mut words: Vec<String> = prose.split(' ').map(str::to_string).collect();
         for _ in 0..rng.random_range(1..=3) {
             let at = rng.random_range(0..=words.len());
@@ -320,7 +378,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut seen = std::collections::HashSet::new();
         for _ in 0..10_000 {
-            let l = corpus.line(&mut rng, MAX_CHARS);
+            let l = corpus.line(&mut rng, MAX_CHARS, Split::Train);
             assert!(!l.is_empty() && l.len() <= 80, "{l:?}");
             assert!(l.chars().all(|c| (' '..='~').contains(&c)), "{l:?}");
             seen.extend(l.chars());

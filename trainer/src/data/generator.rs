@@ -79,7 +79,7 @@ impl Generator {
             }
         );
         for attempt in 0..40 {
-            let mut text = self.corpus.line(&mut rng, self.max_chars);
+            let mut text = self.corpus.line(&mut rng, self.max_chars, split);
             if caps {
                 text = text.to_uppercase();
             }

@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod generator;
 pub mod hershey;
 pub mod imageio;
+pub mod prose;
 pub mod render;
 pub mod style;
 
