@@ -68,10 +68,12 @@ impl Engine {
                 recognition: Recognition,
                 backend: &'static str,
             }
-            serde_wasm_bindgen::to_value(&WithBackend {
+            // Plain objects (not `Map`s) for the flattened fields.
+            WithBackend {
                 recognition,
                 backend,
-            })
+            }
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|e| js_error(InklineError::Backend(e.to_string())))
         })
     }
