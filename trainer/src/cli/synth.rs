@@ -1,11 +1,12 @@
 //! `trainer synth --style STYLE --count N --out DIR [--seed S] [--split SPLIT]`: writes PNGs,
 //! `gt.tsv` and a contact sheet of the first lines.
 
-use crate::data::fonts::Split;
+use crate::data::corpus::Corpus;
+use crate::data::fonts::{FontSet, Split};
 use crate::data::style::Style;
 use crate::data::{Generator, dataset, imageio};
 use crate::names::Named;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -30,12 +31,25 @@ pub struct Args {
     /// Lines shown in the contact sheet.
     #[arg(long, default_value_t = 24)]
     sheet: usize,
+    /// Draw only from the families of this style group (e.g. `school`, `serif`).
+    #[arg(long)]
+    group: Option<String>,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let (style, split) = (args.style, args.split);
-    let generator = Generator::discover()?;
+    let generator = match &args.group {
+        None => Generator::discover()?,
+        Some(group) => {
+            let mut fonts = FontSet::discover()?;
+            fonts.families.retain(|f| &f.group == group);
+            if fonts.families.is_empty() {
+                bail!("no font family in group '{group}' (see `trainer fonts`)");
+            }
+            Generator::new(fonts, Corpus::load()?)
+        }
+    };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let rows: Vec<(String, String, crate::data::Sample)> = (0..args.count)

@@ -63,6 +63,9 @@ pub struct Family {
     pub display: bool,
     /// The design team's cluster (`playwrite`, ...): a cluster's families share one split.
     pub cluster: Option<String>,
+    /// The family this one was derived from (an EMS stroke font from its outline original): it
+    /// takes that family's split, so a held-out design never trains in another form.
+    pub derived_from: Option<String>,
     /// Loaded faces.
     pub faces: Vec<FontData>,
     /// The files of the faces.
@@ -222,6 +225,7 @@ struct Entry<'a> {
     pattern: &'a str,
     display: bool,
     cluster: Option<&'a str>,
+    derived_from: Option<&'a str>,
 }
 
 fn parse_entry(n: usize, line: &str) -> Result<Entry<'_>> {
@@ -241,13 +245,15 @@ fn parse_entry(n: usize, line: &str) -> Result<Entry<'_>> {
         pattern,
         display: false,
         cluster: None,
+        derived_from: None,
     };
     for flag in flags.split(',').filter(|f| !f.is_empty()) {
         match flag.split_once(':') {
             None if flag == "display" => entry.display = true,
             Some(("cluster", name)) => entry.cluster = Some(name),
+            Some(("derived", name)) => entry.derived_from = Some(name),
             _ => bail!(
-                "fonts manifest line {}: unknown flag '{flag}' (expected 'display' or 'cluster:NAME')",
+                "fonts manifest line {}: unknown flag '{flag}' (expected 'display', 'cluster:NAME' or 'derived:FAMILY')",
                 n + 1
             ),
         }
@@ -255,18 +261,23 @@ fn parse_entry(n: usize, line: &str) -> Result<Entry<'_>> {
     Ok(entry)
 }
 
-/// Reads a font file's bytes as a face: Hershey `.jhf`, WOFF2 / WOFF (decoded), or sfnt.
+/// Reads a font file's bytes as a face: Hershey `.jhf`, an SVG stroke font, WOFF2 / WOFF
+/// (decoded), or sfnt.
 fn decode(path: &Path, bytes: Vec<u8>) -> Result<FontData> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if ext == "jhf" {
+    if ext == "jhf" || ext == "svg" {
         let text =
             String::from_utf8(bytes).with_context(|| format!("{} is not text", path.display()))?;
-        return Ok(FontData::Hershey(Arc::new(
+        let font = if ext == "jhf" {
             HersheyFont::parse(&text)
-                .with_context(|| format!("cannot parse {}", path.display()))?,
+        } else {
+            HersheyFont::parse_svg(&text)
+        };
+        return Ok(FontData::Hershey(Arc::new(
+            font.with_context(|| format!("cannot parse {}", path.display()))?,
         )));
     }
     let bytes = match ext.as_str() {
@@ -325,6 +336,7 @@ impl FontSet {
                         split: Split::Train,
                         display: false,
                         cluster: None,
+                        derived_from: None,
                         faces: Vec::new(),
                         files: Vec::new(),
                     });
@@ -333,6 +345,7 @@ impl FontSet {
                 let f = &mut families[i];
                 f.display |= e.display;
                 f.cluster = f.cluster.take().or(e.cluster.map(str::to_string));
+                f.derived_from = f.derived_from.take().or(e.derived_from.map(str::to_string));
                 f.faces.push(face);
                 f.files.push(path);
             }
@@ -402,12 +415,12 @@ fn resolve(pattern: &str, root: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
 /// rest training. A unit is a family, or a cluster of one design team's families (which share a
 /// split). Each group's largest unit always trains (it is most of the group's data), and of the
 /// others at least one is held out for test (two units or more) and one for validation (three
-/// or more). Display faces always train.
+/// or more). Display faces always train; a derived family takes its original's split.
 fn assign_splits(families: &mut [Family]) {
     // (kind, group) -> unit key -> family indices.
     let mut groups: BTreeMap<(FontKind, String), BTreeMap<String, Vec<usize>>> = BTreeMap::new();
     for (i, f) in families.iter().enumerate() {
-        if f.display {
+        if f.display || f.derived_from.is_some() {
             continue;
         }
         let unit = f
@@ -448,6 +461,17 @@ fn assign_splits(families: &mut [Family]) {
             for &i in members {
                 families[i].split = split;
             }
+        }
+    }
+    // Derived families follow their original (training when it is not in the set).
+    for i in 0..families.len() {
+        if let Some(original) = &families[i].derived_from {
+            let key = squash(original);
+            let split = families
+                .iter()
+                .find(|f| f.derived_from.is_none() && squash(&f.name) == key)
+                .map_or(Split::Train, |f| f.split);
+            families[i].split = split;
         }
     }
 }

@@ -181,6 +181,7 @@ mod tests {
             split: Split::Train,
             display: false,
             cluster: None,
+            derived_from: None,
             faces: vec![FontData::Hershey(font)],
             files: vec![],
         };

@@ -1,4 +1,5 @@
-//! Hershey vector fonts (`.jhf`): single-line glyphs as polylines, ideal for pen-stroke ink.
+//! Single-line vector fonts: Hershey fonts (`.jhf`) and SVG fonts of polylines (npm
+//! `hersheytext`'s EMS fonts), glyphs as pen-down polylines, ideal for pen-stroke ink.
 
 use anyhow::{Context, Result, bail};
 
@@ -14,17 +15,18 @@ pub const BASELINE: f32 = 9.0;
 #[derive(Debug, Clone, PartialEq)]
 pub struct HersheyGlyph {
     /// Left bearing (negative, relative to the glyph origin).
-    pub left: i32,
+    pub left: f32,
     /// Right bearing.
-    pub right: i32,
+    pub right: f32,
     /// Pen-down polylines.
     pub strokes: Vec<Vec<(f32, f32)>>,
 }
 
-/// A Hershey font mapping ASCII 0x20.. to glyphs, in file order.
+/// A single-line font mapping ASCII 0x20.. to glyphs (in Hershey units: capitals 21 units
+/// tall, baseline at y = 9, y down); `None` where the font has no glyph.
 #[derive(Debug, Clone)]
 pub struct HersheyFont {
-    glyphs: Vec<HersheyGlyph>,
+    glyphs: Vec<Option<HersheyGlyph>>,
 }
 
 impl HersheyFont {
@@ -52,7 +54,7 @@ impl HersheyFont {
             }
             let b = payload.as_bytes();
             let coord = |c: u8| i32::from(c) - i32::from(b'R');
-            let (left, right) = (coord(b[0]), coord(b[1]));
+            let (left, right) = (coord(b[0]) as f32, coord(b[1]) as f32);
             let mut strokes: Vec<Vec<(f32, f32)>> = vec![Vec::new()];
             for pair in b[2..2 * count].chunks_exact(2) {
                 if pair == b" R" {
@@ -63,11 +65,11 @@ impl HersheyFont {
                 }
             }
             strokes.retain(|s| !s.is_empty());
-            glyphs.push(HersheyGlyph {
+            glyphs.push(Some(HersheyGlyph {
                 left,
                 right,
                 strokes,
-            });
+            }));
         }
         if glyphs.len() < 95 {
             bail!(
@@ -85,11 +87,69 @@ impl HersheyFont {
         self
     }
 
+    /// Parses an SVG font whose glyphs are polylines (`d` of `M` and `L` commands only, font
+    /// units y up, baseline 0), scaled so its cap height is Hershey's 21 units.
+    pub fn parse_svg(text: &str) -> Result<Self> {
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let doc = roxmltree::Document::parse_with_options(text, options).context("not XML")?;
+        let face = doc
+            .descendants()
+            .find(|n| n.has_tag_name("font-face"))
+            .context("no <font-face>")?;
+        let cap = face
+            .attribute("cap-height")
+            .and_then(|v| v.parse::<f32>().ok())
+            .filter(|&v| v > 0.0)
+            .context("no cap-height")?;
+        let k = 21.0 / cap;
+        let default_adv = doc
+            .descendants()
+            .find(|n| n.has_tag_name("font"))
+            .and_then(|n| n.attribute("horiz-adv-x"))
+            .and_then(|v| v.parse::<f32>().ok())
+            .unwrap_or(cap);
+        let mut glyphs: Vec<Option<HersheyGlyph>> = vec![None; 95];
+        for g in doc.descendants().filter(|n| n.has_tag_name("glyph")) {
+            let mut chars = g.attribute("unicode").unwrap_or("").chars();
+            let (Some(c), None) = (chars.next(), chars.next()) else {
+                continue;
+            };
+            if !(' '..='~').contains(&c) {
+                continue;
+            }
+            let adv = g
+                .attribute("horiz-adv-x")
+                .and_then(|v| v.parse::<f32>().ok())
+                .unwrap_or(default_adv);
+            let strokes = polylines(g.attribute("d").unwrap_or(""))
+                .with_context(|| format!("glyph {c:?}"))?
+                .into_iter()
+                .map(|s| {
+                    s.into_iter()
+                        .map(|(x, y)| (x * k, BASELINE - y * k))
+                        .collect()
+                })
+                .collect();
+            glyphs[c as usize - 0x20] = Some(HersheyGlyph {
+                left: 0.0,
+                right: adv * k,
+                strokes,
+            });
+        }
+        if glyphs[0].is_none() || glyphs.iter().filter(|g| g.is_some()).count() < 62 {
+            bail!("an SVG stroke font needs a space and at least 62 ASCII glyphs");
+        }
+        Ok(Self { glyphs })
+    }
+
     /// The glyph of an ASCII character, if the font covers it.
     pub fn glyph(&self, c: char) -> Option<&HersheyGlyph> {
         let i = (c as usize).checked_sub(0x20)?;
         if c.is_ascii() {
-            self.glyphs.get(i)
+            self.glyphs.get(i)?.as_ref()
         } else {
             None
         }
@@ -109,23 +169,66 @@ impl HersheyFont {
                 out.push(
                     s.iter()
                         .map(|&(gx, gy)| {
-                            (
-                                x + (gx - g.left as f32) * k,
-                                margin + em_px + (gy - BASELINE) * k,
-                            )
+                            (x + (gx - g.left) * k, margin + em_px + (gy - BASELINE) * k)
                         })
                         .collect(),
                 );
             }
-            x += (g.right - g.left) as f32 * k;
+            x += (g.right - g.left) * k;
         }
         Some(out)
     }
 }
 
+/// The polylines of SVG path data made of `M x y` and `L x y` commands.
+fn polylines(d: &str) -> Result<Vec<Vec<(f32, f32)>>> {
+    let mut out: Vec<Vec<(f32, f32)>> = Vec::new();
+    let mut tokens = d.split_whitespace();
+    while let Some(cmd) = tokens.next() {
+        let mut number = || -> Result<f32> {
+            Ok(tokens
+                .next()
+                .context("path ends inside a command")?
+                .parse::<f32>()?)
+        };
+        let p = (number()?, number()?);
+        match cmd {
+            "M" => out.push(vec![p]),
+            "L" => out.last_mut().context("a line before any move")?.push(p),
+            other => bail!("path command {other:?}; stroke fonts use M and L"),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn svg_stroke_fonts_parse_to_hershey_units() {
+        let svg = r#"<svg><defs><font horiz-adv-x="500"><font-face cap-height="700"/>
+            <glyph unicode=" " horiz-adv-x="300"/>
+            <glyph unicode="I" d="M 100 0 L 100 700 M 50 0 L 150 0"/>
+            GLYPHS</font></defs></svg>"#;
+        let more: String = ('a'..='z')
+            .chain('A'..='H')
+            .chain('J'..='Z')
+            .chain('0'..='9')
+            .map(|c| format!(r#"<glyph unicode="{c}" d="M 0 0 L 10 10"/>"#))
+            .collect();
+        let font = HersheyFont::parse_svg(&svg.replace("GLYPHS", &more)).unwrap();
+        let i = font.glyph('I').unwrap();
+        let k = 21.0 / 700.0;
+        assert_eq!(i.strokes.len(), 2);
+        // Baseline y 0 -> 9, cap height 700 -> 9 - 21 = -12 (y down).
+        assert_eq!(i.strokes[0], vec![(100.0 * k, 9.0), (100.0 * k, -12.0)]);
+        assert!((i.right - 500.0 * k).abs() < 1e-5);
+        assert!((font.glyph(' ').unwrap().right - 300.0 * k).abs() < 1e-5);
+        assert!(font.glyph('~').is_none());
+        assert!(HersheyFont::parse_svg("<svg><font-face cap-height=\"1\"/></svg>").is_err());
+        assert!(polylines("M 1 2 C 3 4").is_err());
+    }
 
     #[test]
     fn parses_wrapped_records_and_pen_up() {
@@ -144,7 +247,7 @@ mod tests {
         }
         let f = HersheyFont::parse(&text).unwrap();
         let a = f.glyph('!').unwrap();
-        assert_eq!((a.left, a.right), (-12, 12));
+        assert_eq!((a.left, a.right), (-12.0, 12.0));
         assert_eq!(
             a.strokes,
             vec![

@@ -1,5 +1,6 @@
-//! Data: synthetic text lines (fonts with their split and reserved-font refusal, text corpus,
-//! rendering, styles, augmentation, the deterministic generator and the training batcher),
+//! Data: synthetic text lines (fonts with their split and reserved-font refusal, text corpus
+//! and prose, rendering, pen ink, styles, augmentation, the deterministic generator and the
+//! training batcher),
 //! and datasets on disk (a folder of images plus `gt.tsv`, image files).
 
 pub mod augment;
@@ -10,6 +11,7 @@ pub mod fonts;
 pub mod generator;
 pub mod hershey;
 pub mod imageio;
+pub mod pen;
 pub mod prose;
 pub mod render;
 pub mod style;

@@ -285,7 +285,7 @@ pub fn render_hershey(
     let advances: Vec<(f32, bool)> = glyphs
         .iter()
         .zip(text.chars())
-        .map(|(g, c)| ((g.right - g.left) as f32 * k, c == ' '))
+        .map(|(g, c)| ((g.right - g.left) * k, c == ' '))
         .collect();
     let mut sheet = lay_out(&advances, p, rng)?;
     for (g, slot) in glyphs.iter().zip(&sheet.slots) {
@@ -297,7 +297,7 @@ pub fn render_hershey(
             .pre_concat(Transform::from_rotate(slot.rot.to_degrees()))
             .pre_scale(s, s)
             .pre_concat(Transform::from_row(1.0, 0.0, -p.slant, 1.0, 0.0, 0.0))
-            .pre_translate(-g.left as f32, -super::hershey::BASELINE);
+            .pre_translate(-g.left, -super::hershey::BASELINE);
         for stroke in &g.strokes {
             let mut pb = PathBuilder::new();
             for (i, &(x, y)) in stroke.iter().enumerate() {

@@ -34,6 +34,9 @@ impl Style {
             Style::Handwriting => FontKind::Handwriting,
             Style::Whiteboard if rng.random_bool(0.15) => FontKind::Printed,
             Style::Whiteboard => FontKind::Handwriting,
+            // Half the pen ink comes from single-line fonts, half from outline hands
+            // thinned to their centre lines.
+            Style::Strokes if rng.random_bool(0.5) => FontKind::Handwriting,
             Style::Strokes => FontKind::Strokes,
         }
     }
@@ -85,7 +88,13 @@ pub fn draw(
             let Some(f) = rustybuzz::Face::from_slice(bytes, *index) else {
                 bail!("unreadable font face")
             };
-            render_outline(&f, text, &p, rng)
+            let mask = render_outline(&f, text, &p, rng);
+            if style == Style::Strokes {
+                let pen = u(rng, 1.4, 4.0);
+                mask.map(|m| super::pen::pen_ink(&m, pen, u(rng, 0.0, 0.5), rng))
+            } else {
+                mask
+            }
         }
         FontData::Hershey(font) => {
             let pen = u(rng, 1.4, 4.0);
