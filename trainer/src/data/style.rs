@@ -46,6 +46,21 @@ fn u(rng: &mut impl Rng, a: f32, b: f32) -> f32 {
     rng.random_range(a..b)
 }
 
+/// The x-height of a face as a fraction of its em: the OS/2 value, else the height of `x`.
+fn x_height_em(bytes: &[u8], index: u32) -> Option<f32> {
+    let face = ttf_parser::Face::parse(bytes, index).ok()?;
+    let em = f32::from(face.units_per_em());
+    let x = face
+        .x_height()
+        .map(f32::from)
+        .filter(|&v| v > 0.0)
+        .or_else(|| {
+            let b = face.glyph_bounding_box(face.glyph_index('x')?)?;
+            Some(f32::from(b.y_max))
+        })?;
+    Some(x / em)
+}
+
 /// Renders `text` in `style` with `face`; `Ok(None)` when the face lacks a glyph of the text.
 pub fn draw(
     style: Style,
@@ -54,7 +69,15 @@ pub fn draw(
     rng: &mut impl Rng,
 ) -> Result<Option<GrayImage>> {
     // About the model's scale (a 32 px line is ~1.2 em of ink): little resampling, fast to draw.
-    let size = u(rng, 20.0, 34.0);
+    // Outline faces are sized by their x-height (10-17 px), so that a formal script whose
+    // lowercase is a quarter em is not drawn at a third of the size of a print hand.
+    let size = match face {
+        FontData::Outline { bytes, index, .. } => {
+            let x = x_height_em(bytes, *index).unwrap_or(0.5).clamp(0.2, 0.7);
+            (u(rng, 10.0, 17.0) / x).min(80.0)
+        }
+        FontData::Hershey(_) => u(rng, 20.0, 34.0),
+    };
     let mut p = Placement::plain(size);
     match style {
         Style::Printed => {
