@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The accuracy table of the shipped models and the peer: writes the held-out test sets (test-split
-# font families, the same lines as `trainer pipeline`'s report: seed 7, 200 lines per style) as
-# image folders with gt.tsv, then reads each with `trainer eval` for every model given and with
-# Tesseract 5 (`--psm 7`), and prints a Markdown table of CER / WER in percent.
+# font families and test-split text; seed 7, 200 lines per style) as image folders with gt.tsv
+# and families.tsv, then reads each with `trainer eval --json --by-family` for every model given
+# and with Tesseract 5 (`--psm 7`), and prints Markdown tables: CER / WER in percent per style,
+# then CER per handwriting family (worst first for the last model).
 #   bash scripts/results.sh [MODEL...]   (default: models/teacher-small.inkline models/inkline.inkline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,33 +16,62 @@ if [ $# -eq 0 ]; then
 fi
 cargo build --release -p trainer >&2
 T=target/release/trainer
-NSTYLES=$(echo $STYLES | wc -w)
+# What a test set depends on: seed, count, the fonts manifest and the generator's sources.
+MADE="$SEED $COUNT $(cat trainer/assets/fonts.tsv trainer/src/data/*.rs | sha256sum | cut -c1-16)"
 for style in $STYLES; do
-  # Regenerated when missing or made with another seed or count (`.made` records them).
-  if [ "$(cat "$DATA/$style/.made" 2>/dev/null)" != "$SEED $COUNT" ]; then
+  if [ "$(cat "$DATA/$style/.made" 2>/dev/null)" != "$MADE" ]; then
     rm -rf "${DATA:?}/$style"
     $T synth --style "$style" --split test --count "$COUNT" --seed "$SEED" --out "$DATA/$style" >&2
-    echo "$SEED $COUNT" > "$DATA/$style/.made"
+    echo "$MADE" > "$DATA/$style/.made"
   fi
 done
-# One table row: the reader's name, then the eval arguments that select it.
-row() {
-  local name=$1
-  shift
-  local cells="" ms=0
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+# eval NAME ARGS...: one JSON result per style in $OUT/NAME.STYLE.json.
+n=0
+names=()
+for model in "$@" tesseract; do
+  name="r$n"
+  n=$((n + 1))
   for style in $STYLES; do
-    local out
-    out=$($T eval "$@" --data "$DATA/$style")
-    cells+=$(echo "$out" | awk '{gsub("%",""); printf " %s / %s |", $2, $4}')
-    ms=$(echo "$out" | awk -v acc="$ms" '{print acc + $8}')
+    if [ "$model" = tesseract ]; then
+      $T eval --json --by-family --tesseract --data "$DATA/$style" > "$OUT/$name.$style.json"
+    else
+      $T eval --json --by-family --model "$model" --data "$DATA/$style" > "$OUT/$name.$style.json"
+    fi
   done
-  echo "| $name |$cells $(awk -v m="$ms" -v n="$NSTYLES" 'BEGIN{printf "%.1f", m / n}') |"
-}
-echo "Test sets: $COUNT lines per style from held-out font families (\`trainer synth --split test --seed $SEED\`); CER / WER in percent, best-path decoding."
-echo
-echo "| Reader | printed | handwriting | whiteboard | strokes | ms/line |"
-echo "|---|---:|---:|---:|---:|---:|"
-for model in "$@"; do
-  row "$(basename "$model")" --model "$model"
+  if [ "$model" = tesseract ]; then
+    names+=("Tesseract $(tesseract --version 2>&1 | head -1 | cut -d' ' -f2) (--psm 7)")
+  else
+    names+=("$(basename "$model")")
+  fi
 done
-row "Tesseract $(tesseract --version 2>&1 | head -1 | cut -d' ' -f2) (--psm 7)" --tesseract
+node - "$OUT" "$STYLES" "${names[@]}" <<'JS'
+const [dir, styles, ...names] = process.argv.slice(2);
+const fs = require('node:fs');
+const read = (i, s) => JSON.parse(fs.readFileSync(`${dir}/r${i}.${s}.json`, 'utf8'));
+const st = styles.split(' ');
+console.log('Test sets: held-out font families and text (`trainer synth --split test --seed 7`); CER / WER in percent, best-path decoding.\n');
+console.log(`| Reader | ${st.join(' | ')} | ms/line |`);
+console.log(`|---|${st.map(() => '---:|').join('')}---:|`);
+names.forEach((name, i) => {
+  const cells = st.map((s) => { const r = read(i, s); return `${r.cer.toFixed(2)} / ${r.wer.toFixed(2)}`; });
+  const ms = st.reduce((a, s) => a + read(i, s).ms_per_line, 0) / st.length;
+  console.log(`| ${name} | ${cells.join(' | ')} | ${ms.toFixed(1)} |`);
+});
+for (const s of ['handwriting', 'strokes']) {
+  const last = names.length - 2; // the last model (Tesseract is after it)
+  const fams = read(last, s).families.map((f) => f.family);
+  console.log(`\nCER per ${s} family (test split; worst first for ${names[last]}):\n`);
+  console.log(`| family | lines | ${names.join(' | ')} |`);
+  console.log(`|---|---:|${names.map(() => '---:|').join('')}`);
+  for (const fam of fams) {
+    const cells = names.map((_, i) => {
+      const f = read(i, s).families.find((x) => x.family === fam);
+      return f ? f.cer.toFixed(1) : '-';
+    });
+    const lines = read(last, s).families.find((x) => x.family === fam).lines;
+    console.log(`| ${fam} | ${lines} | ${cells.join(' | ')} |`);
+  }
+}
+JS

@@ -5,6 +5,22 @@ use crate::error::{InklineError, Result};
 /// Largest accepted input side, in pixels (larger images are rejected, not silently shrunk).
 pub const MAX_SIDE: usize = 8192;
 
+/// Fails unless `width x height` is a size the recognizer accepts: not empty, no side over
+/// [`MAX_SIDE`]. The browser layer asks this before it copies pixels.
+pub fn check_size(width: usize, height: usize) -> Result<()> {
+    if width == 0 || height == 0 {
+        return Err(InklineError::InvalidImage(format!(
+            "image is empty ({width}x{height})"
+        )));
+    }
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(InklineError::InvalidImage(format!(
+            "image is {width}x{height}; the largest accepted side is {MAX_SIDE} pixels"
+        )));
+    }
+    Ok(())
+}
+
 /// A single-channel image, row-major, values in `[0, 1]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GrayImage {
@@ -51,16 +67,7 @@ impl GrayImage {
         bytes: &[u8],
         format: PixelFormat,
     ) -> Result<Self> {
-        if width == 0 || height == 0 {
-            return Err(InklineError::InvalidImage(format!(
-                "image is empty ({width}x{height})"
-            )));
-        }
-        if width > MAX_SIDE || height > MAX_SIDE {
-            return Err(InklineError::InvalidImage(format!(
-                "image is {width}x{height}; the largest accepted side is {MAX_SIDE} pixels"
-            )));
-        }
+        check_size(width, height)?;
         let expected = width * height * format.bytes_per_pixel();
         if bytes.len() != expected {
             return Err(InklineError::InvalidImage(format!(

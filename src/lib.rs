@@ -26,7 +26,7 @@ pub use charset::Charset;
 pub use decode::Decoder;
 pub use error::{ErrorKind, InklineError, Result};
 pub use file::{ModelFile, ModelMeta, Provenance, sha256_hex};
-pub use image::{GrayImage, MAX_SIDE, PixelFormat};
+pub use image::{GrayImage, MAX_SIDE, PixelFormat, check_size};
 pub use model::{
     Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
 };

@@ -43,6 +43,20 @@ fn error_of_kind(kind: crate::ErrorKind, message: &str) -> JsValue {
     err.into()
 }
 
+/// Throws the recognizer's own `image` error unless `width x height` is an accepted size:
+/// the JS layer asks before it draws a canvas or an `<img>` to read its pixels.
+#[wasm_bindgen(js_name = checkSize)]
+pub fn check_size(width: f64, height: f64) -> Result<(), JsValue> {
+    let side = |v: f64| {
+        if v >= 0.0 && v.is_finite() {
+            v as usize
+        } else {
+            0
+        }
+    };
+    crate::check_size(side(width), side(height)).map_err(js_error)
+}
+
 /// The limits the module enforces, for the JS layer to check before it copies pixels:
 /// `{ maxSide }` (the largest accepted image side in pixels).
 #[wasm_bindgen]

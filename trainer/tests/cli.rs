@@ -233,6 +233,37 @@ fn synth_writes_a_dataset_that_eval_reads() {
     assert_eq!(v["lines"], 6);
     // An untrained model gets (almost) everything wrong.
     assert!(v["cer"].as_f64().unwrap() > 50.0, "{v}");
+    // Per family: every line's family is listed once, and the lines add up.
+    let families = std::fs::read_to_string(data.join("families.tsv")).unwrap();
+    assert_eq!(families.lines().count(), 6);
+    let by: serde_json::Value = serde_json::from_str(
+        trainer(&[
+            "eval",
+            "--json",
+            "--by-family",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ])
+        .trim(),
+    )
+    .unwrap();
+    let rows = by["families"].as_array().unwrap();
+    let mut names: Vec<&str> = families
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(rows.len(), names.len(), "{by}");
+    let lines: u64 = rows.iter().map(|r| r["lines"].as_u64().unwrap()).sum();
+    assert_eq!(lines, 6);
+    let cers: Vec<f64> = rows.iter().map(|r| r["cer"].as_f64().unwrap()).collect();
+    assert!(
+        cers.windows(2).all(|w| w[0] >= w[1]),
+        "worst first: {cers:?}"
+    );
     // Same seed, same bytes.
     let again = dir.path().join("again");
     trainer(&[

@@ -7,6 +7,7 @@ use crate::metrics::{ErrorCounter, normalize_whitespace};
 use crate::report::confusion::Confusions;
 use anyhow::{Context, Result, bail};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -38,6 +39,10 @@ pub struct Args {
     /// character confusions (substitutions, missing and extra characters).
     #[arg(long)]
     errors: bool,
+    /// Also give CER / WER per font family (from the dataset's `families.tsv`, which
+    /// `trainer synth` writes), worst first.
+    #[arg(long)]
+    by_family: bool,
 }
 
 /// Runs the command.
@@ -50,6 +55,19 @@ pub fn run(args: Args) -> Result<()> {
     if samples.is_empty() {
         bail!("{} has no samples", args.data.display());
     }
+    let families = if args.by_family {
+        let f = dataset::read_families(&args.data)?;
+        if f.is_empty() {
+            bail!(
+                "{} has no families.tsv (trainer synth writes one)",
+                args.data.display()
+            );
+        }
+        f
+    } else {
+        Default::default()
+    };
+    let mut by_family: BTreeMap<String, ErrorCounter> = BTreeMap::new();
     let mut counter = ErrorCounter::default();
     let mut confusions = Confusions::default();
     let mut total_ms = 0.0;
@@ -70,16 +88,28 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         counter.add(&hyp, &s.text);
+        if let Some(f) = families.get(&s.path) {
+            by_family.entry(f.clone()).or_default().add(&hyp, &s.text);
+        }
     }
+    // Worst family first.
+    let mut worst: Vec<(&String, &ErrorCounter)> = by_family.iter().collect();
+    worst.sort_by(|a, b| b.1.cer().total_cmp(&a.1.cer()).then(a.0.cmp(b.0)));
     let ms_per_line = total_ms / samples.len() as f64;
     if args.errors {
         eprint!("{}", confusions.listing(30));
     }
     if args.json {
-        println!(
-            "{}",
-            json!({"cer": counter.cer(), "wer": counter.wer(), "lines": counter.lines, "ms_per_line": ms_per_line})
-        );
+        let mut out = json!({"cer": counter.cer(), "wer": counter.wer(), "lines": counter.lines, "ms_per_line": ms_per_line});
+        if args.by_family {
+            out["families"] = worst
+                .iter()
+                .map(
+                    |(f, c)| json!({"family": f, "cer": c.cer(), "wer": c.wer(), "lines": c.lines}),
+                )
+                .collect();
+        }
+        println!("{out}");
     } else {
         println!(
             "CER {:.2}%  WER {:.2}%  lines {}  ms/line {:.2}",
@@ -88,6 +118,14 @@ pub fn run(args: Args) -> Result<()> {
             counter.lines,
             ms_per_line
         );
+        for (f, c) in &worst {
+            println!(
+                "  {f}: CER {:.2}%  WER {:.2}%  lines {}",
+                c.cer(),
+                c.wer(),
+                c.lines
+            );
+        }
     }
     Ok(())
 }

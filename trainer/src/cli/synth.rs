@@ -66,6 +66,11 @@ pub fn run(args: Args) -> Result<()> {
         .map(|(n, t, _)| (n.clone(), t.clone()))
         .collect();
     dataset::write_gt(&args.out, &gt)?;
+    let families: Vec<(String, String)> = rows
+        .iter()
+        .map(|(n, _, s)| (n.clone(), s.family.clone()))
+        .collect();
+    dataset::write_families(&args.out, &families)?;
     let firsts: Vec<&inkline::GrayImage> =
         rows.iter().take(args.sheet).map(|r| &r.2.image).collect();
     imageio::save_png(

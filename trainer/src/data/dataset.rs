@@ -1,4 +1,5 @@
-//! Datasets on disk: a folder of images plus `gt.tsv` (`file<TAB>text`, UTF-8).
+//! Datasets on disk: a folder of images plus `gt.tsv` (`file<TAB>text`, UTF-8), and for
+//! synthesized sets `families.tsv` (`file<TAB>font family`) for per-family results.
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -35,16 +36,41 @@ pub fn read(dir: &Path) -> Result<Vec<Sample>> {
 
 /// Writes `dir/gt.tsv` from (file name, text) pairs; texts must not hold tabs or newlines.
 pub fn write_gt(dir: &Path, rows: &[(String, String)]) -> Result<()> {
+    write_tsv(&dir.join("gt.tsv"), rows)
+}
+
+/// Writes `dir/families.tsv` from (file name, font family) pairs.
+pub fn write_families(dir: &Path, rows: &[(String, String)]) -> Result<()> {
+    write_tsv(&dir.join("families.tsv"), rows)
+}
+
+/// The font family of each image file, from `dir/families.tsv` (empty when absent).
+pub fn read_families(dir: &Path) -> Result<std::collections::HashMap<PathBuf, String>> {
+    let path = dir.join("families.tsv");
+    let Ok(content) = std::fs::read_to_string(&path) else {
+        return Ok(Default::default());
+    };
+    content
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(n, line)| match line.split_once('\t') {
+            Some((file, family)) => Ok((dir.join(file), family.to_string())),
+            None => bail!("{}:{}: expected 'file<TAB>family'", path.display(), n + 1),
+        })
+        .collect()
+}
+
+fn write_tsv(path: &Path, rows: &[(String, String)]) -> Result<()> {
     let mut s = String::new();
-    for (file, text) in rows {
-        if text.contains(['\t', '\n', '\r']) {
-            bail!("text of {file} holds a tab or newline");
+    for (file, value) in rows {
+        if value.contains(['\t', '\n', '\r']) {
+            bail!("the entry of {file} holds a tab or newline");
         }
         s.push_str(file);
         s.push('\t');
-        s.push_str(text);
+        s.push_str(value);
         s.push('\n');
     }
-    std::fs::write(dir.join("gt.tsv"), s)
-        .with_context(|| format!("cannot write {}/gt.tsv", dir.display()))
+    std::fs::write(path, s).with_context(|| format!("cannot write {}", path.display()))
 }

@@ -58,9 +58,15 @@ impl Generator {
         let mut rng = ChaCha8Rng::seed_from_u64(key);
         let kind = style.font_kind(&mut rng);
         let mut families = self.fonts.select(kind, split);
-        if families.is_empty() && style == Style::Whiteboard {
-            // A whiteboard without printed faces in this split falls back to handwriting.
-            families = self.fonts.select(fonts::FontKind::Handwriting, split);
+        if families.is_empty() {
+            // A style that borrows another kind of face (whiteboards printed faces, pen ink
+            // outline hands) falls back to its own kind where the split has none.
+            let own = match style {
+                Style::Whiteboard => fonts::FontKind::Handwriting,
+                Style::Strokes => fonts::FontKind::Strokes,
+                _ => kind,
+            };
+            families = self.fonts.select(own, split);
         }
         if families.is_empty() {
             bail!(
