@@ -84,8 +84,12 @@ export interface InklineError extends Error {
   kind: 'model' | 'image' | 'argument' | 'backend' | 'io';
 }
 
-/** Converts an image input to RGBA pixels; larger than `limits.maxSide` is refused. */
-export function toImageData(image: ImageInput, limits?: Limits): Promise<ImageData | { width: number; height: number; data: Uint8ClampedArray | Uint8Array }>;
+/** The wasm module's size check: rejects with its `image` error for a size it refuses. */
+export function checkImageSize(width: number, height: number): Promise<void>;
+
+/** Converts an image input to RGBA pixels; a canvas or image is sized by `check` (default:
+ * `checkImageSize`) before it is drawn. */
+export function toImageData(image: ImageInput, check?: (width: number, height: number) => Promise<void>): Promise<ImageData | { width: number; height: number; data: Uint8ClampedArray | Uint8Array }>;
 
 export class Recognizer {
   private constructor();

@@ -85,21 +85,22 @@ async function webgpuAvailable() {
   }
 }
 
-/** Checks a size against the module's limits (`{ maxSide }`) before pixels are copied. */
-function checkSize(width, height, limits) {
-  if (!(width > 0 && height > 0)) throw fail('image', `invalid image: image is empty (${width}x${height})`);
-  const { maxSide } = limits;
-  if (width > maxSide || height > maxSide) {
-    throw fail(
-      'image',
-      `invalid image: image is ${width}x${height}; the largest accepted side is ${maxSide} pixels`,
-    );
-  }
-}
-
-/** The limits the wasm module enforces, `{ maxSide }`, asked of a loaded build. */
+/** The wasm module's limits, `{ maxSide }`, asked of a loaded build. */
 async function moduleLimits(kind = 'cpu') {
   return (await loadBuild(kind)).limits();
+}
+
+/**
+ * The wasm module's own size check (it throws its `image` error) for an image about to be
+ * drawn and copied; asks a build this page already loaded, else the CPU build.
+ */
+export async function checkImageSize(width, height) {
+  const mod = await loadBuild(builds.has('webgpu') && !builds.has('cpu') ? 'webgpu' : 'cpu');
+  try {
+    mod.checkSize(width, height);
+  } catch (e) {
+    throw asError(e);
+  }
 }
 
 function canvas2d(width, height) {
@@ -112,11 +113,10 @@ function canvas2d(width, height) {
 
 /**
  * Converts what a page has (ImageData, a canvas, ImageBitmap, an <img>, a Blob or File, or
- * `{ width, height, data }`) to ImageData-like pixels. Canvases and images larger than
- * `limits.maxSide` (default: what the wasm module says) are refused before they are drawn.
+ * `{ width, height, data }`) to ImageData-like pixels. Canvases and images are sized by
+ * `check(width, height)` (default: the wasm module's own check) before they are drawn.
  */
-export async function toImageData(image, limits) {
-  limits ??= await moduleLimits();
+export async function toImageData(image, check = checkImageSize) {
   if (typeof ImageData !== 'undefined' && image instanceof ImageData) return image;
   if (typeof Blob !== 'undefined' && image instanceof Blob) {
     let bitmap;
@@ -126,7 +126,7 @@ export async function toImageData(image, limits) {
       throw fail('image', `invalid image: cannot decode the ${image.type || 'blob'} (${asError(e).message})`);
     }
     try {
-      return await toImageData(bitmap, limits);
+      return await toImageData(bitmap, check);
     } finally {
       bitmap.close?.();
     }
@@ -135,7 +135,7 @@ export async function toImageData(image, limits) {
     (typeof HTMLCanvasElement !== 'undefined' && image instanceof HTMLCanvasElement) ||
     (typeof OffscreenCanvas !== 'undefined' && image instanceof OffscreenCanvas);
   if (isCanvas) {
-    checkSize(image.width, image.height, limits);
+    await check(image.width, image.height);
     return image.getContext('2d').getImageData(0, 0, image.width, image.height);
   }
   const drawable =
@@ -145,7 +145,7 @@ export async function toImageData(image, limits) {
     if (image instanceof HTMLImageElement && !image.complete) await image.decode();
     const width = image.naturalWidth ?? image.width;
     const height = image.naturalHeight ?? image.height;
-    checkSize(width, height, limits);
+    await check(width, height);
     const ctx = canvas2d(width, height);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, width, height);
@@ -259,7 +259,7 @@ export class Recognizer {
   }
 
   async #recognize(image) {
-    const pixels = await toImageData(image, this.#limits);
+    const pixels = await toImageData(image);
     try {
       return await this.#engine.recognize(pixels);
     } catch (e) {
@@ -384,7 +384,8 @@ export class WorkerRecognizer {
 
   /** Reads every text line of `image` in the worker; as `Recognizer.recognize`. */
   async recognize(image) {
-    const pixels = await toImageData(image, this.limits);
+    // The worker's module checks the size before the page draws the image.
+    const pixels = await toImageData(image, (w, h) => this.#call('checkSize', [w, h]));
     const plain = { width: pixels.width, height: pixels.height, data: pixels.data };
     const r = await this.#call('recognize', plain);
     this.backend = r.backend;

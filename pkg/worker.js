@@ -1,6 +1,6 @@
 // The Web Worker behind WorkerRecognizer: one Recognizer, driven by messages
-// `{ id, op: 'create' | 'recognize' | 'info', arg }`, answered `{ id, ok, value | error }`.
-import { Recognizer } from './inkline.js';
+// `{ id, op: 'create' | 'recognize' | 'checkSize' | 'info', arg }`, answered `{ id, ok, value | error }`.
+import { Recognizer, checkImageSize } from './inkline.js';
 
 let recognizer = null;
 
@@ -16,6 +16,8 @@ async function handle(op, arg) {
     case 'recognize':
       if (!recognizer) throw new Error('no model loaded');
       return recognizer.recognize(arg);
+    case 'checkSize':
+      return checkImageSize(...arg);
     case 'info':
       if (!recognizer) throw new Error('no model loaded');
       return recognizer.info();

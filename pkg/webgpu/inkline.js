@@ -89,6 +89,19 @@ export class Engine {
 if (Symbol.dispose) Engine.prototype[Symbol.dispose] = Engine.prototype.free;
 
 /**
+ * Throws the recognizer's own `image` error unless `width x height` is an accepted size:
+ * the JS layer asks before it draws a canvas or an `<img>` to read its pixels.
+ * @param {number} width
+ * @param {number} height
+ */
+export function checkSize(width, height) {
+    const ret = wasm.checkSize(width, height);
+    if (ret[1]) {
+        throw takeFromExternrefTable0(ret[0]);
+    }
+}
+
+/**
  * The limits the module enforces, for the JS layer to check before it copies pixels:
  * `{ maxSide }` (the largest accepted image side in pixels).
  * @returns {any}
@@ -585,7 +598,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_33229(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_33232(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -931,32 +944,32 @@ function __wbg_get_imports() {
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24793, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33220);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33224);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16622);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16626);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12771, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16624);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16628);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12771, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16624_10);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16628_11);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16622_11);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16626_12);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12772, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16622_12);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16626_13);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -994,44 +1007,44 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_16624(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16624(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16628(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16628(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_16624_10(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16624_10(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16628_11(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16628_11(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_33220(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_33220(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_33224(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_33224(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16622(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16622(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16626(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16626(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16622_11(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16622_11(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16626_12(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16626_12(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16622_12(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16622_12(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16626_13(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16626_13(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_33229(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_33229(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_33232(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_33232(arg0, arg1, arg2, arg3);
 }
 
 
