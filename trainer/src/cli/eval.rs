@@ -1,7 +1,7 @@
 //! `trainer eval --model FILE --data DIR [--json]`: CER and WER over a dataset folder; with
 //! `--tesseract` instead of `--model`, the same figures for Tesseract (`--psm 7`, one line).
 
-use crate::cli::recognize::load_recognizer;
+use super::load_recognizer;
 use crate::data::{dataset, imageio};
 use crate::metrics::{ErrorCounter, normalize_whitespace};
 use crate::report::confusion::Confusions;

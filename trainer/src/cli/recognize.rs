@@ -2,8 +2,6 @@
 
 use crate::data::imageio;
 use anyhow::{Context, Result};
-use inkline::burn::tensor::Device;
-use inkline::{Decoder, Recognizer};
 use std::path::PathBuf;
 
 /// Arguments of `recognize`.
@@ -23,18 +21,9 @@ pub struct Args {
     beam: Option<usize>,
 }
 
-/// Loads a recognizer from a model file with the chosen decoder.
-pub fn load_recognizer(model: &PathBuf, beam: Option<usize>) -> Result<Recognizer> {
-    let bytes =
-        std::fs::read(model).with_context(|| format!("cannot read model {}", model.display()))?;
-    let r = Recognizer::from_bytes(&bytes, Device::flex())
-        .with_context(|| format!("cannot load {}", model.display()))?;
-    Ok(r.with_decoder(beam.map_or(Decoder::BestPath, Decoder::Beam))?)
-}
-
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let rec = load_recognizer(&args.model, args.beam)?;
+    let rec = super::load_recognizer(&args.model, args.beam)?;
     for path in &args.images {
         let img = imageio::load(path)?;
         let r = rec

@@ -240,3 +240,128 @@ mod tests {
         assert!(img.data.iter().all(|v| (v - 0.3).abs() < 1e-6));
     }
 }
+
+/// The rows `[top, bottom)` of `mask` that hold ink, if any.
+fn ink_rows(mask: &GrayImage) -> Option<(usize, usize)> {
+    let row_has_ink = |y: usize| {
+        mask.data[y * mask.width..(y + 1) * mask.width]
+            .iter()
+            .any(|&v| v > 0.5)
+    };
+    let top = (0..mask.height).find(|&y| row_has_ink(y))?;
+    let bottom = (0..mask.height).rev().find(|&y| row_has_ink(y))? + 1;
+    Some((top, bottom))
+}
+
+/// Draws a hand-ruled underline (slightly wavy, 1-2.5 px) through the lower part of the ink,
+/// under most or all of the line, as a writer underlines a word or a title.
+pub fn underline(mask: &mut GrayImage, rng: &mut impl Rng) {
+    let Some((top, bottom)) = ink_rows(mask) else {
+        return;
+    };
+    let (w, h) = (mask.width, mask.height);
+    let y0 = top as f32 + (bottom - top) as f32 * rng.random_range(0.72..0.95);
+    let x0 = rng.random_range(0.0..0.25) * w as f32;
+    let x1 = w as f32 * rng.random_range(0.75..1.0);
+    let half = rng.random_range(0.5..1.25f32);
+    let (tilt, wave, phase) = (
+        rng.random_range(-0.02..0.02f32),
+        rng.random_range(0.0..1.5f32),
+        rng.random_range(0.0..6.3f32),
+    );
+    for x in x0 as usize..(x1 as usize).min(w) {
+        let yc = y0 + tilt * (x as f32 - x0) + wave * (x as f32 / 40.0 + phase).sin();
+        for y in (yc - half - 1.0).max(0.0) as usize..((yc + half + 2.0) as usize).min(h) {
+            let cover = (half + 0.5 - (y as f32 - yc).abs()).clamp(0.0, 1.0);
+            let i = y * w + x;
+            mask.data[i] = mask.data[i].max(cover);
+        }
+    }
+}
+
+/// The line of `mask` with the neighbouring lines' strokes intruding: the bottom of `above`
+/// (its descenders) over the top margin, the top of `below` (its ascenders) under the bottom,
+/// each reaching `reach` of the line's ink height, as in a photo of a page of notes.
+pub fn intrude(mask: &GrayImage, above: &GrayImage, below: &GrayImage, reach: f32) -> GrayImage {
+    let Some((top, bottom)) = ink_rows(mask) else {
+        return mask.clone();
+    };
+    let band = (((bottom - top) as f32) * reach).round().max(1.0) as usize;
+    let (w, h) = (mask.width, mask.height + 2 * band);
+    let mut out = GrayImage::filled(w, h, 0.0);
+    let mut paste = |src: &GrayImage, src_y: usize, rows: usize, dst_y: usize| {
+        for r in 0..rows.min(src.height.saturating_sub(src_y)) {
+            for x in 0..w.min(src.width) {
+                let i = (dst_y + r) * w + x;
+                out.data[i] = out.data[i].max(src.data[(src_y + r) * src.width + x]);
+            }
+        }
+    };
+    paste(mask, 0, mask.height, band);
+    // The last `band` rows of the line above, the first `band` rows of the line below.
+    if let Some((_, a_bottom)) = ink_rows(above) {
+        let from = a_bottom.saturating_sub(band);
+        paste(above, from, a_bottom - from, band - (a_bottom - from));
+    }
+    if let Some((b_top, _)) = ink_rows(below) {
+        paste(below, b_top, band, h - band);
+    }
+    out
+}
+
+#[cfg(test)]
+mod writer_tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn bar(w: usize, h: usize, y0: usize, y1: usize) -> GrayImage {
+        let mut m = GrayImage::filled(w, h, 0.0);
+        for y in y0..y1 {
+            for x in 5..w - 5 {
+                m.data[y * w + x] = 1.0;
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn neighbours_intrude_only_into_the_margins() {
+        let line = bar(50, 30, 10, 20);
+        let other = bar(50, 30, 10, 20);
+        let out = intrude(&line, &other, &other, 0.3);
+        // 3 rows of band above and below; the line itself keeps its rows.
+        assert_eq!(out.height, 36);
+        assert_eq!(ink_rows(&out), Some((0, 36)));
+        let row = |y: usize| out.data[y * 50 + 20];
+        assert_eq!(row(3 + 10), 1.0);
+        assert_eq!(
+            row(3 + 5),
+            0.0,
+            "the margin between line and neighbour stays clear"
+        );
+    }
+
+    #[test]
+    fn an_underline_lies_in_the_lower_part_of_the_ink() {
+        let mut m = bar(200, 40, 10, 30);
+        for y in 10..30 {
+            for x in 0..200 {
+                m.data[y * 200 + x] = 0.0;
+            }
+        }
+        // Ink only at rows 10 and 29 (a tall, hollow line).
+        for x in 5..195 {
+            m.data[10 * 200 + x] = 1.0;
+            m.data[29 * 200 + x] = 1.0;
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        underline(&mut m, &mut rng);
+        let inked: Vec<usize> = (11..29)
+            .filter(|&y| (0..200).any(|x| m.data[y * 200 + x] > 0.5))
+            .collect();
+        assert!(
+            !inked.is_empty() && inked.iter().all(|&y| y >= 22),
+            "{inked:?}"
+        );
+    }
+}

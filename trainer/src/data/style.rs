@@ -46,6 +46,36 @@ fn u(rng: &mut impl Rng, a: f32, b: f32) -> f32 {
     rng.random_range(a..b)
 }
 
+/// The ink coverage of `text` in `face` placed by `p`; pen ink (centre lines redrawn with a
+/// pressure pen) for outline faces in the strokes style. `None` if a glyph is missing.
+fn render_face(
+    style: Style,
+    face: &FontData,
+    text: &str,
+    p: &Placement,
+    rng: &mut impl Rng,
+) -> Result<Option<GrayImage>> {
+    Ok(match face {
+        FontData::Outline { bytes, index, .. } => {
+            let Some(f) = rustybuzz::Face::from_slice(bytes, *index) else {
+                bail!("unreadable font face")
+            };
+            let mask = render_outline(&f, text, p, rng);
+            if style == Style::Strokes {
+                let pen = u(rng, 1.4, 4.0);
+                mask.map(|m| super::pen::pen_ink(&m, pen, u(rng, 0.0, 0.5), rng))
+            } else {
+                mask
+            }
+        }
+        FontData::Hershey(font) => {
+            let pen = u(rng, 1.4, 4.0);
+            let jitter = u(rng, 0.1, 0.7);
+            render_hershey(font, text, p, pen, jitter, rng)
+        }
+    })
+}
+
 /// The x-height of a face as a fraction of its em: the OS/2 value, else the height of `x`.
 fn x_height_em(bytes: &[u8], index: u32) -> Option<f32> {
     let face = ttf_parser::Face::parse(bytes, index).ok()?;
@@ -92,7 +122,12 @@ pub fn draw(
         }
         Style::Handwriting | Style::Whiteboard | Style::Strokes => {
             p.slant = 0.08 + gauss(rng, 0.12);
-            p.tracking = gauss(rng, 0.02);
+            // Letter spacing from overlapping to wide.
+            p.tracking = match rng.random_range(0..100) {
+                0..10 => u(rng, -0.08, -0.02),
+                10..85 => gauss(rng, 0.02),
+                _ => u(rng, 0.05, 0.2),
+            };
             p.jitter_y = u(rng, 0.0, 0.04);
             p.jitter_x = u(rng, 0.0, 0.02);
             p.jitter_rot = u(rng, 0.0, 0.07);
@@ -106,28 +141,27 @@ pub fn draw(
             };
         }
     }
-    let mask = match face {
-        FontData::Outline { bytes, index, .. } => {
-            let Some(f) = rustybuzz::Face::from_slice(bytes, *index) else {
-                bail!("unreadable font face")
-            };
-            let mask = render_outline(&f, text, &p, rng);
-            if style == Style::Strokes {
-                let pen = u(rng, 1.4, 4.0);
-                mask.map(|m| super::pen::pen_ink(&m, pen, u(rng, 0.0, 0.5), rng))
-            } else {
-                mask
-            }
-        }
-        FontData::Hershey(font) => {
-            let pen = u(rng, 1.4, 4.0);
-            let jitter = u(rng, 0.1, 0.7);
-            render_hershey(font, text, &p, pen, jitter, rng)
-        }
-    };
-    let Some(mut mask) = mask else {
+    let Some(mut mask) = render_face(style, face, text, &p, rng)? else {
         return Ok(None);
     };
+    if style == Style::Handwriting {
+        if rng.random_bool(0.15) {
+            // The lines above and below in the same hand: other words of the text.
+            let words: Vec<&str> = text.split(' ').collect();
+            let turn = |k: usize| {
+                let k = k % words.len().max(1);
+                [&words[k..], &words[..k]].concat().join(" ")
+            };
+            let above = render_face(style, face, &turn(1), &p, rng)?;
+            let below = render_face(style, face, &turn(2), &p, rng)?;
+            if let (Some(a), Some(b)) = (above, below) {
+                mask = augment::intrude(&mask, &a, &b, u(rng, 0.1, 0.35));
+            }
+        }
+        if rng.random_bool(0.08) {
+            augment::underline(&mut mask, rng);
+        }
+    }
     let img = match style {
         Style::Printed => {
             let s = Surface {
