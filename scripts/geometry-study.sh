@@ -3,14 +3,14 @@
 # scratch with CTC at one fixed budget under each input geometry, then a table of validation
 # CER per style (what the choice is made on) and test CER per style with ms per line.
 #   bash scripts/geometry-study.sh            (resumable: a finished variant is skipped)
-# Variants: NAME:HEIGHT:STRIDE:NORM. STEPS (default 4000) is the budget of every variant, on
+# Variants: NAME:HEIGHT:STRIDE:NORM. STEPS (default 2500) is the budget of every variant, on
 # lines of at most MAX_CHARS (default 40) characters, which leave CTC's all-blank plateau
 # sooner than long lines and cost less per step; THREADS (default 1) the threads of each run
 # (two one-thread runs use this machine best).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/geometry}
-STEPS=${STEPS:-4000}
+STEPS=${STEPS:-2500}
 MAX_CHARS=${MAX_CHARS:-40}
 THREADS=${THREADS:-1}
 VARIANTS=${VARIANTS:-"h32-s4-ink:32:4:ink-box h32-s4-body:32:4:body h48-s4-ink:48:4:ink-box h32-s2-ink:32:2:ink-box"}
