@@ -241,6 +241,25 @@ mod tests {
     }
 }
 
+/// Darkens the image under a soft-edged shadow by up to `depth`: a straight edge at a random
+/// angle across the line (a hand or a phone over the page), blurred over a tenth of the width.
+pub fn shadow(img: &mut GrayImage, depth: f32, rng: &mut impl Rng) {
+    let (w, h) = (img.width as f32, img.height as f32);
+    let angle = rng.random_range(0.0..std::f32::consts::TAU);
+    let (nx, ny) = (angle.cos(), angle.sin());
+    // The edge passes through a random point of the image; the shadow lies on its positive side.
+    let (px, py) = (rng.random_range(0.0..w), rng.random_range(0.0..h));
+    let soft = (0.1 * w).max(4.0);
+    for y in 0..img.height {
+        for x in 0..img.width {
+            let d = (x as f32 - px) * nx + (y as f32 - py) * ny;
+            let t = (d / soft + 0.5).clamp(0.0, 1.0);
+            let i = y * img.width + x;
+            img.data[i] *= 1.0 - depth * t;
+        }
+    }
+}
+
 /// The rows `[top, bottom)` of `mask` that hold ink, if any.
 fn ink_rows(mask: &GrayImage) -> Option<(usize, usize)> {
     let row_has_ink = |y: usize| {
@@ -322,6 +341,22 @@ mod writer_tests {
             }
         }
         m
+    }
+
+    #[test]
+    fn a_shadow_darkens_one_side_and_keeps_the_other() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut img = GrayImage::filled(100, 40, 1.0);
+        shadow(&mut img, 0.3, &mut rng);
+        let (lo, hi) = img
+            .data
+            .iter()
+            .fold((1.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        assert!(
+            (lo - 0.7).abs() < 1e-4 || lo > 0.7,
+            "never darker than the depth: {lo}"
+        );
+        assert!(lo < 0.95 && hi == 1.0, "{lo} {hi}");
     }
 
     #[test]

@@ -183,8 +183,11 @@ pub fn draw(
             }
         }
         Style::Handwriting | Style::Strokes => {
+            // A page photographed by a phone: perspective, a hand's or a fold's shadow, JPEG.
+            let photo = style == Style::Handwriting && rng.random_bool(0.25);
             if style == Style::Handwriting || rng.random_bool(0.3) {
-                mask = augment::warp(&mask, u(rng, 0.5, 2.5), u(rng, 10.0, 26.0), 0.0, rng);
+                let keystone = if photo { gauss(rng, 0.12) } else { 0.0 };
+                mask = augment::warp(&mask, u(rng, 0.5, 2.5), u(rng, 10.0, 26.0), keystone, rng);
             }
             let ruling = if style == Style::Handwriting && rng.random_bool(0.2) {
                 (size * u(rng, 1.3, 1.8)) as usize
@@ -209,12 +212,18 @@ pub fn draw(
                 }
             };
             let mut img = augment::compose(&mask, &s, rng);
+            if photo {
+                augment::shadow(&mut img, u(rng, 0.1, 0.35), rng);
+            }
             if rng.random_bool(0.3) {
                 augment::blur(&mut img, 1);
             }
             augment::noise(&mut img, u(rng, 0.0, 0.03), rng);
             if style == Style::Strokes && rng.random_bool(0.3) {
                 augment::invert(&mut img);
+            }
+            if photo && rng.random_bool(0.6) {
+                img = augment::jpeg(&img, rng.random_range(35..85));
             }
             img
         }
