@@ -35,6 +35,8 @@ enum Command {
     Strokes(cli::strokes::Args),
     /// Synthesize a dataset folder of text-line images (PNGs, gt.tsv, contact sheet).
     Synth(cli::synth::Args),
+    /// Speed of a training step (generation excluded) and of training on the data stream.
+    BenchTrain(cli::bench_train::Args),
     /// Lines per second of the data generator on one core.
     BenchSynth(cli::bench_synth::Args),
     /// Train the VGG-DBLSTM teacher from scratch with CTC.
@@ -103,6 +105,7 @@ fn main() -> Result<()> {
         Command::Synth(a) => cli::synth::run(a),
         Command::Strokes(a) => cli::strokes::run(a),
         Command::BenchSynth(a) => cli::bench_synth::run(a),
+        Command::BenchTrain(a) => cli::bench_train::run(a),
         Command::Teacher(a) => cli::train::teacher(a),
         Command::Pipeline(a) => cli::train::pipeline(a),
         Command::Plot { dir } => trainer::train::curves::plot_stage(&dir),

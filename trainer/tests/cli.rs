@@ -305,3 +305,36 @@ fn eval_reads_with_tesseract_as_the_peer_and_needs_a_reader() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--model"));
 }
+
+#[test]
+fn bench_train_json_reports_a_step() {
+    let out = trainer(&[
+        "bench-train",
+        "--preset",
+        "tiny",
+        "--arch",
+        "darknet",
+        "--width",
+        "64",
+        "--batch",
+        "2",
+        "--threads",
+        "1",
+        "--steps",
+        "1",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let ms = v["ms_per_step"].as_f64().unwrap();
+    assert!(ms > 0.0, "{v}");
+    let lps = v["lines_per_s"].as_f64().unwrap();
+    assert!((lps - 2.0 * 1000.0 / ms).abs() < 1e-6 * lps, "{v}");
+    assert_eq!(
+        (
+            v["width"].as_u64(),
+            v["batch"].as_u64(),
+            v["threads"].as_u64()
+        ),
+        (Some(64), Some(2), Some(1))
+    );
+}

@@ -3,6 +3,7 @@
 //! in `data`, `train` and `report`; no command imports a sibling.
 
 pub mod bench_synth;
+pub mod bench_train;
 pub mod complexity;
 pub mod eval;
 pub mod fonts;

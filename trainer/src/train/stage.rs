@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use inkline::burn::module::Module;
 use inkline::burn::optim::grad_clipping::GradientClippingConfig;
 use inkline::burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use inkline::burn::tensor::Device;
+use inkline::burn::tensor::{Device, Tensor};
 use inkline::internals::batch_lines;
 use inkline::{Charset, CnnDblstm, InputGeometry, ModelConfig, ModelFile, Provenance};
 use std::io::Write;
@@ -75,6 +75,31 @@ pub fn learning_rate(peak: f64, step: u64, steps: u64) -> f64 {
         }
 }
 
+/// The optimizer of every stage: Adam with the gradient norm clipped at 5.
+pub fn optimizer() -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(5.0)))
+        .init()
+}
+
+/// One training step on batch `x` (line `b` has `frames[b]` real frames and text `texts[b]`):
+/// the objective's loss, its gradients, an optimizer step at `lr`. Returns the updated model
+/// and the loss.
+pub fn step(
+    model: CnnDblstm,
+    optim: &mut ModuleOptimizer,
+    objective: &Objective,
+    x: Tensor<4>,
+    frames: &[usize],
+    texts: &[String],
+    lr: f64,
+) -> Result<(CnnDblstm, f64)> {
+    let loss = objective.loss(&model, x, frames, texts)?;
+    let value = f64::from(loss.clone().into_scalar::<f32>());
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    Ok((optim.step(lr, model, grads), value))
+}
+
 /// Runs (or resumes, or skips when done) a stage. `model` lives on an autodiff device; frozen
 /// parameters (`Module::freeze`) are neither updated nor in the optimizer, and the objective
 /// says whether the head stays frozen.
@@ -92,10 +117,7 @@ pub fn run(
         serde_json::to_string_pretty(&cfg.run)? + "\n",
     )?;
     let ckpt = cfg.dir.join("checkpoint");
-    let optim: ModuleOptimizer = AdamConfig::new()
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(5.0)))
-        .init();
-    let (mut model, mut optim, state) = checkpoint::load(&ckpt, model, optim)?;
+    let (mut model, mut optim, state) = checkpoint::load(&ckpt, model, optimizer())?;
     if objective.frozen_head() {
         // A checkpoint's record does not keep the freeze.
         model.head = model.head.freeze();
@@ -138,11 +160,9 @@ pub fn run(
     while state.step < cfg.steps {
         let batch = batcher.next_batch()?;
         let (x, frames) = batch_lines(&batch.lines, &geometry, &device);
-        let loss = objective.loss(&model, x, &frames, &batch.texts)?;
-        let value = f64::from(loss.clone().into_scalar::<f32>());
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
         let lr = learning_rate(cfg.lr, state.step, cfg.steps);
-        model = optim.step(lr, model, grads);
+        let value;
+        (model, value) = step(model, &mut optim, objective, x, &frames, &batch.texts, lr)?;
         state.step += 1;
         lines_done += batch.lines.len();
         loss_ema = Some(loss_ema.map_or(value, |e| 0.95 * e + 0.05 * value));
