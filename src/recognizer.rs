@@ -13,6 +13,9 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
+/// The widest beam search the recognizer runs (its cost grows with the width).
+pub const MAX_BEAM: usize = 128;
+
 /// Time spent in each stage, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,10 +90,12 @@ impl Recognizer {
 
     /// Chooses the decoder (best path by default).
     pub fn with_decoder(mut self, decoder: Decoder) -> Result<Self> {
-        if decoder == Decoder::Beam(0) {
-            return Err(InklineError::InvalidArgument(
-                "beam width must be at least 1".into(),
-            ));
+        if let Decoder::Beam(w) = decoder
+            && !(1..=MAX_BEAM).contains(&w)
+        {
+            return Err(InklineError::InvalidArgument(format!(
+                "beam width must be from 1 to {MAX_BEAM}, got {w}"
+            )));
         }
         self.decoder = decoder;
         Ok(self)

@@ -69,6 +69,10 @@ fn beam_decoder_runs_and_zero_width_is_rejected() {
     let e = recognizer().with_decoder(Decoder::Beam(0)).unwrap_err();
     assert!(e.to_string().contains("beam width"), "{e}");
     assert_eq!(e.kind(), ErrorKind::Argument);
+    let e = recognizer()
+        .with_decoder(Decoder::Beam(1_000_000))
+        .unwrap_err();
+    assert!(e.to_string().contains("from 1 to 128"), "{e}");
 }
 
 #[test]

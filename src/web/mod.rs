@@ -57,11 +57,12 @@ pub fn check_size(width: f64, height: f64) -> Result<(), JsValue> {
     crate::check_size(side(width), side(height)).map_err(js_error)
 }
 
-/// The limits the module enforces, for the JS layer to check before it copies pixels:
-/// `{ maxSide }` (the largest accepted image side in pixels).
+/// The limits the module enforces: `{ maxSide, maxBeam }` (the largest accepted image side in
+/// pixels, the widest beam search).
 #[wasm_bindgen]
 pub fn limits() -> JsValue {
     let obj = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&obj, &"maxSide".into(), &(crate::MAX_SIDE as u32).into());
+    let _ = js_sys::Reflect::set(&obj, &"maxBeam".into(), &(crate::MAX_BEAM as u32).into());
     obj.into()
 }

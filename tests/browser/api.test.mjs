@@ -165,6 +165,66 @@ test('the worker variant, Blob input and the module-level recognize()', async ()
   assert.equal(out.shortcut, EXPECTED);
 });
 
+test('hostile inputs and options reject clearly within seconds and nothing gets stuck', async () => {
+  const out = await page.evaluate(async () => {
+    const settle = async (f) => {
+      const timeout = new Promise((_, no) => setTimeout(() => no(new Error('no answer in 10 s')), 10000));
+      try {
+        await Promise.race([f(), timeout]);
+        return 'resolved';
+      } catch (e) {
+        return `${e.kind ?? '-'}: ${e.message}`;
+      }
+    };
+    const r = await inkline.Recognizer.create({ backend: 'cpu' });
+    const detached = new ImageData(fixture.width, fixture.height);
+    structuredClone(detached.data.buffer, { transfer: [detached.data.buffer] });
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    const foreign = new frame.contentWindow.ImageData(
+      new frame.contentWindow.Uint8ClampedArray(fixture.data),
+      fixture.width,
+      fixture.height,
+    );
+    const res = {
+      proxy: await settle(() => r.recognize(new Proxy(fixture, {}))),
+      fake: await settle(() => r.recognize(Object.create(ImageData.prototype))),
+      detached: await settle(() => r.recognize(detached)),
+      foreign: (await r.recognize(foreign)).text,
+      sha: await settle(() => inkline.Recognizer.create({ backend: 'cpu', sha256: 12 })),
+      beam: await settle(() => inkline.Recognizer.create({ backend: 'cpu', beam: 1e6 })),
+      options: await settle(() => inkline.Recognizer.create(42)),
+      after: (await r.recognize(fixture)).text,
+    };
+    res.proxyShortcut = await settle(() => inkline.recognize(new Proxy(fixture, {})));
+    res.shortcutAfter = (await inkline.recognize(fixture)).text;
+    const cpu = await inkline.Recognizer.create('cpu');
+    res.stringBackend = cpu.backend;
+    res.nullOptions = (await inkline.Recognizer.create(null)).constructor.name;
+    const w = await inkline.WorkerRecognizer.create({ backend: 'cpu' });
+    res.workerProxy = await settle(() => w.recognize(new Proxy(fixture, {})));
+    res.workerAfter = (await w.recognize(fixture)).text;
+    w.terminate();
+    res.terminated = await settle(() => w.recognize(fixture));
+    return res;
+  });
+  assert.match(out.proxy, /^image: invalid image: its pixels cannot be read/);
+  assert.match(out.fake, /^image: invalid image: its pixels cannot be read/);
+  assert.match(out.detached, /^image: invalid image: its pixel buffer is empty/);
+  assert.equal(out.foreign, EXPECTED, 'an ImageData of another realm is read');
+  assert.match(out.sha, /^argument: `sha256` must be 64 hexadecimal digits/);
+  assert.match(out.beam, /^argument: .*beam width must be from 1 to 128/);
+  assert.match(out.options, /^argument: options must be an object/);
+  assert.equal(out.after, EXPECTED);
+  assert.match(out.proxyShortcut, /^image: /);
+  assert.equal(out.shortcutAfter, EXPECTED);
+  assert.equal(out.stringBackend, 'cpu');
+  assert.equal(out.nullOptions, 'Recognizer');
+  assert.match(out.workerProxy, /^image: /);
+  assert.equal(out.workerAfter, EXPECTED);
+  assert.match(out.terminated, /^argument: the worker was terminated/);
+});
+
 test('canvas, OffscreenCanvas, ImageBitmap and <img> inputs read the same text', async () => {
   const out = await page.evaluate(async (fixture) => {
     const r = await inkline.Recognizer.create({ backend: 'cpu' });
