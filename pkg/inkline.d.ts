@@ -73,6 +73,8 @@ export interface ModelInfo {
 export interface Limits {
   /** Largest accepted image side, in pixels. */
   maxSide: number;
+  /** Widest accepted beam search (`beam` option). */
+  maxBeam: number;
 }
 
 /**
@@ -93,7 +95,8 @@ export function toImageData(image: ImageInput, check?: (width: number, height: n
 
 export class Recognizer {
   private constructor();
-  static create(options?: RecognizerOptions): Promise<Recognizer>;
+  /** Options, or a backend name (`create('cpu')`). */
+  static create(options?: RecognizerOptions | 'auto' | Backend | null): Promise<Recognizer>;
   readonly backend: Backend;
   /** The limits the module enforces. */
   readonly limits: Limits;
@@ -106,7 +109,7 @@ export class Recognizer {
 /** Same API, in a Web Worker. */
 export class WorkerRecognizer {
   private constructor();
-  static create(options?: RecognizerOptions): Promise<WorkerRecognizer>;
+  static create(options?: RecognizerOptions | 'auto' | Backend | null): Promise<WorkerRecognizer>;
   backend: Backend | null;
   fallbackReason: string | null;
   limits: Limits | null;

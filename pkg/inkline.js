@@ -77,17 +77,70 @@ async function modelBytes(model, sha256) {
   throw fail('argument', '`model` must be a URL, an ArrayBuffer or a Uint8Array', TypeError);
 }
 
-async function webgpuAvailable() {
+/**
+ * Whether WebGPU can run the model: an adapter exists, and (unless `allowSoftware`) it is a
+ * real GPU, since a software adapter (SwiftShader) is ~100x slower than the CPU build.
+ */
+async function webgpuAvailable(allowSoftware) {
   try {
-    return !!(globalThis.navigator?.gpu && (await navigator.gpu.requestAdapter()));
+    const adapter = globalThis.navigator?.gpu && (await navigator.gpu.requestAdapter());
+    if (!adapter) return false;
+    const software = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+    return allowSoftware || !software;
   } catch {
     return false;
   }
 }
 
-/** The wasm module's limits, `{ maxSide }`, asked of a loaded build. */
+/**
+ * The options of `create`: an object, a backend name (`create('cpu')`), or nothing; checked
+ * here so that a bad option is a clear `argument` error, never a trap in the module.
+ */
+function checkOptions(options) {
+  if (options === undefined || options === null) return {};
+  if (typeof options === 'string') return { backend: options };
+  if (typeof options !== 'object') {
+    throw fail('argument', `options must be an object or a backend name, got ${typeof options}`, TypeError);
+  }
+  const { sha256 } = options;
+  if (sha256 !== undefined && sha256 !== null && !(typeof sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(sha256))) {
+    throw fail('argument', '`sha256` must be 64 hexadecimal digits (the SHA-256 of the model bytes)', TypeError);
+  }
+  return options;
+}
+
+/** The wasm module's limits, `{ maxSide, maxBeam }`, asked of a loaded build. */
 async function moduleLimits(kind = 'cpu') {
   return (await loadBuild(kind)).limits();
+}
+
+/**
+ * `{ width, height, data }` read out of an ImageData-like object into plain values and a typed
+ * array of this realm: what the module is handed. A Proxy of an ImageData (Vue's `reactive`),
+ * an object that only claims to be one, or pixels whose buffer was detached (transferred) are
+ * refused with an `image` error here, before the module sees them.
+ */
+function plainPixels(image) {
+  let width, height, data;
+  try {
+    ({ width, height, data } = image);
+    if (ArrayBuffer.isView(data) && !(data instanceof Uint8ClampedArray || data instanceof Uint8Array)) {
+      // A typed array of another realm (an iframe's ImageData): view it from this realm.
+      data = new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength);
+    }
+  } catch (e) {
+    throw fail(
+      'image',
+      `invalid image: its pixels cannot be read (${asError(e).message}); pass a plain ImageData (Vue: toRaw())`,
+    );
+  }
+  if (!ArrayBuffer.isView(data)) {
+    throw fail('image', 'invalid image: `data` must be a Uint8ClampedArray or Uint8Array of RGBA pixels');
+  }
+  if (data.byteLength === 0 && width * height > 0) {
+    throw fail('image', 'invalid image: its pixel buffer is empty (detached or transferred?)');
+  }
+  return { width, height, data };
 }
 
 /**
@@ -117,7 +170,7 @@ function canvas2d(width, height) {
  * `check(width, height)` (default: the wasm module's own check) before they are drawn.
  */
 export async function toImageData(image, check = checkImageSize) {
-  if (typeof ImageData !== 'undefined' && image instanceof ImageData) return image;
+  if (typeof ImageData !== 'undefined' && image instanceof ImageData) return plainPixels(image);
   if (typeof Blob !== 'undefined' && image instanceof Blob) {
     let bitmap;
     try {
@@ -153,7 +206,7 @@ export async function toImageData(image, check = checkImageSize) {
     return ctx.getImageData(0, 0, width, height);
   }
   if (image && typeof image === 'object' && 'width' in image && 'height' in image && 'data' in image) {
-    return image;
+    return plainPixels(image);
   }
   const kind = image === null ? 'null' : image?.constructor?.name ?? typeof image;
   throw fail(
@@ -195,7 +248,8 @@ export class Recognizer {
    * ./model.json), `sha256` (expected checksum of `model`), `backend` ('auto' | 'webgpu' |
    * 'cpu', default 'auto'), `beam` (beam-search width; 0 = best path, the default).
    */
-  static async create(options = {}) {
+  static async create(options) {
+    options = checkOptions(options);
     const { backend = 'auto', beam = 0 } = options;
     if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
       throw fail('argument', `unknown backend '${backend}' (expected 'auto', 'webgpu' or 'cpu')`);
@@ -204,7 +258,7 @@ export class Recognizer {
     const { bytes, sha256 } = await modelBytes(options.model, options.sha256);
     let fallbackReason = null;
     if (backend !== 'cpu') {
-      if (await webgpuAvailable()) {
+      if (await webgpuAvailable(backend === 'webgpu')) {
         try {
           const engine = await Recognizer.#engineOn('webgpu', bytes, sha256, beam);
           const limits = await moduleLimits('webgpu');
@@ -215,6 +269,8 @@ export class Recognizer {
         }
       } else if (backend === 'webgpu') {
         fallbackReason = 'WebGPU is not available in this browser; using the CPU';
+      } else if (await webgpuAvailable(true)) {
+        fallbackReason = 'WebGPU runs on a software adapter here, slower than the CPU; using the CPU';
       }
     }
     const engine = await Recognizer.#engineOn('cpu', bytes, sha256, beam);
@@ -237,7 +293,7 @@ export class Recognizer {
     return this.#kind;
   }
 
-  /** The limits the module enforces: `{ maxSide }` (largest image side in pixels). */
+  /** The limits the module enforces: `{ maxSide, maxBeam }` (largest image side in pixels, widest beam). */
   get limits() {
     return this.#limits;
   }
@@ -323,9 +379,10 @@ export class WorkerRecognizer {
   #worker;
   #pending = new Map();
   #next = 0;
+  #terminated = false;
   backend = null;
   fallbackReason = null;
-  /** The limits the module enforces: `{ maxSide }`. */
+  /** The limits the module enforces: `{ maxSide, maxBeam }`. */
   limits = null;
 
   constructor(secret, worker) {
@@ -350,10 +407,10 @@ export class WorkerRecognizer {
   static #token = Symbol('WorkerRecognizer');
 
   /** Starts a worker and loads a model in it; options as for `Recognizer.create`. */
-  static async create(options = {}) {
+  static async create(options) {
+    const opts = { ...checkOptions(options) };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     const w = new WorkerRecognizer(WorkerRecognizer.#token, worker);
-    const opts = { ...options };
     if (typeof opts.model === 'string' || opts.model instanceof URL) {
       opts.model = new URL(opts.model, globalThis.location?.href).href;
     }
@@ -370,6 +427,7 @@ export class WorkerRecognizer {
   }
 
   #call(op, arg) {
+    if (this.#terminated) return Promise.reject(fail('argument', 'the worker was terminated'));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -394,8 +452,9 @@ export class WorkerRecognizer {
 
   /** Stops the worker. */
   terminate() {
+    this.#terminated = true;
     this.#worker.terminate();
-    for (const p of this.#pending.values()) p.reject(new Error('the worker was terminated'));
+    for (const p of this.#pending.values()) p.reject(fail('argument', 'the worker was terminated'));
     this.#pending.clear();
   }
 }

@@ -102,8 +102,8 @@ export function checkSize(width, height) {
 }
 
 /**
- * The limits the module enforces, for the JS layer to check before it copies pixels:
- * `{ maxSide }` (the largest accepted image side in pixels).
+ * The limits the module enforces: `{ maxSide, maxBeam }` (the largest accepted image side in
+ * pixels, the widest beam search).
  * @returns {any}
  */
 export function limits() {

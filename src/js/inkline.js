@@ -109,7 +109,7 @@ function checkOptions(options) {
   return options;
 }
 
-/** The wasm module's limits, `{ maxSide }`, asked of a loaded build. */
+/** The wasm module's limits, `{ maxSide, maxBeam }`, asked of a loaded build. */
 async function moduleLimits(kind = 'cpu') {
   return (await loadBuild(kind)).limits();
 }
@@ -293,7 +293,7 @@ export class Recognizer {
     return this.#kind;
   }
 
-  /** The limits the module enforces: `{ maxSide }` (largest image side in pixels). */
+  /** The limits the module enforces: `{ maxSide, maxBeam }` (largest image side in pixels, widest beam). */
   get limits() {
     return this.#limits;
   }
@@ -382,7 +382,7 @@ export class WorkerRecognizer {
   #terminated = false;
   backend = null;
   fallbackReason = null;
-  /** The limits the module enforces: `{ maxSide }`. */
+  /** The limits the module enforces: `{ maxSide, maxBeam }`. */
   limits = null;
 
   constructor(secret, worker) {
