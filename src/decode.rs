@@ -2,6 +2,7 @@
 //! or prefix beam search. The recognizer and the trainer's validation both decode here.
 
 use crate::error::{InklineError, Result};
+use crate::lm::CharLm;
 use burn::tensor::TensorData;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -44,8 +45,14 @@ impl BatchOutput {
         })
     }
 
-    /// Decodes line `b` of the batch, whose first `frames[b]` frames are real, for every line.
-    pub fn decode(&self, frames: &[usize], decoder: Decoder) -> Result<Vec<Decoded>> {
+    /// Decodes line `b` of the batch, whose first `frames[b]` frames are real, for every line;
+    /// beam search fuses the language model when one is given.
+    pub fn decode(
+        &self,
+        frames: &[usize],
+        decoder: Decoder,
+        fusion: Option<&Fusion<'_>>,
+    ) -> Result<Vec<Decoded>> {
         let row = self.frames * self.classes;
         frames
             .iter()
@@ -61,7 +68,7 @@ impl BatchOutput {
                 let lp = LogProbs::new(line, self.classes)?;
                 match decoder {
                     Decoder::BestPath => Ok(best_path(lp)),
-                    Decoder::Beam(w) => beam_search(lp, w),
+                    Decoder::Beam(w) => beam_search_fused(lp, w, fusion),
                 }
             })
             .collect()
@@ -131,65 +138,96 @@ pub fn best_path(lp: LogProbs<'_>) -> Decoded {
     }
 }
 
+/// A character language model as beam search uses it: the LM and the character of each
+/// class (index 0, the blank, unused).
+#[derive(Debug, Clone, Copy)]
+pub struct Fusion<'a> {
+    /// The language model, with its weights alpha and beta.
+    pub lm: &'a CharLm,
+    /// The character of each class.
+    pub chars: &'a [char],
+}
+
+impl Fusion<'_> {
+    /// alpha * log P(class `c` | the prefix's characters) + beta.
+    fn score(&self, prefix: &[usize], c: usize) -> f32 {
+        let keep = prefix.len().saturating_sub(self.lm.order);
+        let context: Vec<char> = prefix[keep..]
+            .iter()
+            .map(|&k| self.chars.get(k).copied().unwrap_or(' '))
+            .collect();
+        let ch = self.chars.get(c).copied().unwrap_or(' ');
+        self.lm.alpha * self.lm.log_prob(&context, ch) + self.lm.beta
+    }
+}
+
 /// CTC prefix beam search keeping the `width` most probable prefixes at each frame.
 pub fn beam_search(lp: LogProbs<'_>, width: usize) -> Result<Decoded> {
+    beam_search_fused(lp, width, None)
+}
+
+/// CTC prefix beam search with an optional language model in shallow fusion: a prefix's score
+/// is its CTC log-probability plus, per character, alpha * log P_lm + beta.
+pub fn beam_search_fused(
+    lp: LogProbs<'_>,
+    width: usize,
+    fusion: Option<&Fusion<'_>>,
+) -> Result<Decoded> {
     if width == 0 {
         return Err(InklineError::InvalidArgument(
             "beam width must be at least 1".into(),
         ));
     }
-    // Each beam: prefix -> (log p ending in blank, log p ending in non-blank).
-    let mut beams: Vec<(Vec<usize>, f32, f32)> = vec![(Vec::new(), 0.0, f32::NEG_INFINITY)];
+    /// A prefix's CTC log-probabilities (ending in blank, in non-blank) and LM score.
+    type Scores = (f32, f32, f32);
+    const NONE: Scores = (f32::NEG_INFINITY, f32::NEG_INFINITY, 0.0);
+    let mut beams: Vec<(Vec<usize>, Scores)> = vec![(Vec::new(), (0.0, f32::NEG_INFINITY, 0.0))];
     for t in 0..lp.frames() {
         let frame = lp.frame(t);
-        let mut next: HashMap<Vec<usize>, (f32, f32)> = HashMap::with_capacity(beams.len() * 4);
+        let mut next: HashMap<Vec<usize>, Scores> = HashMap::with_capacity(beams.len() * 4);
         // Only expand characters that could matter at this frame.
         let candidates = top_classes(frame, width.max(2) + 1);
-        for (prefix, pb, pnb) in &beams {
+        for (prefix, (pb, pnb, lm)) in &beams {
             let total = log_add(*pb, *pnb);
             let last = prefix.last().copied();
             // Blank: prefix unchanged, now ends in blank.
-            let e = next
-                .entry(prefix.clone())
-                .or_insert((f32::NEG_INFINITY, f32::NEG_INFINITY));
+            let e = next.entry(prefix.clone()).or_insert((NONE.0, NONE.1, *lm));
             e.0 = log_add(e.0, total + frame[0]);
             for &c in &candidates {
                 if c == 0 {
                     continue;
                 }
                 let p = frame[c];
+                let mut ext = prefix.clone();
+                ext.push(c);
+                let ext_lm = match next.get(&ext) {
+                    Some(e) => e.2,
+                    None => lm + fusion.map_or(0.0, |f| f.score(prefix, c)),
+                };
                 if Some(c) == last {
                     // Repeat without a blank between collapses onto the same prefix.
                     let e = next.get_mut(prefix).expect("inserted above");
                     e.1 = log_add(e.1, *pnb + p);
                     // After a blank the same character starts a new symbol.
-                    let mut ext = prefix.clone();
-                    ext.push(c);
-                    let e = next
-                        .entry(ext)
-                        .or_insert((f32::NEG_INFINITY, f32::NEG_INFINITY));
+                    let e = next.entry(ext).or_insert((NONE.0, NONE.1, ext_lm));
                     e.1 = log_add(e.1, *pb + p);
                 } else {
-                    let mut ext = prefix.clone();
-                    ext.push(c);
-                    let e = next
-                        .entry(ext)
-                        .or_insert((f32::NEG_INFINITY, f32::NEG_INFINITY));
+                    let e = next.entry(ext).or_insert((NONE.0, NONE.1, ext_lm));
                     e.1 = log_add(e.1, total + p);
                 }
             }
         }
-        let mut all: Vec<(Vec<usize>, f32, f32)> =
-            next.into_iter().map(|(k, (b, nb))| (k, b, nb)).collect();
+        let mut all: Vec<(Vec<usize>, Scores)> = next.into_iter().collect();
+        let rank = |s: &Scores| log_add(s.0, s.1) + s.2;
         all.sort_by(|a, b| {
-            log_add(b.1, b.2)
-                .total_cmp(&log_add(a.1, a.2))
+            rank(&b.1)
+                .total_cmp(&rank(&a.1))
                 .then_with(|| a.0.cmp(&b.0))
         });
         all.truncate(width);
         beams = all;
     }
-    let (labels, pb, pnb) = beams.into_iter().next().unwrap_or_default();
+    let (labels, (pb, pnb, _)) = beams.into_iter().next().unwrap_or_default();
     let score = if lp.frames() == 0 {
         0.0
     } else {
@@ -282,6 +320,44 @@ mod tests {
         assert!(LogProbs::new(&[0.0; 5], 2).is_err());
         let data = [0.0f32; 4];
         assert!(beam_search(LogProbs::new(&data, 2).unwrap(), 0).is_err());
+    }
+
+    #[test]
+    fn the_language_model_flips_an_ambiguous_letter() {
+        // Classes: blank, 'a', 'b', ' '. Frame 2 is nearly a tie of 'a' (ahead) and 'b'.
+        let p = |v: [f32; 4]| v.map(f32::ln);
+        let data: Vec<f32> = [
+            p([0.05, 0.9, 0.025, 0.025]),
+            p([0.9, 0.05, 0.025, 0.025]),
+            p([0.05, 0.5, 0.44, 0.01]),
+        ]
+        .concat();
+        let lp = LogProbs::new(&data, 4).unwrap();
+        assert_eq!(beam_search(lp, 8).unwrap().labels, vec![1, 1]);
+        let cs = crate::charset::Charset::from_chars("ab ".chars()).unwrap();
+        let mut lm = CharLm::train(["ab ab ab ab ab abab ab"; 5], &cs, 3, 1).unwrap();
+        (lm.alpha, lm.beta) = (1.0, 0.0);
+        let chars = [' ', 'a', 'b', ' '];
+        let fusion = Fusion {
+            lm: &lm,
+            chars: &chars,
+        };
+        let d = beam_search_fused(lp, 8, Some(&fusion)).unwrap();
+        assert_eq!(
+            d.labels,
+            vec![1, 2],
+            "'a' is never followed by 'a' in the LM's text"
+        );
+        // With alpha 0 the LM is silent again.
+        lm.alpha = 0.0;
+        let fusion = Fusion {
+            lm: &lm,
+            chars: &chars,
+        };
+        assert_eq!(
+            beam_search_fused(lp, 8, Some(&fusion)).unwrap().labels,
+            vec![1, 1]
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! steps, decoding primitives and weight access beneath them are in [`internals`].
 //!
 //! Modules: `model` (config, presets, CNNs, LSTM, head), `preprocess` (ink map, line split,
-//! crop and scale, batching), `decode` (CTC), `file` (model file format, weights),
+//! crop and scale, batching), `decode` (CTC, with a language model in beam search), `lm`
+//! (character n-gram language model), `file` (model file format, weights),
 //! `recognizer` (the staged engine), `web` (the wasm exports).
 
 mod charset;
@@ -15,6 +16,7 @@ mod decode;
 mod error;
 mod file;
 mod image;
+mod lm;
 mod model;
 mod names;
 mod preprocess;
@@ -27,6 +29,7 @@ pub use decode::Decoder;
 pub use error::{ErrorKind, InklineError, Result};
 pub use file::{ModelFile, ModelMeta, Provenance, sha256_hex};
 pub use image::{GrayImage, MAX_SIDE, PixelFormat, check_size};
+pub use lm::CharLm;
 pub use model::{
     Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
 };
@@ -36,7 +39,9 @@ pub use recognizer::{LineResult, MAX_BEAM, Recognition, Recognizer, Timing};
 /// The building blocks beneath the API, for the trainer and profilers: the network's layers,
 /// preprocessing steps, CTC decoding primitives and named weight access. Not needed to read text.
 pub mod internals {
-    pub use crate::decode::{BatchOutput, Decoded, LogProbs, beam_search, best_path};
+    pub use crate::decode::{
+        BatchOutput, Decoded, Fusion, LogProbs, beam_search, beam_search_fused, best_path,
+    };
     pub use crate::file::weights::{
         NamedTensor, apply as apply_weights, collect as collect_weights,
     };

@@ -3,10 +3,11 @@
 //! carry it as serde writes it (camelCase).
 
 use crate::charset::Charset;
-use crate::decode::{BatchOutput, Decoder};
+use crate::decode::{BatchOutput, Decoder, Fusion};
 use crate::error::{InklineError, Result};
 use crate::file::{ModelFile, ModelMeta};
 use crate::image::GrayImage;
+use crate::lm::CharLm;
 use crate::model::CnnDblstm;
 use crate::preprocess::{BBox, InputGeometry, LineImage, batch_lines, prepare_page};
 use burn::tensor::{Device, Tensor};
@@ -64,6 +65,7 @@ pub struct Recognizer {
     geometry: InputGeometry,
     device: Device,
     decoder: Decoder,
+    lm: Option<CharLm>,
 }
 
 impl Recognizer {
@@ -79,6 +81,7 @@ impl Recognizer {
             geometry,
             device,
             decoder: Decoder::BestPath,
+            lm: None,
         })
     }
 
@@ -98,6 +101,14 @@ impl Recognizer {
             )));
         }
         self.decoder = decoder;
+        Ok(self)
+    }
+
+    /// Adds a character language model, fused into beam search (best path ignores it); it
+    /// must be built for the model's charset.
+    pub fn with_lm(mut self, lm: CharLm) -> Result<Self> {
+        lm.check_charset(&self.charset)?;
+        self.lm = Some(lm);
         Ok(self)
     }
 
@@ -162,7 +173,14 @@ impl Recognizer {
         let t_inf = Instant::now();
         let mut results = Vec::with_capacity(lines.len());
         if let Some((out, frames)) = outputs {
-            for (line, d) in lines.iter().zip(out.decode(&frames, self.decoder)?) {
+            let chars: Vec<char> = std::iter::once(' ')
+                .chain(self.charset.chars().iter().copied())
+                .collect();
+            let fusion = self.lm.as_ref().map(|lm| Fusion { lm, chars: &chars });
+            for (line, d) in lines
+                .iter()
+                .zip(out.decode(&frames, self.decoder, fusion.as_ref())?)
+            {
                 results.push(LineResult {
                     text: self.charset.decode(&d.labels),
                     confidence: d.confidence,

@@ -23,6 +23,8 @@ enum Command {
     /// List the font families the synthesizer can use here (kind, group, split, files) and
     /// the refused files.
     Fonts(cli::fonts::Args),
+    /// Build a character language model of the training text (and tune it for a model).
+    Lm(cli::lm::Args),
     /// Print a model file's manifest (size, SHA-256, metadata) as JSON.
     Info(cli::info::Args),
     /// Measure CER / WER of a model on a dataset folder (images + gt.tsv).
@@ -98,6 +100,7 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Recognize(a) => cli::recognize::run(a),
         Command::Info(a) => cli::info::run(a),
+        Command::Lm(a) => cli::lm::run(a),
         Command::Fonts(a) => cli::fonts::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::Complexity(a) => cli::complexity::run(a, cli.threads.unwrap_or(1)),

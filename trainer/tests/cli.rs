@@ -338,3 +338,56 @@ fn bench_train_json_reports_a_step() {
         (Some(64), Some(2), Some(1))
     );
 }
+
+#[test]
+fn a_language_model_is_built_tuned_and_used_by_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny.inkline");
+    trainer(&["init", "--preset", "tiny", "--out", model.to_str().unwrap()]);
+    let lm = dir.path().join("tiny.lm");
+    let out = trainer(&[
+        "lm",
+        "--out",
+        lm.to_str().unwrap(),
+        "--order",
+        "3",
+        "--min-count",
+        "1000",
+        "--tune",
+        model.to_str().unwrap(),
+        "--val-lines",
+        "2",
+        "--beam",
+        "2",
+    ]);
+    assert!(out.contains("alpha") && out.contains("wrote"), "{out}");
+    let bytes = std::fs::read(&lm).unwrap();
+    assert!(bytes.starts_with(b"inkline-lm-1\n"));
+    let lm_file = inkline::CharLm::from_bytes(&bytes).unwrap();
+    assert_eq!(lm_file.order, 3);
+    let data = dir.path().join("data");
+    trainer(&[
+        "synth",
+        "--style",
+        "printed",
+        "--count",
+        "2",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(
+        trainer(&[
+            "eval",
+            "--json",
+            "--model",
+            model.to_str().unwrap(),
+            "--lm",
+            lm.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ])
+        .trim(),
+    )
+    .unwrap();
+    assert_eq!(v["lines"], 2);
+}

@@ -35,6 +35,10 @@ pub struct Args {
     /// Prefix beam search of this width instead of best path.
     #[arg(long)]
     beam: Option<usize>,
+    /// Character language model file (`trainer lm`): beam search fuses it (width 16 unless
+    /// `--beam` says otherwise).
+    #[arg(long)]
+    lm: Option<PathBuf>,
     /// Also list each misread line (reference, hypothesis) and, at the end, the most frequent
     /// character confusions (substitutions, missing and extra characters).
     #[arg(long)]
@@ -48,7 +52,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let rec = match &args.model {
-        Some(m) => Some(load_recognizer(m, args.beam)?),
+        Some(m) => Some(load_recognizer(m, args.beam, args.lm.as_deref())?),
         None => None,
     };
     let samples = dataset::read(&args.data)?;

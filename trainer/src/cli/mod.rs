@@ -9,6 +9,7 @@ pub mod eval;
 pub mod fonts;
 pub mod info;
 pub mod init;
+pub mod lm;
 pub mod recognize;
 pub mod strokes;
 pub mod synth;
@@ -17,16 +18,30 @@ pub mod train;
 use crate::train::criterion::Criterion;
 use anyhow::{Context, Result};
 use inkline::burn::tensor::Device;
-use inkline::{Decoder, Recognizer};
+use inkline::{CharLm, Decoder, Recognizer};
 use std::path::Path;
 
-/// Loads a recognizer from a model file with the chosen decoder (`recognize`, `eval`).
-pub fn load_recognizer(model: &Path, beam: Option<usize>) -> Result<Recognizer> {
+/// Loads a recognizer from a model file with the chosen decoder (`recognize`, `eval`); with a
+/// language model file, beam search (width `beam`, default 16) fuses it.
+pub fn load_recognizer(model: &Path, beam: Option<usize>, lm: Option<&Path>) -> Result<Recognizer> {
     let bytes =
         std::fs::read(model).with_context(|| format!("cannot read model {}", model.display()))?;
     let r = Recognizer::from_bytes(&bytes, Device::flex())
         .with_context(|| format!("cannot load {}", model.display()))?;
-    Ok(r.with_decoder(beam.map_or(Decoder::BestPath, Decoder::Beam))?)
+    let beam = if lm.is_some() {
+        beam.or(Some(16))
+    } else {
+        beam
+    };
+    let mut r = r.with_decoder(beam.map_or(Decoder::BestPath, Decoder::Beam))?;
+    if let Some(path) = lm {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        r = r
+            .with_lm(CharLm::from_bytes(&bytes)?)
+            .with_context(|| format!("cannot use {}", path.display()))?;
+    }
+    Ok(r)
 }
 
 /// The accepted `--criterion` names, from the criteria's one name table.

@@ -19,11 +19,15 @@ pub struct Args {
     /// Prefix beam search of this width instead of best path.
     #[arg(long)]
     beam: Option<usize>,
+    /// Character language model file (`trainer lm`): beam search fuses it (width 16 unless
+    /// `--beam` says otherwise).
+    #[arg(long)]
+    lm: Option<PathBuf>,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let rec = super::load_recognizer(&args.model, args.beam)?;
+    let rec = super::load_recognizer(&args.model, args.beam, args.lm.as_deref())?;
     for path in &args.images {
         let img = imageio::load(path)?;
         let r = rec

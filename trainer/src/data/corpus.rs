@@ -129,6 +129,16 @@ impl Corpus {
         })
     }
 
+    /// Every sentence of `split` (documentation prose, then glosses): the text a language
+    /// model may learn from is the training split's.
+    pub fn sentences(&self, split: Split) -> impl Iterator<Item = &str> {
+        let i = split_index(split);
+        self.prose[i]
+            .iter()
+            .chain(&self.glosses[i])
+            .map(String::as_str)
+    }
+
     /// Sentences of documentation prose and of glosses in `split`.
     pub fn sentence_counts(&self, split: Split) -> (usize, usize) {
         let i = split_index(split);

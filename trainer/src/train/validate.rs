@@ -95,7 +95,11 @@ pub fn evaluate(
         for (lines, texts) in set.batches(BATCH) {
             let (x, frames) = batch_lines(&lines, geometry, device);
             let out = BatchOutput::new(model.log_probs(x, &frames).into_data())?;
-            for (d, text) in out.decode(&frames, Decoder::BestPath)?.iter().zip(texts) {
+            for (d, text) in out
+                .decode(&frames, Decoder::BestPath, None)?
+                .iter()
+                .zip(texts)
+            {
                 counter.add(&charset.decode(&d.labels), text);
             }
         }

@@ -1,0 +1,196 @@
+//! A character n-gram language model (interpolated Witten-Bell) over the model's charset, and
+//! its weights for shallow fusion in CTC beam search: `log p_ctc + alpha * log p_lm + beta *
+//! length`. Every context's distribution sums to 1 over the charset; rare contexts are pruned
+//! (they back off to their shorter context), which keeps the file small.
+
+use crate::charset::Charset;
+use crate::error::{InklineError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The counts after one context: (total, distinct next characters, per character).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Followers {
+    total: u32,
+    next: Vec<(char, u32)>,
+}
+
+/// A character n-gram model with its fusion weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CharLm {
+    /// n: a character is predicted from the n - 1 before it.
+    pub order: usize,
+    /// Weight of the LM's log-probability in beam search.
+    pub alpha: f32,
+    /// Bonus per character in beam search (offsets the LM's preference for short text).
+    pub beta: f32,
+    /// The characters it predicts (the model's charset, blank excluded).
+    charset: String,
+    /// Kept contexts (0 to n - 1 characters) and what followed them.
+    contexts: HashMap<String, Followers>,
+}
+
+/// Marks an LM file.
+const MAGIC: &str = "inkline-lm-1";
+
+impl CharLm {
+    /// Counts `lines` (characters outside `charset` skipped; each line starts after a space)
+    /// for an order-`order` model, keeping contexts seen at least `min_count` times (the empty
+    /// and one-character contexts always).
+    pub fn train<'a>(
+        lines: impl IntoIterator<Item = &'a str>,
+        charset: &Charset,
+        order: usize,
+        min_count: u32,
+    ) -> Result<Self> {
+        if order == 0 {
+            return Err(InklineError::InvalidArgument(
+                "LM order must be at least 1".into(),
+            ));
+        }
+        let mut counts: HashMap<String, HashMap<char, u32>> = HashMap::new();
+        for line in lines {
+            let chars: Vec<char> = std::iter::once(' ')
+                .chain(line.chars().filter(|&c| charset.index_of(c).is_some()))
+                .collect();
+            for i in 1..chars.len() {
+                for n in 0..order.min(i + 1) {
+                    let ctx: String = chars[i - n..i].iter().collect();
+                    *counts.entry(ctx).or_default().entry(chars[i]).or_default() += 1;
+                }
+            }
+        }
+        let contexts = counts
+            .into_iter()
+            .filter_map(|(ctx, next)| {
+                let total: u32 = next.values().sum();
+                (ctx.chars().count() <= 1 || total >= min_count).then(|| {
+                    let mut next: Vec<(char, u32)> = next.into_iter().collect();
+                    next.sort_unstable();
+                    (ctx, Followers { total, next })
+                })
+            })
+            .collect();
+        Ok(Self {
+            order,
+            alpha: 0.5,
+            beta: 1.0,
+            charset: charset.as_string(),
+            contexts,
+        })
+    }
+
+    /// log P(`c` | `context`), natural log; the context's last n - 1 characters are used.
+    pub fn log_prob(&self, context: &[char], c: char) -> f32 {
+        let v = self.charset.chars().count().max(1) as f64;
+        let start = context.len().saturating_sub(self.order - 1);
+        // From the empty context up: P_k = (C(h_k, c) + T(h_k) P_{k-1}) / (C(h_k) + T(h_k)).
+        let mut p = 1.0 / v;
+        let mut key = String::new();
+        for n in 0..=context.len() - start {
+            key.clear();
+            key.extend(&context[context.len() - n..]);
+            let Some(f) = self.contexts.get(key.as_str()) else {
+                break;
+            };
+            let types = f.next.len() as f64;
+            let count = f
+                .next
+                .binary_search_by(|(x, _)| x.cmp(&c))
+                .map_or(0, |i| f.next[i].1) as f64;
+            p = (count + types * p) / (f64::from(f.total) + types);
+        }
+        p.ln() as f32
+    }
+
+    /// Number of kept contexts.
+    pub fn contexts(&self) -> usize {
+        self.contexts.len()
+    }
+
+    /// The file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut out = MAGIC.as_bytes().to_vec();
+        out.push(b'\n');
+        serde_json::to_writer(&mut out, self)
+            .map_err(|e| InklineError::InvalidArgument(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// Reads an LM file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let body = bytes
+            .strip_prefix(MAGIC.as_bytes())
+            .and_then(|b| b.strip_prefix(b"\n"))
+            .ok_or_else(|| InklineError::ForeignFile("not an inkline language model".into()))?;
+        let lm: Self = serde_json::from_slice(body)
+            .map_err(|e| InklineError::ForeignFile(format!("language model unreadable ({e})")))?;
+        if lm.order == 0 {
+            return Err(InklineError::ForeignFile(
+                "language model of order 0".into(),
+            ));
+        }
+        Ok(lm)
+    }
+
+    /// Checks that the LM predicts exactly `charset`'s characters.
+    pub fn check_charset(&self, charset: &Charset) -> Result<()> {
+        if self.charset != charset.as_string() {
+            return Err(InklineError::CharsetMismatch(
+                "the language model was built for another charset".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn abc() -> Charset {
+        Charset::from_chars("ab ".chars()).unwrap()
+    }
+
+    #[test]
+    fn every_context_sums_to_one_over_the_charset() {
+        let lm = CharLm::train(["abab ab", "ba", "aab b"], &abc(), 3, 1).unwrap();
+        for ctx in ["", "a", "b", "ab", " a", "zz", "bbbb"] {
+            let ctx: Vec<char> = ctx.chars().collect();
+            let sum: f64 = "ab "
+                .chars()
+                .map(|c| f64::from(lm.log_prob(&ctx, c)).exp())
+                .sum();
+            assert!((sum - 1.0).abs() < 1e-5, "{ctx:?}: {sum}");
+        }
+    }
+
+    #[test]
+    fn witten_bell_by_hand() {
+        // One line "ab": after the line's leading space, 'a' then 'b'.
+        // Unigram context "": counts a 1, b 1 (total 2, types 2); V = 3 -> base 1/3.
+        // P("a" | "") = (1 + 2/3) / (2 + 2) = 5/12. Context "a": b 1 (total 1, types 1):
+        // P("b" | "a") = (1 + 1 * P("b" | "")) / 2 with P("b"|"") = 5/12 -> 17/24.
+        let lm = CharLm::train(["ab"], &abc(), 2, 1).unwrap();
+        let p = |ctx: &str, c| f64::from(lm.log_prob(&ctx.chars().collect::<Vec<_>>(), c)).exp();
+        assert!((p("", 'a') - 5.0 / 12.0).abs() < 1e-6);
+        assert!((p("a", 'b') - 17.0 / 24.0).abs() < 1e-6);
+        // An unseen context backs off: P(" " | "b") = P(" " | "") = (0 + 2/3) / 4.
+        assert!((p("b", ' ') - 1.0 / 6.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn file_round_trip_and_errors() {
+        let lm = CharLm::train(["abab ab"], &abc(), 3, 1).unwrap();
+        let back = CharLm::from_bytes(&lm.to_bytes().unwrap()).unwrap();
+        assert_eq!(back, lm);
+        let e = CharLm::from_bytes(b"{}").unwrap_err().to_string();
+        assert!(e.contains("not an inkline language model"), "{e}");
+        let e = CharLm::from_bytes(b"inkline-lm-1\n{")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unreadable"), "{e}");
+        assert!(lm.check_charset(&Charset::printable_ascii()).is_err());
+        assert!(CharLm::train(["a"], &abc(), 0, 1).is_err());
+    }
+}

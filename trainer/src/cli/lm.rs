@@ -1,0 +1,112 @@
+//! `trainer lm --out FILE [--order N] [--min-count K] [--tune MODEL]`: a character n-gram
+//! language model of the training split's text (documentation prose and WordNet glosses;
+//! never validation or test text, never the reserved fortune databases), with its fusion
+//! weights alpha and beta chosen on validation lines read by `MODEL` (beam search, mean CER
+//! over the styles).
+
+use crate::data::Generator;
+use crate::data::corpus::Corpus;
+use crate::data::fonts::Split;
+use crate::data::style::Style;
+use crate::metrics::ErrorCounter;
+use anyhow::{Context, Result};
+use inkline::burn::tensor::Device;
+use inkline::internals::{BatchOutput, Fusion, batch_lines, prepare_line};
+use inkline::{CharLm, Charset, Decoder, ModelFile};
+use std::path::PathBuf;
+
+/// Arguments of `lm`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+    /// n of the n-gram.
+    #[arg(long, default_value_t = 6)]
+    order: usize,
+    /// Keep contexts of two or more characters seen at least this often.
+    #[arg(long, default_value_t = 8)]
+    min_count: u32,
+    /// Choose alpha and beta for this model on validation lines (else 0.5 and 1.0).
+    #[arg(long)]
+    tune: Option<PathBuf>,
+    /// Validation lines per style for the tuning.
+    #[arg(long, default_value_t = 60)]
+    val_lines: u64,
+    /// Beam width of the tuning.
+    #[arg(long, default_value_t = 16)]
+    beam: usize,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<()> {
+    let charset = Charset::printable_ascii();
+    let corpus = Corpus::load()?;
+    let mut lm = CharLm::train(
+        corpus.sentences(Split::Train),
+        &charset,
+        args.order,
+        args.min_count,
+    )?;
+    println!("order {}, {} contexts", lm.order, lm.contexts());
+    if let Some(model) = &args.tune {
+        let (alpha, beta, cer) = tune(&mut lm, model, &args)?;
+        println!(
+            "alpha {alpha}, beta {beta}: validation mean CER {cer:.2}% (beam {})",
+            args.beam
+        );
+    }
+    let bytes = lm.to_bytes()?;
+    std::fs::write(&args.out, &bytes)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!("wrote {} ({} bytes)", args.out.display(), bytes.len());
+    Ok(())
+}
+
+/// Grid search of alpha and beta on validation lines; sets them on `lm`.
+fn tune(lm: &mut CharLm, model: &PathBuf, args: &Args) -> Result<(f32, f32, f64)> {
+    let device = Device::flex();
+    let file = ModelFile::load(model, &device)
+        .with_context(|| format!("cannot load {}", model.display()))?;
+    let charset = file.charset()?;
+    let geometry = file.meta.config.geometry();
+    let generator = Generator::discover()?;
+    // Each style's lines, read once: per line the log-probabilities and its text.
+    let mut sets = Vec::new();
+    for &style in Style::all() {
+        let mut lines = Vec::new();
+        for i in 0..args.val_lines {
+            let s = generator.sample(style, Split::Val, 2000, i)?;
+            if let Some(l) = prepare_line(&s.image, &geometry)? {
+                let (x, frames) = batch_lines(std::slice::from_ref(&l), &geometry, &device);
+                let out = BatchOutput::new(file.model.log_probs(x, &frames).into_data())?;
+                lines.push((out, frames, s.text));
+            }
+        }
+        sets.push(lines);
+    }
+    let chars: Vec<char> = std::iter::once(' ')
+        .chain(charset.chars().iter().copied())
+        .collect();
+    let mut best = (0.0, 0.0, f64::INFINITY);
+    for alpha in [0.0f32, 0.2, 0.4, 0.6, 0.8, 1.0] {
+        for beta in [0.0f32, 0.5, 1.0, 1.5, 2.0, 3.0] {
+            (lm.alpha, lm.beta) = (alpha, beta);
+            let fusion = Fusion { lm, chars: &chars };
+            let mut mean = 0.0;
+            for lines in &sets {
+                let mut counter = ErrorCounter::default();
+                for (out, frames, text) in lines {
+                    let d = out.decode(frames, Decoder::Beam(args.beam), Some(&fusion))?;
+                    counter.add(&charset.decode(&d[0].labels), text);
+                }
+                mean += counter.cer() / sets.len() as f64;
+            }
+            if mean < best.2 {
+                best = (alpha, beta, mean);
+            }
+        }
+    }
+    (lm.alpha, lm.beta) = (best.0, best.1);
+    Ok(best)
+}
