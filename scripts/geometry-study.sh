@@ -27,30 +27,48 @@ for v in $VARIANTS; do
   RAYON_NUM_THREADS=$THREADS $T teacher --preset small --run "$RUN/$name" --teacher-steps "$STEPS" \
     --height "$height" --stride "$stride" --norm "$norm" --max-chars "$MAX_CHARS" --val-every 250 --quiet
 done
-# Test sets of results.sh (held-out families, seed 7, 200 lines per style).
-DATA=${DATA:-runs/testsets}
+# Test sets of results.sh's shape (held-out families, seed 7, 200 lines per style), made by this
+# study's trainer copy, so they match the data the variants trained on.
+DATA=${DATA:-$RUN/testsets}
 for style in $STYLES; do
-  if [ "$(cat "$DATA/$style/.made" 2>/dev/null)" != "7 200" ]; then
-    rm -rf "${DATA:?}/$style"
+  if [ ! -f "$DATA/$style/gt.tsv" ]; then
     $T synth --style "$style" --split test --count 200 --seed 7 --out "$DATA/$style" >&2
-    echo "7 200" > "$DATA/$style/.made"
   fi
 done
 {
   echo "Geometry study: small VGG-DBLSTM teacher, $STEPS CTC steps of 16 lines of at most $MAX_CHARS characters per variant ($THREADS thread(s))."
-  echo "Validation: best mean CER over the validation families (choice made on these); test: held-out families, CER %."
   echo
-  echo "| variant | best val mean CER (step) | test printed | test handwriting | test whiteboard | test strokes | ms/line (test mean, 1 thread) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "Validation mean CER (%) by step (the choice is made on these):"
+  echo
+  node - "$RUN" $VARIANTS <<'JS'
+const fs = require('node:fs');
+const [run, ...variants] = process.argv.slice(2);
+const rows = variants.map((v) => {
+  const name = v.split(':')[0];
+  const csv = fs.readFileSync(`${run}/${name}/teacher/metrics.csv`, 'utf8').trim().split('\n');
+  const head = csv[0].split(',');
+  const [si, ci] = [head.indexOf('step'), head.indexOf('val_mean_cer')];
+  const at = new Map(csv.slice(1).map((l) => l.split(',')).filter((c) => c[ci]).map((c) => [+c[si], +c[ci]]));
+  return { name, at };
+});
+const steps = [...new Set(rows.flatMap((r) => [...r.at.keys()]))].sort((a, b) => a - b).filter((s) => s >= 1000);
+console.log(`| variant | ${steps.join(' | ')} |`);
+console.log(`|---|${steps.map(() => '---:|').join('')}`);
+for (const r of rows) console.log(`| ${r.name} | ${steps.map((s) => (r.at.has(s) ? r.at.get(s).toFixed(1) : '-')).join(' | ')} |`);
+JS
+  echo
+  echo "Test CER (%) of each variant's best model (held-out families; reported, not chosen on), ms/line (1 thread):"
+  echo
+  echo "| variant | printed | handwriting | whiteboard | strokes | ms/line |"
+  echo "|---|---:|---:|---:|---:|---:|"
   for v in $VARIANTS; do
     IFS=: read -r name _ <<<"$v"
-    best=$(python3 -c "import json;s=json.load(open('$RUN/$name/teacher/checkpoint/state.json'));print('%.2f (%d)'%(s['best_cer'],s['best_step']))")
     cells="" ms=0
     for style in $STYLES; do
-      out=$(RAYON_NUM_THREADS=1 $T eval --model "$RUN/$name/teacher/best.inkline" --data "$DATA/$style")
-      cells+=$(echo "$out" | awk '{gsub("%",""); printf " %s |", $2}')
-      ms=$(echo "$out" | awk -v acc="$ms" '{print acc + $8}')
+      out=$(RAYON_NUM_THREADS=1 $T eval --json --model "$RUN/$name/teacher/best.inkline" --data "$DATA/$style")
+      cells+=" $(node -e 'const d = JSON.parse(process.argv[1]); process.stdout.write(d.cer.toFixed(2))' "$out") |"
+      ms=$(node -e 'const d = JSON.parse(process.argv[1]); process.stdout.write(String(+process.argv[2] + d.ms_per_line / 4))' "$out" "$ms")
     done
-    echo "| $name | $best |$cells $(awk -v m="$ms" 'BEGIN{printf "%.1f", m / 4}') |"
+    echo "| $name |$cells $(node -e 'process.stdout.write((+process.argv[1]).toFixed(1))' "$ms") |"
   done
 } | tee "$RUN/report.md"
