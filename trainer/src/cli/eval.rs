@@ -1,7 +1,6 @@
 //! `trainer eval --model FILE --data DIR [--json]`: CER and WER over a dataset folder; with
 //! `--tesseract` instead of `--model`, the same figures for Tesseract (`--psm 7`, one line).
 
-use super::load_recognizer;
 use crate::data::{dataset, imageio};
 use crate::metrics::{ErrorCounter, normalize_whitespace};
 use crate::report::confusion::Confusions;
@@ -32,13 +31,8 @@ pub struct Args {
     /// Print `{"cer", "wer", "lines", "ms_per_line"}`.
     #[arg(long)]
     json: bool,
-    /// Prefix beam search of this width instead of best path.
-    #[arg(long)]
-    beam: Option<usize>,
-    /// Character language model file (`trainer lm`): beam search fuses it (width 16 unless
-    /// `--beam` says otherwise).
-    #[arg(long)]
-    lm: Option<PathBuf>,
+    #[command(flatten)]
+    decoder: super::DecoderArgs,
     /// Also list each misread line (reference, hypothesis) and, at the end, the most frequent
     /// character confusions (substitutions, missing and extra characters).
     #[arg(long)]
@@ -52,7 +46,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let rec = match &args.model {
-        Some(m) => Some(load_recognizer(m, args.beam, args.lm.as_deref())?),
+        Some(m) => Some(args.decoder.load(m)?),
         None => None,
     };
     let samples = dataset::read(&args.data)?;

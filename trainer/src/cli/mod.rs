@@ -21,27 +21,40 @@ use inkline::burn::tensor::Device;
 use inkline::{CharLm, Decoder, Recognizer};
 use std::path::Path;
 
-/// Loads a recognizer from a model file with the chosen decoder (`recognize`, `eval`); with a
-/// language model file, beam search (width `beam`, default 16) fuses it.
-pub fn load_recognizer(model: &Path, beam: Option<usize>, lm: Option<&Path>) -> Result<Recognizer> {
-    let bytes =
-        std::fs::read(model).with_context(|| format!("cannot read model {}", model.display()))?;
-    let r = Recognizer::from_bytes(&bytes, Device::flex())
-        .with_context(|| format!("cannot load {}", model.display()))?;
-    let beam = if lm.is_some() {
-        beam.or(Some(16))
-    } else {
-        beam
-    };
-    let mut r = r.with_decoder(beam.map_or(Decoder::BestPath, Decoder::Beam))?;
-    if let Some(path) = lm {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        r = r
-            .with_lm(CharLm::from_bytes(&bytes)?)
-            .with_context(|| format!("cannot use {}", path.display()))?;
+/// How `recognize` and `eval` decode: beam width and language model.
+#[derive(clap::Args)]
+pub struct DecoderArgs {
+    /// Prefix beam search of this width instead of best path.
+    #[arg(long)]
+    beam: Option<usize>,
+    /// Character language model file (`trainer lm`): beam search fuses it (width 16 unless
+    /// `--beam` says otherwise).
+    #[arg(long)]
+    lm: Option<std::path::PathBuf>,
+}
+
+impl DecoderArgs {
+    /// Loads a recognizer from a model file with this decoder.
+    pub fn load(&self, model: &Path) -> Result<Recognizer> {
+        let bytes = std::fs::read(model)
+            .with_context(|| format!("cannot read model {}", model.display()))?;
+        let r = Recognizer::from_bytes(&bytes, Device::flex())
+            .with_context(|| format!("cannot load {}", model.display()))?;
+        let beam = if self.lm.is_some() {
+            self.beam.or(Some(16))
+        } else {
+            self.beam
+        };
+        let mut r = r.with_decoder(beam.map_or(Decoder::BestPath, Decoder::Beam))?;
+        if let Some(path) = &self.lm {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            r = r
+                .with_lm(CharLm::from_bytes(&bytes)?)
+                .with_context(|| format!("cannot use {}", path.display()))?;
+        }
+        Ok(r)
     }
-    Ok(r)
 }
 
 /// The accepted `--criterion` names, from the criteria's one name table.

@@ -16,18 +16,13 @@ pub struct Args {
     /// One JSON object per image instead of plain text.
     #[arg(long)]
     json: bool,
-    /// Prefix beam search of this width instead of best path.
-    #[arg(long)]
-    beam: Option<usize>,
-    /// Character language model file (`trainer lm`): beam search fuses it (width 16 unless
-    /// `--beam` says otherwise).
-    #[arg(long)]
-    lm: Option<PathBuf>,
+    #[command(flatten)]
+    decoder: super::DecoderArgs,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let rec = super::load_recognizer(&args.model, args.beam, args.lm.as_deref())?;
+    let rec = args.decoder.load(&args.model)?;
     for path in &args.images {
         let img = imageio::load(path)?;
         let r = rec

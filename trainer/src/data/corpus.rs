@@ -139,12 +139,6 @@ impl Corpus {
             .map(String::as_str)
     }
 
-    /// Sentences of documentation prose and of glosses in `split`.
-    pub fn sentence_counts(&self, split: Split) -> (usize, usize) {
-        let i = split_index(split);
-        (self.prose[i].len(), self.glosses[i].len())
-    }
-
     /// A line of 1..=`max` (at most [`MAX_CHARS`]) characters with a realistic length mix,
     /// its prose from `split`'s sentences.
     pub fn line(&self, rng: &mut impl Rng, max: usize, split: Split) -> String {

@@ -42,6 +42,9 @@ pub enum FontData {
         index: u32,
         /// Whether the font draws lowercase as capitals (its lines get upper-case text).
         caps_only: bool,
+        /// Its x-height as a fraction of the em (0.2-0.7; 0.5 where the font does not say):
+        /// lines are sized by it.
+        x_height: f32,
     },
     /// A Hershey stroke font.
     Hershey(Arc<HersheyFont>),
@@ -291,11 +294,27 @@ fn decode(path: &Path, bytes: Vec<u8>) -> Result<FontData> {
         bail!("not a font file");
     };
     let caps_only = caps_only(&face);
+    let x_height = x_height_em(&face).unwrap_or(0.5).clamp(0.2, 0.7);
     Ok(FontData::Outline {
         bytes: Arc::new(bytes),
         index: 0,
         caps_only,
+        x_height,
     })
+}
+
+/// The x-height of a face as a fraction of its em: the OS/2 value, else the height of `x`.
+fn x_height_em(face: &ttf_parser::Face) -> Option<f32> {
+    let em = f32::from(face.units_per_em());
+    let x = face
+        .x_height()
+        .map(f32::from)
+        .filter(|&v| v > 0.0)
+        .or_else(|| {
+            let b = face.glyph_bounding_box(face.glyph_index('x')?)?;
+            Some(f32::from(b.y_max))
+        })?;
+    Some(x / em)
 }
 
 impl FontSet {

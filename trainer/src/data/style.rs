@@ -76,21 +76,6 @@ fn render_face(
     })
 }
 
-/// The x-height of a face as a fraction of its em: the OS/2 value, else the height of `x`.
-fn x_height_em(bytes: &[u8], index: u32) -> Option<f32> {
-    let face = ttf_parser::Face::parse(bytes, index).ok()?;
-    let em = f32::from(face.units_per_em());
-    let x = face
-        .x_height()
-        .map(f32::from)
-        .filter(|&v| v > 0.0)
-        .or_else(|| {
-            let b = face.glyph_bounding_box(face.glyph_index('x')?)?;
-            Some(f32::from(b.y_max))
-        })?;
-    Some(x / em)
-}
-
 /// Renders `text` in `style` with `face`; `Ok(None)` when the face lacks a glyph of the text.
 pub fn draw(
     style: Style,
@@ -102,10 +87,7 @@ pub fn draw(
     // Outline faces are sized by their x-height (10-17 px), so that a formal script whose
     // lowercase is a quarter em is not drawn at a third of the size of a print hand.
     let size = match face {
-        FontData::Outline { bytes, index, .. } => {
-            let x = x_height_em(bytes, *index).unwrap_or(0.5).clamp(0.2, 0.7);
-            (u(rng, 10.0, 17.0) / x).min(80.0)
-        }
+        FontData::Outline { x_height, .. } => (u(rng, 10.0, 17.0) / x_height).min(80.0),
         FontData::Hershey(_) => u(rng, 20.0, 34.0),
     };
     let mut p = Placement::plain(size);
