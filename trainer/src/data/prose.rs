@@ -100,7 +100,10 @@ pub fn load(cache: &Path) -> Result<Vec<String>> {
     let mut h = Sha256::new();
     for f in &files {
         h.update(f.to_string_lossy().as_bytes());
-        h.update(std::fs::metadata(f)?.len().to_le_bytes());
+        let len = std::fs::metadata(f)
+            .with_context(|| format!("cannot read {}", f.display()))?
+            .len();
+        h.update(len.to_le_bytes());
     }
     let key = format!("# inkline prose cache {:x}", h.finalize());
     if let Ok(text) = std::fs::read_to_string(cache)
@@ -122,13 +125,23 @@ pub fn load(cache: &Path) -> Result<Vec<String>> {
     }
     sentences.sort();
     sentences.dedup();
-    if let Some(dir) = cache.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = cache.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, format!("{key}\n{}\n", sentences.join("\n")))?;
-    std::fs::rename(&tmp, cache)?;
+    write_cache(cache, &format!("{key}\n{}\n", sentences.join("\n")))?;
     Ok(sentences)
+}
+
+/// Writes the cache atomically: to a temporary file unique to this process and call (tests load
+/// the corpus from several threads at once), then renamed over `cache`.
+fn write_cache(cache: &Path, text: &str) -> Result<()> {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if let Some(dir) = cache.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = cache.with_extension(format!("tmp{}-{call}", std::process::id()));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, cache)
+        .with_context(|| format!("cannot move {} to {}", tmp.display(), cache.display()))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -161,6 +174,27 @@ mod tests {
             SOURCES
                 .iter()
                 .all(|(_, p)| check_source(Path::new(p)).is_ok())
+        );
+    }
+
+    #[test]
+    fn threads_writing_the_cache_at_once_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("sub/prose-cache.txt");
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let cache = cache.clone();
+                std::thread::spawn(move || write_cache(&cache, &format!("# key\nline {i}\n")))
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap().unwrap();
+        }
+        let text = std::fs::read_to_string(&cache).unwrap();
+        assert!(text.starts_with("# key\nline "), "{text}");
+        assert_eq!(
+            std::fs::read_dir(cache.parent().unwrap()).unwrap().count(),
+            1
         );
     }
 }
