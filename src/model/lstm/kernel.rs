@@ -1,0 +1,311 @@
+//! One LSTM direction over plain slices: the recurrence forward (keeping what the backward needs)
+//! and its backward through time. Layouts are row-major: projected inputs `[B, T, 4H]` (gates in
+//! the order input, forget, cell, output; input bias included), recurrent weight `[H, 4H]`
+//! (`gates += h W`), hidden states `[B, T, H]`. Sequence `b` has `lengths[b]` real frames; its
+//! padding frames get zero outputs and zero gradients. The reverse direction runs each sequence
+//! from its own last real frame back to its first and writes outputs in place, so no reversal of
+//! the tensors is needed.
+
+use crate::model::matmul::{MatRef, matmul};
+
+/// Sizes of one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dims {
+    /// Sequences.
+    pub batch: usize,
+    /// Frames per (padded) sequence.
+    pub steps: usize,
+    /// Hidden units.
+    pub hidden: usize,
+}
+
+impl Dims {
+    fn gates(&self) -> usize {
+        4 * self.hidden
+    }
+}
+
+/// A direction's walk over the frames: which frame of sequence `b` is processed at step `s`.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    lengths: Vec<usize>,
+    reverse: bool,
+    longest: usize,
+}
+
+impl Walk {
+    /// The walk of sequences of `lengths` (clamped to `steps`), left to right or reversed.
+    pub fn new(lengths: &[usize], batch: usize, steps: usize, reverse: bool) -> Self {
+        let lengths: Vec<usize> = (0..batch)
+            .map(|b| lengths.get(b).copied().unwrap_or(steps).min(steps))
+            .collect();
+        let longest = lengths.iter().copied().max().unwrap_or(0);
+        Self {
+            lengths,
+            reverse,
+            longest,
+        }
+    }
+
+    /// The frame of sequence `b` at step `s`, or `None` when `b` has ended.
+    fn frame(&self, b: usize, s: usize) -> Option<usize> {
+        let len = self.lengths[b];
+        (s < len).then(|| if self.reverse { len - 1 - s } else { s })
+    }
+}
+
+/// What the forward keeps for the backward: the gate activations `[B, T, 4H]` and cell states
+/// `[B, T, H]` of every real frame.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// Activated gates (sigmoid i, f, o; tanh g).
+    pub gates: Vec<f32>,
+    /// Cell states.
+    pub cells: Vec<f32>,
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// The recurrence: hidden states `[B, T, H]` of projected inputs `proj` with recurrent weight
+/// `weight`, and (when `keep`) what the backward needs.
+pub fn forward(
+    proj: &[f32],
+    weight: &[f32],
+    dims: &Dims,
+    walk: &Walk,
+    keep: bool,
+) -> (Vec<f32>, Option<Saved>) {
+    let Dims {
+        batch,
+        steps,
+        hidden: h,
+    } = *dims;
+    let g4 = dims.gates();
+    assert_eq!(proj.len(), batch * steps * g4, "projection size");
+    assert_eq!(weight.len(), h * g4, "recurrent weight size");
+    let mut out = vec![0.0f32; batch * steps * h];
+    let mut saved = keep.then(|| Saved {
+        gates: vec![0.0; batch * steps * g4],
+        cells: vec![0.0; batch * steps * h],
+    });
+    let mut h_state = vec![0.0f32; batch * h];
+    let mut c_state = vec![0.0f32; batch * h];
+    let mut gates = vec![0.0f32; batch * g4];
+    let w = MatRef::new(weight, h, g4);
+    for s in 0..walk.longest {
+        for b in 0..batch {
+            if let Some(t) = walk.frame(b, s) {
+                let src = (b * steps + t) * g4;
+                gates[b * g4..(b + 1) * g4].copy_from_slice(&proj[src..src + g4]);
+            }
+        }
+        if s > 0 {
+            matmul(&mut gates, MatRef::new(&h_state, batch, h), w, true);
+        }
+        for b in 0..batch {
+            let Some(t) = walk.frame(b, s) else { continue };
+            let row = &mut gates[b * g4..(b + 1) * g4];
+            let (i, rest) = row.split_at_mut(h);
+            let (f, rest) = rest.split_at_mut(h);
+            let (g, o) = rest.split_at_mut(h);
+            let c = &mut c_state[b * h..(b + 1) * h];
+            let hs = &mut h_state[b * h..(b + 1) * h];
+            for u in 0..h {
+                let (iu, fu, gu, ou) = (sigmoid(i[u]), sigmoid(f[u]), g[u].tanh(), sigmoid(o[u]));
+                let cu = fu * c[u] + iu * gu;
+                c[u] = cu;
+                hs[u] = ou * cu.tanh();
+                (i[u], f[u], g[u], o[u]) = (iu, fu, gu, ou);
+            }
+            let at = b * steps + t;
+            out[at * h..(at + 1) * h].copy_from_slice(hs);
+            if let Some(saved) = saved.as_mut() {
+                saved.gates[at * g4..(at + 1) * g4].copy_from_slice(row_of(&gates, b, g4));
+                saved.cells[at * h..(at + 1) * h].copy_from_slice(c);
+            }
+        }
+    }
+    (out, saved)
+}
+
+fn row_of(x: &[f32], r: usize, width: usize) -> &[f32] {
+    &x[r * width..(r + 1) * width]
+}
+
+/// The backward through time: gradients of the projected inputs `[B, T, 4H]` and of the recurrent
+/// weight `[H, 4H]`, given the gradient `grad_out` of the hidden states and the forward's
+/// `hidden` outputs and `saved` state.
+pub fn backward(
+    grad_out: &[f32],
+    hidden: &[f32],
+    saved: &Saved,
+    weight: &[f32],
+    dims: &Dims,
+    walk: &Walk,
+) -> (Vec<f32>, Vec<f32>) {
+    let Dims {
+        batch,
+        steps,
+        hidden: h,
+    } = *dims;
+    let g4 = dims.gates();
+    assert_eq!(grad_out.len(), batch * steps * h, "output gradient size");
+    let mut grad_proj = vec![0.0f32; batch * steps * g4];
+    // The hidden state each frame's gates saw (zero at a sequence's first step), to form the
+    // weight gradient in one product at the end.
+    let mut h_prev = vec![0.0f32; batch * steps * h];
+    let mut dh = vec![0.0f32; batch * h];
+    let mut dc = vec![0.0f32; batch * h];
+    let mut dgates = vec![0.0f32; batch * g4];
+    let w = MatRef::new(weight, h, g4);
+    for s in (0..walk.longest).rev() {
+        for b in 0..batch {
+            let row = &mut dgates[b * g4..(b + 1) * g4];
+            let Some(t) = walk.frame(b, s) else {
+                row.fill(0.0);
+                continue;
+            };
+            let at = b * steps + t;
+            let prev = (s > 0).then(|| b * steps + walk.frame(b, s - 1).expect("earlier step"));
+            let gate = row_of(&saved.gates, at, g4);
+            let c = row_of(&saved.cells, at, h);
+            let dh_b = &dh[b * h..(b + 1) * h];
+            let dc_b = &mut dc[b * h..(b + 1) * h];
+            let go = row_of(grad_out, at, h);
+            let (di, rest) = row.split_at_mut(h);
+            let (df, rest) = rest.split_at_mut(h);
+            let (dg, d_o) = rest.split_at_mut(h);
+            for u in 0..h {
+                let (iu, fu, gu, ou) = (gate[u], gate[h + u], gate[2 * h + u], gate[3 * h + u]);
+                let c_prev = prev.map_or(0.0, |p| saved.cells[p * h + u]);
+                let tc = c[u].tanh();
+                let dhu = go[u] + dh_b[u];
+                let dcu = dhu * ou * (1.0 - tc * tc) + dc_b[u];
+                d_o[u] = dhu * tc * ou * (1.0 - ou);
+                di[u] = dcu * gu * iu * (1.0 - iu);
+                df[u] = dcu * c_prev * fu * (1.0 - fu);
+                dg[u] = dcu * iu * (1.0 - gu * gu);
+                dc_b[u] = dcu * fu;
+            }
+            grad_proj[at * g4..(at + 1) * g4].copy_from_slice(row);
+            if let Some(p) = prev {
+                h_prev[at * h..(at + 1) * h].copy_from_slice(row_of(hidden, p, h));
+            }
+        }
+        // The recurrent part of the next (earlier) step's hidden-state gradient: dgates W^T.
+        matmul(&mut dh, MatRef::new(&dgates, batch, g4), w.t(), false);
+    }
+    let mut grad_weight = vec![0.0f32; h * g4];
+    matmul(
+        &mut grad_weight,
+        MatRef::new(&h_prev, batch * steps, h).t(),
+        MatRef::new(&grad_proj, batch * steps, g4),
+        false,
+    );
+    (grad_proj, grad_weight)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic values in [-1, 1).
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(12_345);
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x as f32 / u32::MAX as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// A scalar loss of the outputs: a fixed random weighting, so every output matters.
+    fn loss(out: &[f32], weights: &[f32]) -> f64 {
+        out.iter().zip(weights).map(|(o, w)| f64::from(o * w)).sum()
+    }
+
+    #[test]
+    fn gradients_match_finite_differences_both_directions_with_padding() {
+        let dims = Dims {
+            batch: 3,
+            steps: 5,
+            hidden: 3,
+        };
+        let lengths = [5, 3, 1];
+        for reverse in [false, true] {
+            let walk = Walk::new(&lengths, dims.batch, dims.steps, reverse);
+            let proj = values(dims.batch * dims.steps * 12, 1);
+            let weight = values(3 * 12, 2);
+            let weights = values(dims.batch * dims.steps * 3, 3);
+            let (out, saved) = forward(&proj, &weight, &dims, &walk, true);
+            let (gp, gw) = backward(&weights, &out, &saved.unwrap(), &weight, &dims, &walk);
+            // Central differences in f32 agree to ~1e-5 here (gradients up to ~0.4).
+            let eps = 1e-2f32;
+            let numeric =
+                |p: &[f32], w: &[f32]| loss(&forward(p, w, &dims, &walk, false).0, &weights);
+            for k in 0..proj.len() {
+                let (mut up, mut down) = (proj.clone(), proj.clone());
+                up[k] += eps;
+                down[k] -= eps;
+                let fd = (numeric(&up, &weight) - numeric(&down, &weight)) / (2.0 * f64::from(eps));
+                let g = f64::from(gp[k]);
+                assert!(
+                    (fd - g).abs() < 1e-4,
+                    "proj[{k}] reverse={reverse}: {fd} vs {g}"
+                );
+            }
+            for k in 0..weight.len() {
+                let (mut up, mut down) = (weight.clone(), weight.clone());
+                up[k] += eps;
+                down[k] -= eps;
+                let fd = (numeric(&proj, &up) - numeric(&proj, &down)) / (2.0 * f64::from(eps));
+                let g = f64::from(gw[k]);
+                assert!(
+                    (fd - g).abs() < 1e-4,
+                    "weight[{k}] reverse={reverse}: {fd} vs {g}"
+                );
+            }
+            // Padding frames: zero output, zero gradient.
+            for (b, &len) in lengths.iter().enumerate() {
+                for t in len..dims.steps {
+                    let at = b * dims.steps + t;
+                    assert!(out[at * 3..(at + 1) * 3].iter().all(|&v| v == 0.0));
+                    assert!(gp[at * 12..(at + 1) * 12].iter().all(|&v| v == 0.0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_reverse_direction_reads_each_sequence_from_its_own_end() {
+        // A sequence of length 2 padded to 4, reversed, equals the forward walk of its two real
+        // frames swapped.
+        let dims = Dims {
+            batch: 1,
+            steps: 4,
+            hidden: 2,
+        };
+        let proj = values(4 * 8, 5);
+        let weight = values(2 * 8, 6);
+        let rev = forward(&proj, &weight, &dims, &Walk::new(&[2], 1, 4, true), false).0;
+        let mut swapped = proj.clone();
+        swapped[..8].copy_from_slice(&proj[8..16]);
+        swapped[8..16].copy_from_slice(&proj[..8]);
+        let fwd = forward(
+            &swapped,
+            &weight,
+            &dims,
+            &Walk::new(&[2], 1, 4, false),
+            false,
+        )
+        .0;
+        assert_eq!(&rev[..2], &fwd[2..4]);
+        assert_eq!(&rev[2..4], &fwd[..2]);
+        assert!(rev[4..].iter().all(|&v| v == 0.0));
+    }
+}

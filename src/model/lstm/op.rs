@@ -1,0 +1,211 @@
+//! The LSTM recurrence of one direction as a single backend operation on burn's CPU backend
+//! (Flex), through burn's backend extension: the kernel runs over plain slices instead of ~23
+//! tensor ops per time step, and under autodiff a hand-written backward through time replaces the
+//! per-step graph. Other devices (WebGPU, CUDA) run the reference recurrence of [`super`].
+
+use super::kernel::{self, Dims, Saved, Walk};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, DispatchDevice, Flex, TensorMetadata, backend_extension};
+use burn::tensor::{Device, FloatDType, Tensor, TensorData};
+
+/// The recurrence as a backend operation (see [`kernel`] for the layouts).
+#[backend_extension(Flex, Autodiff: cfg(feature = "autodiff"))]
+pub trait RecurrenceOps: Backend {
+    /// Hidden states `[B, T, H]` of projected inputs `proj` `[B, T, 4H]` with the recurrent
+    /// weight `[H, 4H]`; sequence `b` has `lengths[b]` real frames, walked backwards if `reverse`.
+    fn lstm_recurrence(
+        proj: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        lengths: Vec<usize>,
+        reverse: bool,
+    ) -> FloatTensor<Self>;
+}
+
+/// Whether tensors on `device` take the fused kernel (the CPU backend, with or without autodiff).
+pub fn runs_on(device: &Device) -> bool {
+    match device.as_dispatch() {
+        DispatchDevice::Flex(_) => true,
+        #[cfg(feature = "autodiff")]
+        DispatchDevice::Autodiff(inner) => {
+            matches!(inner.clone().inner(), DispatchDevice::Flex(_))
+        }
+        #[allow(unreachable_patterns)]
+        _ => false,
+    }
+}
+
+/// The fused recurrence on tensors; `device` must satisfy [`runs_on`].
+pub fn recurrence(
+    proj: Tensor<3>,
+    weight: Tensor<2>,
+    lengths: &[usize],
+    reverse: bool,
+) -> Tensor<3> {
+    Tensor::from_dispatch(<burn::backend::Dispatch as RecurrenceOps>::lstm_recurrence(
+        proj.into_dispatch(),
+        weight.into_dispatch(),
+        lengths.to_vec(),
+        reverse,
+    ))
+}
+
+/// A contiguous `f32` tensor (casting or copying only when it is not one).
+fn contiguous(t: FloatTensor<Flex>) -> FloatTensor<Flex> {
+    let t = if t.dtype() == burn::tensor::DType::F32 {
+        t
+    } else {
+        <Flex as burn::backend::ops::FloatTensorOps<Flex>>::float_cast(t, FloatDType::F32)
+    };
+    if t.as_slice::<f32>().is_some() {
+        t
+    } else {
+        t.to_contiguous()
+    }
+}
+
+fn slice(t: &FloatTensor<Flex>) -> &[f32] {
+    t.as_slice::<f32>()
+        .expect("a contiguous f32 tensor (made by `contiguous`)")
+}
+
+fn tensor(values: Vec<f32>, shape: [usize; 3]) -> FloatTensor<Flex> {
+    FloatTensor::<Flex>::from_data(TensorData::new(values, shape))
+}
+
+/// Sizes and walk of a call, from the input shapes.
+fn geometry(
+    proj: &FloatTensor<Flex>,
+    weight: &FloatTensor<Flex>,
+    lengths: &[usize],
+    reverse: bool,
+) -> (Dims, Walk) {
+    let p = proj.shape();
+    let w = weight.shape();
+    assert!(
+        p.num_dims() == 3 && w.num_dims() == 2 && p[2] == w[1] && w[1] == 4 * w[0],
+        "lstm_recurrence: projections {p:?} and recurrent weight {w:?} do not match"
+    );
+    let dims = Dims {
+        batch: p[0],
+        steps: p[1],
+        hidden: w[0],
+    };
+    let walk = Walk::new(lengths, dims.batch, dims.steps, reverse);
+    (dims, walk)
+}
+
+/// The forward on Flex tensors, keeping the backward's state when asked.
+fn run(
+    proj: FloatTensor<Flex>,
+    weight: FloatTensor<Flex>,
+    lengths: &[usize],
+    reverse: bool,
+    keep: bool,
+) -> (FloatTensor<Flex>, Option<State>) {
+    let (proj, weight) = (contiguous(proj), contiguous(weight));
+    let (dims, walk) = geometry(&proj, &weight, lengths, reverse);
+    let (hidden, saved) = kernel::forward(slice(&proj), slice(&weight), &dims, &walk, keep);
+    let out = tensor(hidden.clone(), [dims.batch, dims.steps, dims.hidden]);
+    let state = saved.map(|saved| State {
+        weight: slice(&weight).to_vec(),
+        hidden,
+        saved,
+        dims,
+        walk,
+    });
+    (out, state)
+}
+
+impl RecurrenceOps for Flex {
+    fn lstm_recurrence(
+        proj: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        lengths: Vec<usize>,
+        reverse: bool,
+    ) -> FloatTensor<Self> {
+        run(proj, weight, &lengths, reverse, false).0
+    }
+}
+
+/// What the backward needs: the forward's weight, outputs and gate/cell states.
+#[derive(Debug)]
+struct State {
+    weight: Vec<f32>,
+    hidden: Vec<f32>,
+    saved: Saved,
+    dims: Dims,
+    walk: Walk,
+}
+
+#[cfg(feature = "autodiff")]
+mod autodiff {
+    use super::*;
+    use burn::backend::Autodiff;
+    use burn::backend::autodiff::checkpoint::base::Checkpointer;
+    use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+    use burn::backend::autodiff::grads::Gradients;
+    use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+    use std::sync::Arc;
+
+    /// The backward through time of [`RecurrenceOps::lstm_recurrence`].
+    #[derive(Debug)]
+    struct RecurrenceBackward;
+
+    impl Backward<Flex, 2> for RecurrenceBackward {
+        type State = Arc<State>;
+
+        fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+            let [node_proj, node_weight] = ops.parents;
+            let grad = contiguous(grads.consume::<Flex>(&ops.node));
+            let s = &ops.state;
+            let (grad_proj, grad_weight) = kernel::backward(
+                slice(&grad),
+                &s.hidden,
+                &s.saved,
+                &s.weight,
+                &s.dims,
+                &s.walk,
+            );
+            let Dims {
+                batch,
+                steps,
+                hidden,
+            } = s.dims;
+            if let Some(node) = node_proj {
+                grads.register::<Flex>(node.id, tensor(grad_proj, [batch, steps, 4 * hidden]));
+            }
+            if let Some(node) = node_weight {
+                let w = FloatTensor::<Flex>::from_data(TensorData::new(
+                    grad_weight,
+                    [hidden, 4 * hidden],
+                ));
+                grads.register::<Flex>(node.id, w);
+            }
+        }
+    }
+
+    impl<C: CheckpointStrategy> RecurrenceOps for Autodiff<Flex, C> {
+        fn lstm_recurrence(
+            proj: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            lengths: Vec<usize>,
+            reverse: bool,
+        ) -> FloatTensor<Self> {
+            let nodes = [proj.node(), weight.node()];
+            let (proj, weight) = (proj.into_primitive(), weight.into_primitive());
+            match RecurrenceBackward
+                .prepare::<C>(nodes)
+                .compute_bound()
+                .stateful()
+            {
+                OpsKind::Tracked(prep) => {
+                    let (out, state) = run(proj, weight, &lengths, reverse, true);
+                    prep.finish(Arc::new(state.expect("state kept")), out)
+                }
+                OpsKind::UnTracked(prep) => {
+                    prep.finish(run(proj, weight, &lengths, reverse, false).0)
+                }
+            }
+        }
+    }
+}

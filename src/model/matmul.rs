@@ -1,0 +1,146 @@
+//! Matrix products over plain row-major `f32` slices (the `gemm` crate, one thread), for the
+//! kernels that burn's per-op tensors make slow: the LSTM recurrence step by step.
+
+/// A row-major matrix view: `rows x cols` elements of `data`, optionally read transposed.
+#[derive(Debug, Clone, Copy)]
+pub struct MatRef<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    transposed: bool,
+}
+
+impl<'a> MatRef<'a> {
+    /// The `rows x cols` row-major matrix in `data` (which holds at least `rows * cols` values).
+    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        assert!(data.len() >= rows * cols, "matrix data too short");
+        Self {
+            data,
+            rows,
+            cols,
+            transposed: false,
+        }
+    }
+
+    /// The transpose, without copying.
+    pub fn t(self) -> Self {
+        Self {
+            transposed: !self.transposed,
+            ..self
+        }
+    }
+
+    /// (rows, cols) as read.
+    fn shape(&self) -> (usize, usize) {
+        if self.transposed {
+            (self.cols, self.rows)
+        } else {
+            (self.rows, self.cols)
+        }
+    }
+
+    /// (row stride, column stride) as read.
+    fn strides(&self) -> (isize, isize) {
+        if self.transposed {
+            (1, self.cols as isize)
+        } else {
+            (self.cols as isize, 1)
+        }
+    }
+}
+
+/// `dst = a b` (or `dst += a b` when `accumulate`), `dst` row-major `m x n`.
+pub fn matmul(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
+    let (m, k) = a.shape();
+    let (kb, n) = b.shape();
+    assert_eq!(k, kb, "inner dimensions differ");
+    assert!(dst.len() >= m * n, "output too short");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst[..m * n].fill(0.0);
+        }
+        return;
+    }
+    let (a_rs, a_cs) = a.strides();
+    let (b_rs, b_cs) = b.strides();
+    // SAFETY: the asserts above bound every index the product reads or writes: `a` holds
+    // `m x k` values at strides within `a.data`, `b` `k x n` within `b.data`, `dst` `m x n`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a_cs,
+            a_rs,
+            b.data.as_ptr(),
+            b_cs,
+            b_rs,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+        let mut out = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                out[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+            }
+        }
+        out
+    }
+
+    fn transpose(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+        let mut out = vec![0.0; x.len()];
+        for r in 0..rows {
+            for c in 0..cols {
+                out[c * rows + r] = x[r * cols + c];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn products_match_the_definition_in_every_orientation() {
+        let (m, k, n) = (5, 7, 3);
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.71).cos()).collect();
+        let want = naive(&a, &b, m, k, n);
+        let at = transpose(&a, m, k);
+        let bt = transpose(&b, k, n);
+        for (lhs, rhs) in [
+            (MatRef::new(&a, m, k), MatRef::new(&b, k, n)),
+            (MatRef::new(&at, k, m).t(), MatRef::new(&b, k, n)),
+            (MatRef::new(&a, m, k), MatRef::new(&bt, n, k).t()),
+            (MatRef::new(&at, k, m).t(), MatRef::new(&bt, n, k).t()),
+        ] {
+            let mut got = vec![0.0; m * n];
+            matmul(&mut got, lhs, rhs, false);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-5, "{g} vs {w}");
+            }
+            // Accumulating adds the product once more.
+            matmul(&mut got, lhs, rhs, true);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - 2.0 * w).abs() < 1e-5, "{g} vs {}", 2.0 * w);
+            }
+        }
+    }
+}
