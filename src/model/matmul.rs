@@ -23,6 +23,7 @@ impl<'a> MatRef<'a> {
     }
 
     /// The transpose, without copying.
+    #[cfg(any(test, feature = "autodiff"))]
     pub fn t(self) -> Self {
         Self {
             transposed: !self.transposed,

@@ -134,6 +134,7 @@ fn row_of(x: &[f32], r: usize, width: usize) -> &[f32] {
     &x[r * width..(r + 1) * width]
 }
 
+#[cfg(any(test, feature = "autodiff"))]
 /// The backward through time: gradients of the projected inputs `[B, T, 4H]` and of the recurrent
 /// weight `[H, 4H]`, given the gradient `grad_out` of the hidden states and the forward's
 /// `hidden` outputs and `saved` state.

@@ -3,7 +3,7 @@
 //! tensor ops per time step, and under autodiff a hand-written backward through time replaces the
 //! per-step graph. Other devices (WebGPU, CUDA) run the reference recurrence of [`super`].
 
-use super::kernel::{self, Dims, Saved, Walk};
+use super::kernel::{self, Dims, Walk};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, DispatchDevice, Flex, TensorMetadata, backend_extension};
 use burn::tensor::{Device, FloatDType, Tensor, TensorData};
@@ -94,28 +94,6 @@ fn geometry(
     (dims, walk)
 }
 
-/// The forward on Flex tensors, keeping the backward's state when asked.
-fn run(
-    proj: FloatTensor<Flex>,
-    weight: FloatTensor<Flex>,
-    lengths: &[usize],
-    reverse: bool,
-    keep: bool,
-) -> (FloatTensor<Flex>, Option<State>) {
-    let (proj, weight) = (contiguous(proj), contiguous(weight));
-    let (dims, walk) = geometry(&proj, &weight, lengths, reverse);
-    let (hidden, saved) = kernel::forward(slice(&proj), slice(&weight), &dims, &walk, keep);
-    let out = tensor(hidden.clone(), [dims.batch, dims.steps, dims.hidden]);
-    let state = saved.map(|saved| State {
-        weight: slice(&weight).to_vec(),
-        hidden,
-        saved,
-        dims,
-        walk,
-    });
-    (out, state)
-}
-
 impl RecurrenceOps for Flex {
     fn lstm_recurrence(
         proj: FloatTensor<Self>,
@@ -123,22 +101,16 @@ impl RecurrenceOps for Flex {
         lengths: Vec<usize>,
         reverse: bool,
     ) -> FloatTensor<Self> {
-        run(proj, weight, &lengths, reverse, false).0
+        let (proj, weight) = (contiguous(proj), contiguous(weight));
+        let (dims, walk) = geometry(&proj, &weight, &lengths, reverse);
+        let hidden = kernel::forward(slice(&proj), slice(&weight), &dims, &walk, false).0;
+        tensor(hidden, [dims.batch, dims.steps, dims.hidden])
     }
-}
-
-/// What the backward needs: the forward's weight, outputs and gate/cell states.
-#[derive(Debug)]
-struct State {
-    weight: Vec<f32>,
-    hidden: Vec<f32>,
-    saved: Saved,
-    dims: Dims,
-    walk: Walk,
 }
 
 #[cfg(feature = "autodiff")]
 mod autodiff {
+    use super::kernel::Saved;
     use super::*;
     use burn::backend::Autodiff;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -146,6 +118,16 @@ mod autodiff {
     use burn::backend::autodiff::grads::Gradients;
     use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
     use std::sync::Arc;
+
+    /// What the backward needs: the forward's weight, outputs and gate/cell states.
+    #[derive(Debug)]
+    struct State {
+        weight: Vec<f32>,
+        hidden: Vec<f32>,
+        saved: Saved,
+        dims: Dims,
+        walk: Walk,
+    }
 
     /// The backward through time of [`RecurrenceOps::lstm_recurrence`].
     #[derive(Debug)]
@@ -199,11 +181,22 @@ mod autodiff {
                 .stateful()
             {
                 OpsKind::Tracked(prep) => {
-                    let (out, state) = run(proj, weight, &lengths, reverse, true);
-                    prep.finish(Arc::new(state.expect("state kept")), out)
+                    let (proj, weight) = (contiguous(proj), contiguous(weight));
+                    let (dims, walk) = geometry(&proj, &weight, &lengths, reverse);
+                    let (hidden, saved) =
+                        kernel::forward(slice(&proj), slice(&weight), &dims, &walk, true);
+                    let out = tensor(hidden.clone(), [dims.batch, dims.steps, dims.hidden]);
+                    let state = State {
+                        weight: slice(&weight).to_vec(),
+                        hidden,
+                        saved: saved.expect("kept when asked"),
+                        dims,
+                        walk,
+                    };
+                    prep.finish(Arc::new(state), out)
                 }
                 OpsKind::UnTracked(prep) => {
-                    prep.finish(run(proj, weight, &lengths, reverse, false).0)
+                    prep.finish(Flex::lstm_recurrence(proj, weight, lengths, reverse))
                 }
             }
         }
