@@ -16,9 +16,13 @@ mod decode;
 mod error;
 mod file;
 mod image;
+#[cfg(feature = "flex")]
+mod kernels;
 mod lm;
 mod model;
 mod names;
+#[cfg(feature = "flex")]
+mod ops;
 mod preprocess;
 mod recognizer;
 #[cfg(target_arch = "wasm32")]

@@ -67,8 +67,26 @@ pub enum Op<'a> {
 }
 
 impl Op<'_> {
-    /// Applies the step.
+    /// Applies the step: on the CPU backend, the conv blocks' convolutions and the pools run
+    /// as the fast operations of `crate::ops`; elsewhere (and for other shapes) burn's modules.
     pub fn apply(self, x: Tensor<4>) -> Tensor<4> {
+        #[cfg(feature = "flex")]
+        if crate::ops::runs_on(&x.device()) {
+            match self {
+                Op::Conv(c) if is_same_conv(c) => {
+                    return crate::ops::conv::conv2d_same(x, c.weight.val());
+                }
+                Op::Pool(p) if is_window_pool(p) => {
+                    return crate::ops::pool::max_pool_windows(x, p.kernel_size);
+                }
+                _ => {}
+            }
+        }
+        self.apply_reference(x)
+    }
+
+    /// [`Self::apply`] with burn's modules on every backend.
+    pub fn apply_reference(self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Op::Conv(c) => c.forward(x),
             Op::BatchNorm { bn, .. } => bn.forward(x),
@@ -76,6 +94,26 @@ impl Op<'_> {
             Op::Pool(p) => p.forward(x),
         }
     }
+}
+
+/// A stride-1, size-keeping convolution of odd kernel, without bias or groups.
+#[cfg(feature = "flex")]
+fn is_same_conv(c: &Conv2d) -> bool {
+    c.bias.is_none()
+        && c.stride == [1, 1]
+        && c.dilation == [1, 1]
+        && c.groups == 1
+        && matches!(c.padding, PaddingConfig2d::Same)
+        && c.kernel_size.iter().all(|k| k % 2 == 1)
+}
+
+/// A pool whose windows do not overlap and need no padding.
+#[cfg(feature = "flex")]
+fn is_window_pool(p: &MaxPool2d) -> bool {
+    p.stride == p.kernel_size
+        && p.dilation == [1, 1]
+        && !p.ceil_mode
+        && matches!(p.padding, PaddingConfig2d::Valid)
 }
 
 /// The CNN: layers, then a Conv1x1 projection to the feature size; collapses the height to 1.
@@ -145,5 +183,120 @@ impl ConvStack {
     /// `[B, 1, H, W]` images to `[B, W / stride, D]` features.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<3> {
         self.project(self.ops().fold(x, |x, op| op.apply(x)))
+    }
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+    use crate::charset::Charset;
+    use crate::model::{Network, Preset};
+    use burn::tensor::Distribution;
+
+    /// Every preset's CNN (VGG, DarkNet, Tucker) on an odd width: the fast ops against burn's.
+    fn stacks(device: &Device) -> Vec<ConvStack> {
+        let charset = Charset::printable_ascii();
+        let mut out = Vec::new();
+        for preset in [Preset::Tiny, Preset::Small] {
+            for network in [Network::Vgg, Network::Darknet] {
+                out.push(ConvStack::new(&preset.config(network, &charset), device));
+            }
+        }
+        out.push(ConvStack::new(
+            &Preset::Small.config(Network::Tucker(crate::model::TuckerRanks::V3), &charset),
+            device,
+        ));
+        out
+    }
+
+    /// The input height the stack's pools reduce to 1.
+    fn stack_height(stack: &ConvStack) -> usize {
+        stack
+            .layers
+            .iter()
+            .map(|l| match l {
+                CnnLayer::Pool(p) => p.kernel_size[0],
+                CnnLayer::Conv(_) => 1,
+            })
+            .product()
+    }
+
+    fn run(stack: &ConvStack, x: Tensor<4>, fast: bool) -> Tensor<4> {
+        stack.ops().fold(x, |x, op| {
+            if fast {
+                op.apply(x)
+            } else {
+                op.apply_reference(x)
+            }
+        })
+    }
+
+    #[test]
+    fn the_fast_cnn_ops_match_burn_forward() {
+        let device = Device::flex();
+        assert!(crate::ops::runs_on(&device));
+        for stack in stacks(&device) {
+            let h = stack_height(&stack);
+            let x = Tensor::<4>::random([2, 1, h, 37], Distribution::Default, &device);
+            let d: f32 = (run(&stack, x.clone(), true) - run(&stack, x, false))
+                .abs()
+                .max()
+                .into_scalar();
+            assert!(d <= 1e-4, "max difference {d}");
+        }
+    }
+
+    #[cfg(feature = "autodiff")]
+    #[test]
+    fn the_fast_cnn_ops_match_burn_gradients() {
+        let device = Device::flex().autodiff();
+        assert!(crate::ops::runs_on(&device));
+        for stack in stacks(&device) {
+            let h = stack_height(&stack);
+            let x =
+                Tensor::<4>::random([2, 1, h, 37], Distribution::Default, &device).require_grad();
+            let grads = |fast: bool| {
+                let out = run(&stack, x.clone(), fast);
+                // A fixed weighting of the outputs, so every output matters.
+                let weights = Tensor::<4>::from_data(
+                    burn::tensor::TensorData::new(
+                        (0..out.dims().iter().product::<usize>())
+                            .map(|i| ((i * 7919) % 13) as f32 / 13.0 - 0.5)
+                            .collect::<Vec<f32>>(),
+                        out.dims(),
+                    ),
+                    &device,
+                );
+                let g = (out * weights).sum().backward();
+                let mut all = vec![x.grad(&g).expect("input gradient").into_data()];
+                for layer in &stack.layers {
+                    if let CnnLayer::Conv(b) = layer {
+                        for c in &b.convs {
+                            all.push(
+                                c.weight
+                                    .val()
+                                    .grad(&g)
+                                    .expect("weight gradient")
+                                    .into_data(),
+                            );
+                        }
+                    }
+                }
+                all
+            };
+            for (a, b) in grads(true).into_iter().zip(grads(false)) {
+                let (a, b) = (
+                    a.try_to_vec::<f32>().unwrap(),
+                    b.try_to_vec::<f32>().unwrap(),
+                );
+                let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
+                let d = a
+                    .iter()
+                    .zip(&b)
+                    .fold(0.0f32, |m, (p, q)| m.max((p - q).abs()))
+                    / scale;
+                assert!(d <= 1e-3, "relative gradient difference {d}");
+            }
+        }
     }
 }

@@ -7,7 +7,6 @@ pub mod config;
 pub mod darknet;
 pub mod head;
 pub mod lstm;
-pub mod matmul;
 pub mod preset;
 pub mod tucker;
 pub mod vgg;

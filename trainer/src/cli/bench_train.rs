@@ -42,6 +42,11 @@ pub struct Args {
     /// Print JSON (the fixed-batch step, generation excluded).
     #[arg(long)]
     json: bool,
+    /// Print the benchmarked model's config (JSON) and the fixed batch's text lengths, and
+    /// exit: what a peer framework needs to build and time the same model
+    /// (scripts/bench-train-peer.sh).
+    #[arg(long)]
+    print_model: bool,
 }
 
 /// `batch` real lines scaled to the model's height, cut or padded to `width` pixels, with their
@@ -95,6 +100,14 @@ pub fn run(args: Args) -> Result<()> {
         charset: charset.clone(),
     };
     let (lines, texts) = fixed_batch(&generator, &geometry, args.batch, args.width)?;
+    if args.print_model {
+        let lengths: Vec<usize> = texts.iter().map(|t| t.chars().count()).collect();
+        println!(
+            "{}",
+            json!({"config": config, "width": args.width, "text_lengths": lengths})
+        );
+        return Ok(());
+    }
     let (fixed_ms, stream) = pool.install(|| -> Result<(f64, (f64, f64))> {
         let mut model = CnnDblstm::new(&config, &device)?;
         let mut optim = optimizer();

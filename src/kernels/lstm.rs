@@ -6,7 +6,7 @@
 //! from its own last real frame back to its first and writes outputs in place, so no reversal of
 //! the tensors is needed.
 
-use crate::model::matmul::{MatRef, matmul};
+use super::matmul::{MatRef, matmul};
 
 /// Sizes of one call.
 #[derive(Debug, Clone, PartialEq, Eq)]

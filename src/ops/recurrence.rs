@@ -1,12 +1,12 @@
-//! The LSTM recurrence of one direction as a single backend operation on burn's CPU backend
-//! (Flex), through burn's backend extension: the kernel runs over plain slices instead of ~23
-//! tensor ops per time step, and under autodiff a hand-written backward through time replaces the
-//! per-step graph. Other devices (WebGPU, CUDA) run the reference recurrence of [`super`].
+//! The LSTM recurrence of one direction as a single backend operation: the kernel runs over
+//! plain slices instead of ~23 tensor ops per time step, and under autodiff a hand-written
+//! backward through time replaces the per-step graph.
 
-use super::kernel::{self, Dims, Walk};
+use super::{contiguous, slice, tensor};
+use crate::kernels::lstm::{self as kernel, Dims, Walk};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Backend, DispatchDevice, Flex, TensorMetadata, backend_extension};
-use burn::tensor::{Device, FloatDType, Tensor, TensorData};
+use burn::backend::{Backend, Flex, TensorMetadata, backend_extension};
+use burn::tensor::Tensor;
 
 /// The recurrence as a backend operation (see [`kernel`] for the layouts).
 #[backend_extension(Flex, Autodiff: cfg(feature = "autodiff"))]
@@ -19,19 +19,6 @@ pub trait RecurrenceOps: Backend {
         lengths: Vec<usize>,
         reverse: bool,
     ) -> FloatTensor<Self>;
-}
-
-/// Whether tensors on `device` take the fused kernel (the CPU backend, with or without autodiff).
-pub fn runs_on(device: &Device) -> bool {
-    match device.as_dispatch() {
-        DispatchDevice::Flex(_) => true,
-        #[cfg(feature = "autodiff")]
-        DispatchDevice::Autodiff(inner) => {
-            matches!(inner.clone().inner(), DispatchDevice::Flex(_))
-        }
-        #[allow(unreachable_patterns)]
-        _ => false,
-    }
 }
 
 /// The fused recurrence on tensors; `device` must satisfy [`runs_on`].
@@ -47,29 +34,6 @@ pub fn recurrence(
         lengths.to_vec(),
         reverse,
     ))
-}
-
-/// A contiguous `f32` tensor (casting or copying only when it is not one).
-fn contiguous(t: FloatTensor<Flex>) -> FloatTensor<Flex> {
-    let t = if t.dtype() == burn::tensor::DType::F32 {
-        t
-    } else {
-        <Flex as burn::backend::ops::FloatTensorOps<Flex>>::float_cast(t, FloatDType::F32)
-    };
-    if t.as_slice::<f32>().is_some() {
-        t
-    } else {
-        t.to_contiguous()
-    }
-}
-
-fn slice(t: &FloatTensor<Flex>) -> &[f32] {
-    t.as_slice::<f32>()
-        .expect("a contiguous f32 tensor (made by `contiguous`)")
-}
-
-fn tensor(values: Vec<f32>, shape: [usize; 3]) -> FloatTensor<Flex> {
-    FloatTensor::<Flex>::from_data(TensorData::new(values, shape))
 }
 
 /// Sizes and walk of a call, from the input shapes.
@@ -110,8 +74,8 @@ impl RecurrenceOps for Flex {
 
 #[cfg(feature = "autodiff")]
 mod autodiff {
-    use super::kernel::Saved;
     use super::*;
+    use crate::kernels::lstm::Saved;
     use burn::backend::Autodiff;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -157,11 +121,7 @@ mod autodiff {
                 grads.register::<Flex>(node.id, tensor(grad_proj, [batch, steps, 4 * hidden]));
             }
             if let Some(node) = node_weight {
-                let w = FloatTensor::<Flex>::from_data(TensorData::new(
-                    grad_weight,
-                    [hidden, 4 * hidden],
-                ));
-                grads.register::<Flex>(node.id, w);
+                grads.register::<Flex>(node.id, tensor(grad_weight, [hidden, 4 * hidden]));
             }
         }
     }

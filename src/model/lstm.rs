@@ -3,12 +3,9 @@
 //! The input projection `W_ih x` of all time steps is one matmul (it is also what the CNN-MAH
 //! criterion compares); the reverse direction runs over each sequence's own length, so padding
 //! at the end of shorter sequences never reaches their real frames. On the CPU backend the
-//! recurrence is one fused operation ([`kernel`], with its own backward for training); elsewhere
-//! it is the reference composition of tensor ops ([`LstmDirection::recur_reference`]).
-
-pub mod kernel;
-#[cfg(feature = "flex")]
-pub mod op;
+//! recurrence is one fused operation (`crate::ops::recurrence`, with its own backward for
+//! training); elsewhere it is the reference composition of tensor ops
+//! ([`LstmDirection::recur_reference`]).
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
@@ -55,8 +52,13 @@ impl LstmDirection {
     /// `[B, T, H]`; outputs at padding frames are not meaningful.
     pub fn recur(&self, proj: Tensor<3>, lengths: &[usize], reverse: bool) -> Tensor<3> {
         #[cfg(feature = "flex")]
-        if op::runs_on(&proj.device()) {
-            return op::recurrence(proj, self.recurrent.weight.val(), lengths, reverse);
+        if crate::ops::runs_on(&proj.device()) {
+            return crate::ops::recurrence::recurrence(
+                proj,
+                self.recurrent.weight.val(),
+                lengths,
+                reverse,
+            );
         }
         self.recur_reference(proj, lengths, reverse)
     }
@@ -179,7 +181,7 @@ mod tests {
     #[test]
     fn the_fused_recurrence_matches_the_reference_with_padding_and_odd_sizes() {
         let device = Device::flex();
-        assert!(op::runs_on(&device));
+        assert!(crate::ops::runs_on(&device));
         for (hidden, steps, lengths) in [
             (8, 7, vec![7, 4, 1]),
             (5, 13, vec![13]),
@@ -208,7 +210,7 @@ mod tests {
     #[test]
     fn the_fused_backward_matches_the_reference_gradients() {
         let device = Device::flex().autodiff();
-        assert!(op::runs_on(&device));
+        assert!(crate::ops::runs_on(&device));
         let lengths = [9, 5, 2];
         let layer = BiLstm::new(4, 6, &device);
         let x =

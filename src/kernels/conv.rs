@@ -1,0 +1,159 @@
+//! Convolution weight gradients by im2col and one matrix product per image, for stride-1
+//! convolutions with zero padding that keeps the size ("same"): `x` is `[B, C, H, W]`, the
+//! output gradient `[B, O, H, W]`, the weight gradient `[O, C, KH, KW]`.
+
+use super::matmul::{MatRef, matmul};
+
+/// Sizes of one convolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvDims {
+    /// Images.
+    pub batch: usize,
+    /// Input channels.
+    pub channels: usize,
+    /// Output channels.
+    pub out: usize,
+    /// Image height (input and output).
+    pub height: usize,
+    /// Image width (input and output).
+    pub width: usize,
+    /// Kernel height and width (odd).
+    pub kernel: [usize; 2],
+}
+
+/// The columns of image `x` `[C, H, W]`: row `(c, i, j)` holds, for every output position, the
+/// input value under kernel tap `(i, j)` of channel `c` (zero outside the image).
+fn im2col(x: &[f32], d: &ConvDims, cols: &mut [f32]) {
+    let [kh, kw] = d.kernel;
+    let (h, w) = (d.height, d.width);
+    let (ph, pw) = (kh / 2, kw / 2);
+    for c in 0..d.channels {
+        let image = &x[c * h * w..(c + 1) * h * w];
+        for i in 0..kh {
+            for j in 0..kw {
+                let row = &mut cols[((c * kh + i) * kw + j) * h * w..][..h * w];
+                for y in 0..h {
+                    let out = &mut row[y * w..(y + 1) * w];
+                    let sy = y + i;
+                    if sy < ph || sy - ph >= h {
+                        out.fill(0.0);
+                        continue;
+                    }
+                    let src = &image[(sy - ph) * w..(sy - ph + 1) * w];
+                    // Output column xo reads input column xo + j - pw.
+                    let lo = pw.saturating_sub(j).min(w);
+                    let hi = (w + pw).saturating_sub(j).min(w).max(lo);
+                    out[..lo].fill(0.0);
+                    out[hi..].fill(0.0);
+                    out[lo..hi].copy_from_slice(&src[lo + j - pw..hi + j - pw]);
+                }
+            }
+        }
+    }
+}
+
+/// The weight gradient `[O, C, KH, KW]` of a "same" stride-1 convolution of `x` given the output
+/// gradient `grad`.
+pub fn weight_grad(x: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
+    let [kh, kw] = d.kernel;
+    let hw = d.height * d.width;
+    let ck = d.channels * kh * kw;
+    assert_eq!(x.len(), d.batch * d.channels * hw, "input size");
+    assert_eq!(grad.len(), d.batch * d.out * hw, "output gradient size");
+    let mut dw = vec![0.0f32; d.out * ck];
+    let one_by_one = kh == 1 && kw == 1;
+    let mut cols = if one_by_one {
+        Vec::new()
+    } else {
+        vec![0.0f32; ck * hw]
+    };
+    for b in 0..d.batch {
+        let image = &x[b * d.channels * hw..(b + 1) * d.channels * hw];
+        let cols: &[f32] = if one_by_one {
+            image
+        } else {
+            im2col(image, d, &mut cols);
+            &cols
+        };
+        matmul(
+            &mut dw,
+            MatRef::new(&grad[b * d.out * hw..(b + 1) * d.out * hw], d.out, hw),
+            MatRef::new(cols, ck, hw).t(),
+            b > 0,
+        );
+    }
+    dw
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition: dW[o, c, i, j] = sum over b, y, x of grad[b, o, y, x] * x[b, c, y+i-ph, x+j-pw].
+    fn naive(x: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
+        let [kh, kw] = d.kernel;
+        let (h, w) = (d.height as isize, d.width as isize);
+        let mut out = vec![0.0f32; d.out * d.channels * kh * kw];
+        for o in 0..d.out {
+            for c in 0..d.channels {
+                for i in 0..kh {
+                    for j in 0..kw {
+                        let mut s = 0.0;
+                        for b in 0..d.batch {
+                            for y in 0..h {
+                                for xo in 0..w {
+                                    let sy = y + i as isize - (kh / 2) as isize;
+                                    let sx = xo + j as isize - (kw / 2) as isize;
+                                    if sy < 0 || sy >= h || sx < 0 || sx >= w {
+                                        continue;
+                                    }
+                                    let g = grad[((b * d.out + o) * d.height + y as usize)
+                                        * d.width
+                                        + xo as usize];
+                                    let v = x[((b * d.channels + c) * d.height + sy as usize)
+                                        * d.width
+                                        + sx as usize];
+                                    s += g * v;
+                                }
+                            }
+                        }
+                        out[((o * d.channels + c) * kh + i) * kw + j] = s;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn weight_gradients_match_the_definition() {
+        for (kernel, height, width) in [
+            ([3, 3], 4, 7),
+            ([1, 1], 3, 5),
+            ([3, 3], 1, 2),
+            ([3, 3], 5, 1),
+        ] {
+            let d = ConvDims {
+                batch: 2,
+                channels: 3,
+                out: 4,
+                height,
+                width,
+                kernel,
+            };
+            let x: Vec<f32> = (0..2 * 3 * height * width)
+                .map(|i| (i as f32 * 0.37).sin())
+                .collect();
+            let g: Vec<f32> = (0..2 * 4 * height * width)
+                .map(|i| (i as f32 * 0.91).cos())
+                .collect();
+            let got = weight_grad(&x, &g, &d);
+            for (a, b) in got.iter().zip(naive(&x, &g, &d)) {
+                assert!(
+                    (a - b).abs() < 1e-4,
+                    "{kernel:?} {height}x{width}: {a} vs {b}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Max pooling with kernel = stride (non-overlapping windows, no padding; a remainder that does
+//! not fill a window is dropped), over `[N, H, W]` planes (N = batch x channels). The forward
+//! can keep, per output, the input position of its maximum for the backward.
+
+/// Output height and width of pooling `[h, w]` planes with window `[ph, pw]`.
+pub fn output_size(h: usize, w: usize, window: [usize; 2]) -> [usize; 2] {
+    [h / window[0].max(1), w / window[1].max(1)]
+}
+
+/// Pools `planes` planes of `h x w` values in `x`: the outputs, and when `keep` the index in `x`
+/// of each output's maximum (the first one on ties).
+pub fn forward(
+    x: &[f32],
+    planes: usize,
+    h: usize,
+    w: usize,
+    window: [usize; 2],
+    keep: bool,
+) -> (Vec<f32>, Option<Vec<u32>>) {
+    let [ph, pw] = window;
+    let [oh, ow] = output_size(h, w, window);
+    assert_eq!(x.len(), planes * h * w, "input size");
+    let mut out = vec![f32::NEG_INFINITY; planes * oh * ow];
+    let mut arg = keep.then(|| vec![0u32; planes * oh * ow]);
+    for p in 0..planes {
+        let plane = &x[p * h * w..(p + 1) * h * w];
+        let o_plane = &mut out[p * oh * ow..(p + 1) * oh * ow];
+        if let Some(arg) = arg.as_mut() {
+            let a_plane = &mut arg[p * oh * ow..(p + 1) * oh * ow];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let (mut best, mut at) = (f32::NEG_INFINITY, oy * ph * w + ox * pw);
+                    for i in 0..ph {
+                        let row = (oy * ph + i) * w + ox * pw;
+                        for (j, &v) in plane[row..row + pw].iter().enumerate() {
+                            if v > best {
+                                (best, at) = (v, row + j);
+                            }
+                        }
+                    }
+                    o_plane[oy * ow + ox] = best;
+                    a_plane[oy * ow + ox] = (p * h * w + at) as u32;
+                }
+            }
+        } else {
+            // Row by row: each input row folds into its output row, vectorizable for pw = 1.
+            for oy in 0..oh {
+                let o_row = &mut o_plane[oy * ow..(oy + 1) * ow];
+                for i in 0..ph {
+                    let row = &plane[(oy * ph + i) * w..(oy * ph + i + 1) * w];
+                    if pw == 1 {
+                        for (o, &v) in o_row.iter_mut().zip(row) {
+                            *o = o.max(v);
+                        }
+                    } else {
+                        for (o, chunk) in o_row.iter_mut().zip(row.chunks_exact(pw)) {
+                            *o = chunk.iter().fold(*o, |m, &v| m.max(v));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (out, arg)
+}
+
+#[cfg(any(test, feature = "autodiff"))]
+/// The input gradient (`len` values) of the outputs' gradient `grad`, given the forward's
+/// maximum positions `arg`.
+pub fn backward(grad: &[f32], arg: &[u32], len: usize) -> Vec<f32> {
+    assert_eq!(
+        grad.len(),
+        arg.len(),
+        "gradient and positions differ in size"
+    );
+    let mut dx = vec![0.0f32; len];
+    for (&g, &a) in grad.iter().zip(arg) {
+        dx[a as usize] += g;
+    }
+    dx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pools_windows_and_routes_gradients_to_the_maxima() {
+        // One 3x5 plane, window 2x2: a 1x2 output; row 2 and column 4 are dropped.
+        #[rustfmt::skip]
+        let x = [
+            1.0, 5.0, 2.0, 2.0, 9.0,
+            3.0, 4.0, 7.0, 0.0, 9.0,
+            8.0, 8.0, 8.0, 8.0, 9.0,
+        ];
+        let (out, arg) = forward(&x, 1, 3, 5, [2, 2], true);
+        assert_eq!(out, [5.0, 7.0]);
+        assert_eq!(arg.as_deref(), Some(&[1u32, 7][..]));
+        assert_eq!(forward(&x, 1, 3, 5, [2, 2], false).0, out);
+        let dx = backward(&[10.0, 20.0], &arg.unwrap(), 15);
+        let mut want = [0.0; 15];
+        (want[1], want[7]) = (10.0, 20.0);
+        assert_eq!(dx, want);
+        // Window 2x1 (the vertical pools), two planes.
+        let (out, _) = forward(
+            &[1.0, 6.0, 3.0, 2.0, -1.0, -2.0, -3.0, -4.0],
+            2,
+            2,
+            2,
+            [2, 1],
+            false,
+        );
+        assert_eq!(out, [3.0, 6.0, -1.0, -2.0]);
+    }
+}
