@@ -1,7 +1,9 @@
 //! Plain-Rust kernels over row-major `f32` slices, for what burn's per-op tensors make slow on
-//! the CPU: matrix products, the LSTM recurrence, convolution weight gradients, max pooling.
+//! the CPU: matrix products, the LSTM recurrence, batch normalization in training, convolution weight
+//! gradients, max pooling.
 //! Each is tested against its definition here and against burn's reference in `crate::ops`.
 
+pub mod batch_norm;
 #[cfg(any(test, feature = "autodiff"))]
 pub mod conv;
 pub mod lstm;

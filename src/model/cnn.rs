@@ -79,6 +79,11 @@ impl Op<'_> {
                 Op::Pool(p) if is_window_pool(p) => {
                     return crate::ops::pool::max_pool_windows(x, p.kernel_size);
                 }
+                Op::BatchNorm { bn, .. }
+                    if x.device().is_autodiff() && bn.training.is_enabled() =>
+                {
+                    return batch_norm_train(bn, x);
+                }
                 _ => {}
             }
         }
@@ -94,6 +99,22 @@ impl Op<'_> {
             Op::Pool(p) => p.forward(x),
         }
     }
+}
+
+/// BatchNorm in training with the fast operations: the output from the batch's statistics, and
+/// the running statistics moved towards them by the momentum, as burn's `BatchNorm` does.
+#[cfg(feature = "flex")]
+fn batch_norm_train(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    use crate::ops::batch_norm::{batch_norm_batch_stats, channel_stats};
+    let device = x.device();
+    let (mean, var) = channel_stats(x.clone().detach());
+    let out = batch_norm_batch_stats(x, bn.gamma.val(), bn.beta.val(), bn.epsilon);
+    let m = bn.momentum;
+    let running_mean = bn.running_mean.value_sync().to_device(&device) * (1.0 - m) + mean * m;
+    let running_var = bn.running_var.value_sync().to_device(&device) * (1.0 - m) + var * m;
+    bn.running_mean.update(running_mean.detach());
+    bn.running_var.update(running_var.detach());
+    out
 }
 
 /// A stride-1, size-keeping convolution of odd kernel, without bias or groups.
@@ -221,13 +242,14 @@ mod tests {
             .product()
     }
 
+    /// The stack with the fast operations (`fast`) or burn's. BatchNorm stays burn's in both:
+    /// its own rounding moves near-equal values, and a max-pooling window whose two largest
+    /// values are within a rounding error may then route its gradient to either (both valid
+    /// subgradients). BatchNorm has its own test below.
     fn run(stack: &ConvStack, x: Tensor<4>, fast: bool) -> Tensor<4> {
-        stack.ops().fold(x, |x, op| {
-            if fast {
-                op.apply(x)
-            } else {
-                op.apply_reference(x)
-            }
+        stack.ops().fold(x, |x, op| match op {
+            Op::Conv(_) | Op::Pool(_) if fast => op.apply(x),
+            _ => op.apply_reference(x),
         })
     }
 
@@ -284,7 +306,7 @@ mod tests {
                 }
                 all
             };
-            for (a, b) in grads(true).into_iter().zip(grads(false)) {
+            for (k, (a, b)) in grads(true).into_iter().zip(grads(false)).enumerate() {
                 let (a, b) = (
                     a.try_to_vec::<f32>().unwrap(),
                     b.try_to_vec::<f32>().unwrap(),
@@ -295,8 +317,66 @@ mod tests {
                     .zip(&b)
                     .fold(0.0f32, |m, (p, q)| m.max((p - q).abs()))
                     / scale;
-                assert!(d <= 1e-3, "relative gradient difference {d}");
+                assert!(d <= 1e-3, "gradient {k}: relative difference {d}");
             }
+        }
+    }
+
+    #[cfg(feature = "autodiff")]
+    #[test]
+    fn batch_norm_training_matches_burn_output_gradients_and_running_statistics() {
+        let device = Device::flex().autodiff();
+        let (fast, reference) = (
+            BatchNormConfig::new(3).init(&device),
+            BatchNormConfig::new(3).init(&device),
+        );
+        // ReLU'd values: plateaus of zeros, as a conv block's input has.
+        let x = burn::tensor::activation::relu(Tensor::<4>::random(
+            [2, 3, 4, 5],
+            Distribution::Normal(0.0, 2.0),
+            &device,
+        ))
+        .detach()
+        .require_grad();
+        let weights = Tensor::<4>::random([2, 3, 4, 5], Distribution::Default, &device);
+        let run = |bn: &BatchNorm, fast: bool| {
+            let out = if fast {
+                batch_norm_train(bn, x.clone())
+            } else {
+                bn.forward(x.clone())
+            };
+            let g = (out.clone() * weights.clone()).sum().backward();
+            [
+                out.inner().into_data(),
+                x.grad(&g).unwrap().into_data(),
+                bn.gamma.val().grad(&g).unwrap().into_data(),
+                bn.beta.val().grad(&g).unwrap().into_data(),
+                bn.running_mean.value_sync().inner().into_data(),
+                bn.running_var.value_sync().inner().into_data(),
+            ]
+        };
+        let names = [
+            "output",
+            "input grad",
+            "gamma grad",
+            "beta grad",
+            "running mean",
+            "running var",
+        ];
+        for ((a, b), name) in run(&fast, true)
+            .into_iter()
+            .zip(run(&reference, false))
+            .zip(names)
+        {
+            let (a, b) = (
+                a.try_to_vec::<f32>().unwrap(),
+                b.try_to_vec::<f32>().unwrap(),
+            );
+            let d = a
+                .iter()
+                .zip(&b)
+                .fold(0.0f32, |m, (p, q)| m.max((p - q).abs()));
+            assert!(d <= 1e-4, "{name}: max difference {d}");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! through burn's backend extension, each with a hand-written backward under autodiff. Other
 //! devices (WebGPU, CUDA) keep burn's own operations: callers ask [`runs_on`] first.
 
+pub mod batch_norm;
 pub mod conv;
 pub mod pool;
 pub mod recurrence;

@@ -103,3 +103,46 @@ mod autodiff {
         }
     }
 }
+
+#[cfg(all(test, feature = "autodiff"))]
+mod tests {
+    use super::*;
+    use burn::nn::pool::MaxPool2dConfig;
+    use burn::tensor::{Device, TensorData};
+
+    #[test]
+    fn ties_and_gradients_match_burns_pool() {
+        let device = Device::flex().autodiff();
+        for window in [[2, 2], [2, 1], [4, 1]] {
+            // Values from a small set: many ties in every window.
+            let values: Vec<f32> = (0..2 * 3 * 8 * 9).map(|i| ((i * 7) % 3) as f32).collect();
+            let x = Tensor::<4>::from_data(TensorData::new(values, [2, 3, 8, 9]), &device)
+                .require_grad();
+            let pool = MaxPool2dConfig::new(window).with_strides(window).init();
+            let ours = max_pool_windows(x.clone(), window);
+            let theirs = pool.forward(x.clone());
+            let weights = Tensor::<4>::from_data(
+                TensorData::new(
+                    (0..ours.dims().iter().product::<usize>())
+                        .map(|i| i as f32)
+                        .collect::<Vec<_>>(),
+                    ours.dims(),
+                ),
+                &device,
+            );
+            ours.clone()
+                .inner()
+                .into_data()
+                .assert_eq(&theirs.clone().inner().into_data(), true);
+            let g1 = x
+                .grad(&(ours * weights.clone()).sum().backward())
+                .unwrap()
+                .into_data();
+            let g2 = x
+                .grad(&(theirs * weights).sum().backward())
+                .unwrap()
+                .into_data();
+            g1.assert_eq(&g2, true);
+        }
+    }
+}
