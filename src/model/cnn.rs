@@ -105,10 +105,13 @@ impl Op<'_> {
 /// the running statistics moved towards them by the momentum, as burn's `BatchNorm` does.
 #[cfg(feature = "flex")]
 fn batch_norm_train(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
-    use crate::ops::batch_norm::{batch_norm_batch_stats, channel_stats};
     let device = x.device();
-    let (mean, var) = channel_stats(x.clone().detach());
-    let out = batch_norm_batch_stats(x, bn.gamma.val(), bn.beta.val(), bn.epsilon);
+    let (out, (mean, var)) = crate::ops::batch_norm::batch_norm_batch_stats(
+        x,
+        bn.gamma.val(),
+        bn.beta.val(),
+        bn.epsilon,
+    );
     let m = bn.momentum;
     let running_mean = bn.running_mean.value_sync().to_device(&device) * (1.0 - m) + mean * m;
     let running_var = bn.running_var.value_sync().to_device(&device) * (1.0 - m) + var * m;

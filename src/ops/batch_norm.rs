@@ -1,7 +1,7 @@
 //! BatchNorm in training (the batch's own statistics) as backend operations: one pass for the
 //! statistics and one for the output, and a fused backward, instead of burn's composition of
-//! reductions and broadcasts. The running statistics are updated by the caller from
-//! [`BatchNormOps::channel_stats`].
+//! reductions and broadcasts. The caller computes the statistics once
+//! ([`BatchNormOps::channel_stats`]), for the normalization and for its running statistics.
 
 use super::{contiguous, slice, tensor};
 use crate::kernels::batch_norm as kernel;
@@ -13,11 +13,13 @@ use burn::tensor::Tensor;
 #[backend_extension(Flex, Autodiff: cfg(feature = "autodiff"))]
 pub trait BatchNormOps: Backend {
     /// `x` `[B, C, ...]` normalized per channel by its own mean and biased variance, then scaled
-    /// by `gamma` and shifted by `beta` (`[C]`).
+    /// by `gamma` and shifted by `beta` (`[C]`). `stats` must be [`Self::channel_stats`] of `x`
+    /// (the backward differentiates through the statistics as functions of `x`).
     fn batch_norm_batch_stats(
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
         beta: FloatTensor<Self>,
+        stats: FloatTensor<Self>,
         epsilon: f64,
     ) -> FloatTensor<Self>;
 
@@ -26,34 +28,30 @@ pub trait BatchNormOps: Backend {
     fn channel_stats(x: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
-/// The normalized output (see [`BatchNormOps::batch_norm_batch_stats`]); the device must
-/// satisfy [`super::runs_on`].
+/// The normalized output (see [`BatchNormOps::batch_norm_batch_stats`]) and the batch's
+/// (mean, biased variance); the device must satisfy [`super::runs_on`].
 pub fn batch_norm_batch_stats(
     x: Tensor<4>,
     gamma: Tensor<1>,
     beta: Tensor<1>,
     eps: f64,
-) -> Tensor<4> {
-    Tensor::from_dispatch(
+) -> (Tensor<4>, (Tensor<1>, Tensor<1>)) {
+    let stats: Tensor<2> =
+        Tensor::from_dispatch(<burn::backend::Dispatch as BatchNormOps>::channel_stats(
+            x.clone().detach().into_dispatch(),
+        ));
+    let out = Tensor::from_dispatch(
         <burn::backend::Dispatch as BatchNormOps>::batch_norm_batch_stats(
             x.into_dispatch(),
             gamma.into_dispatch(),
             beta.into_dispatch(),
+            stats.clone().into_dispatch(),
             eps,
         ),
-    )
-}
-
-/// Per-channel (mean, biased variance) of `x`.
-pub fn channel_stats(x: Tensor<4>) -> (Tensor<1>, Tensor<1>) {
-    let stats: Tensor<2> = Tensor::from_dispatch(
-        <burn::backend::Dispatch as BatchNormOps>::channel_stats(x.into_dispatch()),
     );
     let [_, c] = stats.dims();
-    (
-        stats.clone().narrow(0, 0, 1).reshape([c]),
-        stats.narrow(0, 1, 1).reshape([c]),
-    )
+    let mean = stats.clone().narrow(0, 0, 1).reshape([c]);
+    (out, (mean, stats.narrow(0, 1, 1).reshape([c])))
 }
 
 /// (batch, channels, values per channel and image) of `x`.
@@ -63,25 +61,18 @@ fn sizes(x: &FloatTensor<Flex>) -> (usize, usize, usize) {
     (b, c, s.num_elements() / (b * c).max(1))
 }
 
-/// The forward on contiguous tensors: output and the batch statistics.
+/// The forward on contiguous tensors, with `stats` `[2, C]` (mean, then variance).
 fn forward(
     x: &FloatTensor<Flex>,
     gamma: &FloatTensor<Flex>,
     beta: &FloatTensor<Flex>,
+    stats: &FloatTensor<Flex>,
     eps: f64,
-) -> (FloatTensor<Flex>, (Vec<f32>, Vec<f32>)) {
+) -> FloatTensor<Flex> {
     let (b, c, hw) = sizes(x);
-    let (mean, var) = kernel::stats(slice(x), b, c, hw);
-    let out = kernel::normalize(
-        slice(x),
-        slice(gamma),
-        slice(beta),
-        (&mean, &var),
-        eps,
-        b,
-        hw,
-    );
-    (tensor(out, x.shape()), (mean, var))
+    let (mean, var) = slice(stats).split_at(c);
+    let out = kernel::normalize(slice(x), slice(gamma), slice(beta), (mean, var), eps, b, hw);
+    tensor(out, x.shape())
 }
 
 impl BatchNormOps for Flex {
@@ -89,10 +80,11 @@ impl BatchNormOps for Flex {
         x: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
         beta: FloatTensor<Self>,
+        stats: FloatTensor<Self>,
         epsilon: f64,
     ) -> FloatTensor<Self> {
         let (x, gamma, beta) = (contiguous(x), contiguous(gamma), contiguous(beta));
-        forward(&x, &gamma, &beta, epsilon).0
+        forward(&x, &gamma, &beta, &contiguous(stats), epsilon)
     }
 
     fn channel_stats(x: FloatTensor<Self>) -> FloatTensor<Self> {
@@ -119,8 +111,7 @@ mod autodiff {
     struct State {
         x: FloatTensor<Flex>,
         gamma: FloatTensor<Flex>,
-        mean: Vec<f32>,
-        var: Vec<f32>,
+        stats: FloatTensor<Flex>,
         eps: f64,
     }
 
@@ -140,7 +131,7 @@ mod autodiff {
                 slice(&grad),
                 slice(&s.x),
                 slice(&s.gamma),
-                (&s.mean, &s.var),
+                slice(&s.stats).split_at(c),
                 s.eps,
                 b,
                 hw,
@@ -162,29 +153,31 @@ mod autodiff {
             x: FloatTensor<Self>,
             gamma: FloatTensor<Self>,
             beta: FloatTensor<Self>,
+            stats: FloatTensor<Self>,
             epsilon: f64,
         ) -> FloatTensor<Self> {
             let nodes = [x.node(), gamma.node(), beta.node()];
             let x = contiguous(x.into_primitive());
             let gamma = contiguous(gamma.into_primitive());
             let beta = contiguous(beta.into_primitive());
+            // A constant: the statistics' dependence on `x` is in the backward's formula.
+            let stats = contiguous(stats.into_primitive());
+            let out = forward(&x, &gamma, &beta, &stats, epsilon);
             match BatchNormBackward
                 .prepare::<C>(nodes)
                 .compute_bound()
                 .stateful()
             {
                 OpsKind::Tracked(prep) => {
-                    let (out, (mean, var)) = forward(&x, &gamma, &beta, epsilon);
                     let state = State {
                         x,
                         gamma,
-                        mean,
-                        var,
+                        stats,
                         eps: epsilon,
                     };
                     prep.finish(Arc::new(state), out)
                 }
-                OpsKind::UnTracked(prep) => prep.finish(forward(&x, &gamma, &beta, epsilon).0),
+                OpsKind::UnTracked(prep) => prep.finish(out),
             }
         }
 
