@@ -1,6 +1,6 @@
-//! Convolution weight gradients by im2col and one matrix product per image, for stride-1
+//! Convolution gradients by im2col / col2im and one matrix product per image, for stride-1
 //! convolutions with zero padding that keeps the size ("same"): `x` is `[B, C, H, W]`, the
-//! output gradient `[B, O, H, W]`, the weight gradient `[O, C, KH, KW]`.
+//! weight `[O, C, KH, KW]`, the output gradient `[B, O, H, W]`.
 
 use super::matmul::{MatRef, matmul};
 
@@ -50,6 +50,65 @@ fn im2col(x: &[f32], d: &ConvDims, cols: &mut [f32]) {
             }
         }
     }
+}
+
+/// Adds columns `cols` (laid out as [`im2col`] makes them) back into image `dx` `[C, H, W]`.
+fn col2im(cols: &[f32], d: &ConvDims, dx: &mut [f32]) {
+    let [kh, kw] = d.kernel;
+    let (h, w) = (d.height, d.width);
+    let (ph, pw) = (kh / 2, kw / 2);
+    for c in 0..d.channels {
+        let image = &mut dx[c * h * w..(c + 1) * h * w];
+        for i in 0..kh {
+            for j in 0..kw {
+                let row = &cols[((c * kh + i) * kw + j) * h * w..][..h * w];
+                for y in 0..h {
+                    let sy = y + i;
+                    if sy < ph || sy - ph >= h {
+                        continue;
+                    }
+                    let lo = pw.saturating_sub(j).min(w);
+                    let hi = (w + pw).saturating_sub(j).min(w).max(lo);
+                    let dst = &mut image[(sy - ph) * w..(sy - ph + 1) * w];
+                    for (t, &v) in dst[lo + j - pw..hi + j - pw]
+                        .iter_mut()
+                        .zip(&row[y * w + lo..y * w + hi])
+                    {
+                        *t += v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The input gradient `[B, C, H, W]` of a "same" stride-1 convolution with `weight`, given the
+/// output gradient `grad`.
+pub fn input_grad(weight: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
+    let [kh, kw] = d.kernel;
+    let hw = d.height * d.width;
+    let ck = d.channels * kh * kw;
+    assert_eq!(weight.len(), d.out * ck, "weight size");
+    assert_eq!(grad.len(), d.batch * d.out * hw, "output gradient size");
+    let mut dx = vec![0.0f32; d.batch * d.channels * hw];
+    let one_by_one = kh == 1 && kw == 1;
+    let mut cols = if one_by_one {
+        Vec::new()
+    } else {
+        vec![0.0f32; ck * hw]
+    };
+    let w_t = MatRef::new(weight, d.out, ck).t();
+    for b in 0..d.batch {
+        let g = MatRef::new(&grad[b * d.out * hw..(b + 1) * d.out * hw], d.out, hw);
+        let image = &mut dx[b * d.channels * hw..(b + 1) * d.channels * hw];
+        if one_by_one {
+            matmul(image, w_t, g, false);
+        } else {
+            matmul(&mut cols, w_t, g, false);
+            col2im(&cols, d, image);
+        }
+    }
+    dx
 }
 
 /// The weight gradient `[O, C, KH, KW]` of a "same" stride-1 convolution of `x` given the output
@@ -125,8 +184,41 @@ mod tests {
         out
     }
 
+    /// The definition: dx[b, c, sy, sx] = sum over o, i, j of grad[b, o, sy-i+ph, sx-j+pw] w[o, c, i, j].
+    fn naive_input(weight: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
+        let [kh, kw] = d.kernel;
+        let (h, w) = (d.height as isize, d.width as isize);
+        let mut out = vec![0.0f32; d.batch * d.channels * d.height * d.width];
+        for b in 0..d.batch {
+            for c in 0..d.channels {
+                for sy in 0..h {
+                    for sx in 0..w {
+                        let mut s = 0.0;
+                        for o in 0..d.out {
+                            for i in 0..kh {
+                                for j in 0..kw {
+                                    let y = sy - i as isize + (kh / 2) as isize;
+                                    let x = sx - j as isize + (kw / 2) as isize;
+                                    if y < 0 || y >= h || x < 0 || x >= w {
+                                        continue;
+                                    }
+                                    s += grad[((b * d.out + o) * d.height + y as usize) * d.width
+                                        + x as usize]
+                                        * weight[((o * d.channels + c) * kh + i) * kw + j];
+                                }
+                            }
+                        }
+                        out[((b * d.channels + c) * d.height + sy as usize) * d.width
+                            + sx as usize] = s;
+                    }
+                }
+            }
+        }
+        out
+    }
+
     #[test]
-    fn weight_gradients_match_the_definition() {
+    fn gradients_match_the_definition() {
         for (kernel, height, width) in [
             ([3, 3], 4, 7),
             ([1, 1], 3, 5),

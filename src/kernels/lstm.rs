@@ -6,6 +6,7 @@
 //! from its own last real frame back to its first and writes outputs in place, so no reversal of
 //! the tensors is needed.
 
+use super::activation::{sigmoid, tanh};
 use super::matmul::{MatRef, matmul};
 
 /// Sizes of one call.
@@ -64,10 +65,6 @@ pub struct Saved {
     pub cells: Vec<f32>,
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// The recurrence: hidden states `[B, T, H]` of projected inputs `proj` with recurrent weight
 /// `weight`, and (when `keep`) what the backward needs.
 pub fn forward(
@@ -113,10 +110,10 @@ pub fn forward(
             let c = &mut c_state[b * h..(b + 1) * h];
             let hs = &mut h_state[b * h..(b + 1) * h];
             for u in 0..h {
-                let (iu, fu, gu, ou) = (sigmoid(i[u]), sigmoid(f[u]), g[u].tanh(), sigmoid(o[u]));
+                let (iu, fu, gu, ou) = (sigmoid(i[u]), sigmoid(f[u]), tanh(g[u]), sigmoid(o[u]));
                 let cu = fu * c[u] + iu * gu;
                 c[u] = cu;
-                hs[u] = ou * cu.tanh();
+                hs[u] = ou * tanh(cu);
                 (i[u], f[u], g[u], o[u]) = (iu, fu, gu, ou);
             }
             let at = b * steps + t;
@@ -181,7 +178,7 @@ pub fn backward(
             for u in 0..h {
                 let (iu, fu, gu, ou) = (gate[u], gate[h + u], gate[2 * h + u], gate[3 * h + u]);
                 let c_prev = prev.map_or(0.0, |p| saved.cells[p * h + u]);
-                let tc = c[u].tanh();
+                let tc = tanh(c[u]);
                 let dhu = go[u] + dh_b[u];
                 let dcu = dhu * ou * (1.0 - tc * tc) + dc_b[u];
                 d_o[u] = dhu * tc * ou * (1.0 - ou);

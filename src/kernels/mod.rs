@@ -3,6 +3,7 @@
 //! gradients, max pooling.
 //! Each is tested against its definition here and against burn's reference in `crate::ops`.
 
+pub mod activation;
 pub mod batch_norm;
 #[cfg(any(test, feature = "autodiff"))]
 pub mod conv;

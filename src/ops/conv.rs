@@ -1,7 +1,7 @@
 //! Stride-1 "same" convolution without bias (the conv blocks' convolutions, BatchNorm follows)
-//! as a backend operation: burn-flex computes the forward and the input gradient; the weight
-//! gradient is [`crate::kernels::conv::weight_grad`] (im2col and one product per image) instead
-//! of burn's generic convolution with the whole output gradient as its kernel.
+//! as a backend operation: burn-flex computes the forward; the gradients are
+//! [`crate::kernels::conv`]'s im2col / col2im products (burn's backward convolves with the whole
+//! output gradient as a kernel for the weight, and transposes a convolution for the input).
 
 use burn::backend::ops::{ConvOptions, ModuleOps};
 use burn::backend::tensor::FloatTensor;
@@ -44,33 +44,24 @@ impl ConvOps for Flex {
 mod autodiff {
     use super::super::{contiguous, slice, tensor};
     use super::*;
-    use crate::kernels::conv::ConvDims;
+    use crate::kernels::conv::{self, ConvDims};
     use burn::backend::Autodiff;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
     use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 
-    /// The weight gradient of the convolution of `x` with a weight of `weight_shape`.
-    fn weight_grad(
-        x: FloatTensor<Flex>,
-        grad: FloatTensor<Flex>,
-        weight_shape: [usize; 4],
-    ) -> FloatTensor<Flex> {
-        let (x, grad) = (contiguous(x), contiguous(grad));
+    /// The sizes of the convolution of `x` with a weight of `weight_shape`.
+    fn dims(x: &FloatTensor<Flex>, weight_shape: [usize; 4]) -> ConvDims {
         let xs = x.shape();
-        let d = ConvDims {
+        ConvDims {
             batch: xs[0],
             channels: xs[1],
             out: weight_shape[0],
             height: xs[2],
             width: xs[3],
             kernel: [weight_shape[2], weight_shape[3]],
-        };
-        tensor(
-            crate::kernels::conv::weight_grad(slice(&x), slice(&grad), &d),
-            weight_shape,
-        )
+        }
     }
 
     /// The backward of [`ConvOps::conv2d_same`]; its state is the forward's input and weight.
@@ -82,18 +73,20 @@ mod autodiff {
 
         fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
             let [node_x, node_weight] = ops.parents;
-            let grad = grads.consume::<Flex>(&ops.node);
+            let grad = contiguous(grads.consume::<Flex>(&ops.node));
             let (x, weight) = ops.state;
-            let options = options(&weight);
             let shape = weight.shape();
             let weight_shape = [shape[0], shape[1], shape[2], shape[3]];
+            let d = dims(&x, weight_shape);
             if let Some(node) = node_weight {
-                let dw = weight_grad(x.clone(), grad.clone(), weight_shape);
-                grads.register::<Flex>(node.id, dw);
+                let x = contiguous(x.clone());
+                let dw = conv::weight_grad(slice(&x), slice(&grad), &d);
+                grads.register::<Flex>(node.id, tensor(dw, weight_shape));
             }
             if let Some(node) = node_x {
-                let dx = Flex::conv2d_x_backward(x, weight, grad, options);
-                grads.register::<Flex>(node.id, dx);
+                let weight = contiguous(weight);
+                let dx = conv::input_grad(slice(&weight), slice(&grad), &d);
+                grads.register::<Flex>(node.id, tensor(dx, x.shape()));
             }
         }
     }
