@@ -246,6 +246,16 @@ mod tests {
                     "{kernel:?} {height}x{width}: {a} vs {b}"
                 );
             }
+            let weight: Vec<f32> = (0..4 * 3 * kernel[0] * kernel[1])
+                .map(|i| (i as f32 * 0.53).sin())
+                .collect();
+            let got = input_grad(&weight, &g, &d);
+            for (a, b) in got.iter().zip(naive_input(&weight, &g, &d)) {
+                assert!(
+                    (a - b).abs() < 1e-4,
+                    "input {kernel:?} {height}x{width}: {a} vs {b}"
+                );
+            }
         }
     }
 }
