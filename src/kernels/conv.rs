@@ -52,7 +52,42 @@ fn im2col(x: &[f32], d: &ConvDims, cols: &mut [f32]) {
     }
 }
 
+/// The convolution `[B, O, H, W]` of `x` with `weight`: per image, the weight `[O, CK]` times
+/// the image's columns `[CK, HW]`.
+pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims) -> Vec<f32> {
+    let [kh, kw] = d.kernel;
+    let hw = d.height * d.width;
+    let ck = d.channels * kh * kw;
+    assert_eq!(x.len(), d.batch * d.channels * hw, "input size");
+    assert_eq!(weight.len(), d.out * ck, "weight size");
+    let mut out = vec![0.0f32; d.batch * d.out * hw];
+    let one_by_one = kh == 1 && kw == 1;
+    let mut cols = if one_by_one {
+        Vec::new()
+    } else {
+        vec![0.0f32; ck * hw]
+    };
+    let w = MatRef::new(weight, d.out, ck);
+    for b in 0..d.batch {
+        let image = &x[b * d.channels * hw..(b + 1) * d.channels * hw];
+        let cols: &[f32] = if one_by_one {
+            image
+        } else {
+            im2col(image, d, &mut cols);
+            &cols
+        };
+        matmul(
+            &mut out[b * d.out * hw..(b + 1) * d.out * hw],
+            w,
+            MatRef::new(cols, ck, hw),
+            false,
+        );
+    }
+    out
+}
+
 /// Adds columns `cols` (laid out as [`im2col`] makes them) back into image `dx` `[C, H, W]`.
+#[cfg(any(test, feature = "autodiff"))]
 fn col2im(cols: &[f32], d: &ConvDims, dx: &mut [f32]) {
     let [kh, kw] = d.kernel;
     let (h, w) = (d.height, d.width);
@@ -84,6 +119,7 @@ fn col2im(cols: &[f32], d: &ConvDims, dx: &mut [f32]) {
 
 /// The input gradient `[B, C, H, W]` of a "same" stride-1 convolution with `weight`, given the
 /// output gradient `grad`.
+#[cfg(any(test, feature = "autodiff"))]
 pub fn input_grad(weight: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
     let [kh, kw] = d.kernel;
     let hw = d.height * d.width;
@@ -111,6 +147,7 @@ pub fn input_grad(weight: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
     dx
 }
 
+#[cfg(any(test, feature = "autodiff"))]
 /// The weight gradient `[O, C, KH, KW]` of a "same" stride-1 convolution of `x` given the output
 /// gradient `grad`.
 pub fn weight_grad(x: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
@@ -215,6 +252,44 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn the_forward_matches_the_definition() {
+        let d = ConvDims {
+            batch: 2,
+            channels: 3,
+            out: 4,
+            height: 5,
+            width: 6,
+            kernel: [3, 3],
+        };
+        let x: Vec<f32> = (0..2 * 3 * 30).map(|i| (i as f32 * 0.37).sin()).collect();
+        let weight: Vec<f32> = (0..4 * 3 * 9).map(|i| (i as f32 * 0.53).sin()).collect();
+        let got = forward(&x, &weight, &d);
+        for b in 0..2 {
+            for o in 0..4 {
+                for y in 0..5isize {
+                    for xo in 0..6isize {
+                        let mut s = 0.0;
+                        for c in 0..3 {
+                            for i in 0..3isize {
+                                for j in 0..3isize {
+                                    let (sy, sx) = (y + i - 1, xo + j - 1);
+                                    if (0..5).contains(&sy) && (0..6).contains(&sx) {
+                                        s += x[((b * 3 + c) * 5 + sy as usize) * 6 + sx as usize]
+                                            * weight
+                                                [((o * 3 + c) * 3 + i as usize) * 3 + j as usize];
+                                    }
+                                }
+                            }
+                        }
+                        let g = got[((b * 4 + o) * 5 + y as usize) * 6 + xo as usize];
+                        assert!((g - s).abs() < 1e-4, "{g} vs {s}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

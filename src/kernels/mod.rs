@@ -5,7 +5,6 @@
 
 pub mod activation;
 pub mod batch_norm;
-#[cfg(any(test, feature = "autodiff"))]
 pub mod conv;
 pub mod lstm;
 pub mod matmul;

@@ -1,9 +1,10 @@
 //! Stride-1 "same" convolution without bias (the conv blocks' convolutions, BatchNorm follows)
-//! as a backend operation: burn-flex computes the forward; the gradients are
-//! [`crate::kernels::conv`]'s im2col / col2im products (burn's backward convolves with the whole
-//! output gradient as a kernel for the weight, and transposes a convolution for the input).
+//! as a backend operation: [`crate::kernels::conv`]'s im2col / col2im products, forward and
+//! backward (burn's backward convolves with the whole output gradient as a kernel for the
+//! weight, and transposes a convolution for the input).
 
-use burn::backend::ops::{ConvOptions, ModuleOps};
+use super::{contiguous, slice, tensor};
+use crate::kernels::conv::{self, ConvDims};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Flex, TensorMetadata, backend_extension};
 use burn::tensor::Tensor;
@@ -24,45 +25,44 @@ pub fn conv2d_same(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
     ))
 }
 
-fn options(weight: &FloatTensor<Flex>) -> ConvOptions<2> {
-    let s = weight.shape();
-    assert!(
-        s[2] % 2 == 1 && s[3] % 2 == 1,
-        "conv2d_same: kernel {s:?} is not odd"
-    );
-    ConvOptions::new([1, 1], [s[2] / 2, s[3] / 2], [1, 1], 1)
-}
-
 impl ConvOps for Flex {
     fn conv2d_same(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
-        let options = options(&weight);
-        Flex::conv2d(x, weight, None, options)
+        let (x, weight) = (contiguous(x), contiguous(weight));
+        let d = dims(&x, &weight);
+        let out = conv::forward(slice(&x), slice(&weight), &d);
+        tensor(out, [d.batch, d.out, d.height, d.width])
+    }
+}
+
+/// The sizes of the convolution of `x` with `weight` (odd kernel).
+fn dims(x: &FloatTensor<Flex>, weight: &FloatTensor<Flex>) -> ConvDims {
+    let (xs, ws) = (x.shape(), weight.shape());
+    assert!(
+        xs.num_dims() == 4 && ws.num_dims() == 4 && xs[1] == ws[1],
+        "conv2d_same: input {xs:?} and weight {ws:?} do not match"
+    );
+    assert!(
+        ws[2] % 2 == 1 && ws[3] % 2 == 1,
+        "conv2d_same: kernel {ws:?} is not odd"
+    );
+    ConvDims {
+        batch: xs[0],
+        channels: xs[1],
+        out: ws[0],
+        height: xs[2],
+        width: xs[3],
+        kernel: [ws[2], ws[3]],
     }
 }
 
 #[cfg(feature = "autodiff")]
 mod autodiff {
-    use super::super::{contiguous, slice, tensor};
     use super::*;
-    use crate::kernels::conv::{self, ConvDims};
     use burn::backend::Autodiff;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
     use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-
-    /// The sizes of the convolution of `x` with a weight of `weight_shape`.
-    fn dims(x: &FloatTensor<Flex>, weight_shape: [usize; 4]) -> ConvDims {
-        let xs = x.shape();
-        ConvDims {
-            batch: xs[0],
-            channels: xs[1],
-            out: weight_shape[0],
-            height: xs[2],
-            width: xs[3],
-            kernel: [weight_shape[2], weight_shape[3]],
-        }
-    }
 
     /// The backward of [`ConvOps::conv2d_same`]; its state is the forward's input and weight.
     #[derive(Debug)]
@@ -75,9 +75,8 @@ mod autodiff {
             let [node_x, node_weight] = ops.parents;
             let grad = contiguous(grads.consume::<Flex>(&ops.node));
             let (x, weight) = ops.state;
-            let shape = weight.shape();
-            let weight_shape = [shape[0], shape[1], shape[2], shape[3]];
-            let d = dims(&x, weight_shape);
+            let d = dims(&x, &weight);
+            let weight_shape = [d.out, d.channels, d.kernel[0], d.kernel[1]];
             if let Some(node) = node_weight {
                 let x = contiguous(x.clone());
                 let dw = conv::weight_grad(slice(&x), slice(&grad), &d);
