@@ -104,18 +104,9 @@ pub fn forward(
         for b in 0..batch {
             let Some(t) = walk.frame(b, s) else { continue };
             let row = &mut gates[b * g4..(b + 1) * g4];
-            let (i, rest) = row.split_at_mut(h);
-            let (f, rest) = rest.split_at_mut(h);
-            let (g, o) = rest.split_at_mut(h);
             let c = &mut c_state[b * h..(b + 1) * h];
             let hs = &mut h_state[b * h..(b + 1) * h];
-            for u in 0..h {
-                let (iu, fu, gu, ou) = (sigmoid(i[u]), sigmoid(f[u]), tanh(g[u]), sigmoid(o[u]));
-                let cu = fu * c[u] + iu * gu;
-                c[u] = cu;
-                hs[u] = ou * tanh(cu);
-                (i[u], f[u], g[u], o[u]) = (iu, fu, gu, ou);
-            }
+            cell_step(row, c, hs);
             let at = b * steps + t;
             out[at * h..(at + 1) * h].copy_from_slice(hs);
             if let Some(saved) = saved.as_mut() {
@@ -125,6 +116,46 @@ pub fn forward(
         }
     }
     (out, saved)
+}
+
+/// One cell update: activates the gate pre-activations `row` (`[i | f | g | o]`, in place) and
+/// moves the cell `c` and hidden state `hs` one step.
+#[inline(always)]
+fn cell_step_body(row: &mut [f32], c: &mut [f32], hs: &mut [f32]) {
+    let h = c.len();
+    let (ifg, o) = row.split_at_mut(3 * h);
+    let (i_f, g) = ifg.split_at_mut(2 * h);
+    // Plain maps over contiguous slices, so each one vectorizes.
+    for v in i_f.iter_mut().chain(o.iter_mut()) {
+        *v = sigmoid(*v);
+    }
+    for v in g.iter_mut() {
+        *v = tanh(*v);
+    }
+    let (i, f) = i_f.split_at(h);
+    for (((cu, &iu), &fu), &gu) in c.iter_mut().zip(i).zip(f).zip(&*g) {
+        *cu = fu * *cu + iu * gu;
+    }
+    for ((hu, &cu), &ou) in hs.iter_mut().zip(&*c).zip(&*o) {
+        *hu = ou * tanh(cu);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn cell_step_avx2(row: &mut [f32], c: &mut [f32], hs: &mut [f32]) {
+    cell_step_body(row, c, hs);
+}
+
+/// [`cell_step_body`] with the widest vectors this CPU has.
+fn cell_step(row: &mut [f32], c: &mut [f32], hs: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        unsafe { cell_step_avx2(row, c, hs) };
+        return;
+    }
+    cell_step_body(row, c, hs);
 }
 
 fn row_of(x: &[f32], r: usize, width: usize) -> &[f32] {
