@@ -2,21 +2,23 @@
 # Sets up a fresh machine and runs every check and test of the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage prints the minutes since the start, so a CI log shows where its time goes.
+stage() { echo "== [$((SECONDS / 60)) min] $*"; }
 bash scripts/setup.sh
 
-echo "== format"
+stage "format"
 cargo fmt --all -- --check
-echo "== clippy (native, and the wasm CPU build)"
+stage "clippy (native, and the wasm CPU build)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features flex -- -D warnings
-echo "== cuda feature type-checks (DOCS_RS=1 skips the LLVM download of the CUDA compiler crate)"
+stage "cuda feature type-checks (DOCS_RS=1 skips the LLVM download of the CUDA compiler crate)"
 DOCS_RS=1 cargo check -p trainer --features cuda
-echo "== tests"
+stage "tests"
 cargo test --workspace --release
 
-echo "== the committed browser package was built from these sources"
+stage "the committed browser package was built from these sources"
 bash scripts/build-pkg.sh --check
-echo "== rebuild the browser package from scratch"
+stage "rebuild the browser package from scratch"
 bash scripts/build-pkg.sh --force
 # The build is reproducible (paths remapped): the rebuilt bytes must equal the committed ones.
 if ! git diff --quiet -- pkg; then
@@ -25,5 +27,6 @@ if ! git diff --quiet -- pkg; then
   exit 1
 fi
 echo "pkg/ rebuilt byte for byte"
-echo "== browser tests (headless Chromium: CPU and WebGPU through SwiftShader)"
+stage "browser tests (headless Chromium: CPU and WebGPU through SwiftShader)"
 node --test --test-reporter=spec --test-concurrency=1 tests/browser/
+stage "done"
