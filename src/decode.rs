@@ -148,18 +148,86 @@ pub struct Fusion<'a> {
     pub chars: &'a [char],
 }
 
-impl Fusion<'_> {
-    /// alpha * log P(class `c` | the prefix's characters) + beta.
-    fn score(&self, prefix: &[usize], c: usize) -> f32 {
-        let keep = prefix.len().saturating_sub(self.lm.order);
-        let context: Vec<char> = prefix[keep..]
-            .iter()
-            .map(|&k| self.chars.get(k).copied().unwrap_or(' '))
-            .collect();
+impl<'a> Fusion<'a> {
+    /// alpha * log P(class `c` | `context`) + beta.
+    fn score(&self, context: &crate::lm::Context<'a>, c: usize) -> f32 {
         let ch = self.chars.get(c).copied().unwrap_or(' ');
-        self.lm.alpha * self.lm.log_prob(&context, ch) + self.lm.beta
+        self.lm.alpha * context.log_prob(ch) + self.lm.beta
+    }
+
+    /// The LM context of `node`'s prefix in `trie`: its last order - 1 characters.
+    fn context(&self, trie: &Prefixes, node: u32, chars: &mut Vec<char>) -> crate::lm::Context<'a> {
+        chars.clear();
+        let mut at = node;
+        while at != 0 && chars.len() + 1 < self.lm.order {
+            let k = trie.label[at as usize] as usize;
+            chars.push(self.chars.get(k).copied().unwrap_or(' '));
+            at = trie.parent[at as usize];
+        }
+        chars.reverse();
+        self.lm.context(chars)
     }
 }
+
+/// The prefixes a beam search has reached, as a trie: node 0 is the empty prefix, every other
+/// node its parent's prefix plus one class. A prefix is a node id, so extending, keying and
+/// comparing prefixes costs no copies; each node's LM score is computed once.
+struct Prefixes {
+    parent: Vec<u32>,
+    label: Vec<u32>,
+    /// Sum of the LM scores of the prefix's characters.
+    lm: Vec<f32>,
+    children: HashMap<(u32, u32), u32>,
+}
+
+impl Prefixes {
+    fn new() -> Self {
+        Self {
+            parent: vec![0],
+            label: vec![0],
+            lm: vec![0.0],
+            children: HashMap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// The last class of `node`'s prefix (none for the empty one).
+    fn last(&self, node: u32) -> Option<usize> {
+        (node != 0).then(|| self.label[node as usize] as usize)
+    }
+
+    /// The node of `node`'s prefix plus class `c`, made on first use with its LM score from
+    /// `score` (called only then).
+    fn child(&mut self, node: u32, c: usize, score: impl FnOnce(&Self) -> f32) -> u32 {
+        if let Some(&n) = self.children.get(&(node, c as u32)) {
+            return n;
+        }
+        let lm = self.lm[node as usize] + score(self);
+        let id = self.len() as u32;
+        self.parent.push(node);
+        self.label.push(c as u32);
+        self.lm.push(lm);
+        self.children.insert((node, c as u32), id);
+        id
+    }
+
+    /// The classes of `node`'s prefix.
+    fn labels(&self, mut node: u32) -> Vec<usize> {
+        let mut out = Vec::new();
+        while node != 0 {
+            out.push(self.label[node as usize] as usize);
+            node = self.parent[node as usize];
+        }
+        out.reverse();
+        out
+    }
+}
+
+/// ln(1e-4): beam search does not extend prefixes by a class less probable than this at a frame.
+const MIN_LOG_PROB: f32 = -9.2103;
 
 /// CTC prefix beam search keeping the `width` most probable prefixes at each frame.
 pub fn beam_search(lp: LogProbs<'_>, width: usize) -> Result<Decoded> {
@@ -178,63 +246,99 @@ pub fn beam_search_fused(
             "beam width must be at least 1".into(),
         ));
     }
-    /// A prefix's CTC log-probabilities (ending in blank, in non-blank) and LM score.
-    type Scores = (f32, f32, f32);
-    const NONE: Scores = (f32::NEG_INFINITY, f32::NEG_INFINITY, 0.0);
-    let mut beams: Vec<(Vec<usize>, Scores)> = vec![(Vec::new(), (0.0, f32::NEG_INFINITY, 0.0))];
+    let mut trie = Prefixes::new();
+    // The beam: prefixes with their CTC log-probabilities (ending in blank, in non-blank).
+    let mut beams: Vec<(u32, f32, f32)> = vec![(0, 0.0, f32::NEG_INFINITY)];
+    // This frame's scores per node, valid where `stamp` equals the frame.
+    let mut scores: Vec<(f32, f32)> = Vec::new();
+    let mut stamp: Vec<u32> = Vec::new();
+    let mut touched: Vec<u32> = Vec::new();
+    let mut ranked: Vec<(f32, u32)> = Vec::new();
+    let mut candidates: Vec<usize> = Vec::new();
+    let mut context: Vec<char> = Vec::new();
     for t in 0..lp.frames() {
         let frame = lp.frame(t);
-        let mut next: HashMap<Vec<usize>, Scores> = HashMap::with_capacity(beams.len() * 4);
-        // Only expand characters that could matter at this frame.
-        let candidates = top_classes(frame, width.max(2) + 1);
-        for (prefix, (pb, pnb, lm)) in &beams {
-            let total = log_add(*pb, *pnb);
-            let last = prefix.last().copied();
+        let now = t as u32 + 1;
+        touched.clear();
+        // Only expand characters that could matter at this frame: the most probable few, and
+        // of those only the ones with a probability of at least 1e-4 (a path through a less
+        // probable frame cannot rise to the top of the beam).
+        top_classes(frame, width.max(2) + 1, &mut candidates);
+        candidates.retain(|&c| c != 0 && frame[c] >= MIN_LOG_PROB);
+        let mut add = |node: u32, blank: f32, non_blank: f32, trie_len: usize| {
+            if scores.len() < trie_len {
+                scores.resize(trie_len, (f32::NEG_INFINITY, f32::NEG_INFINITY));
+                stamp.resize(trie_len, 0);
+            }
+            let i = node as usize;
+            if stamp[i] != now {
+                stamp[i] = now;
+                scores[i] = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+                touched.push(node);
+            }
+            scores[i].0 = log_add(scores[i].0, blank);
+            scores[i].1 = log_add(scores[i].1, non_blank);
+        };
+        for &(node, pb, pnb) in &beams {
+            let total = log_add(pb, pnb);
+            let last = trie.last(node);
+            // The LM context of this prefix, looked up once for all its new children.
+            let mut lm_context = None;
             // Blank: prefix unchanged, now ends in blank.
-            let e = next.entry(prefix.clone()).or_insert((NONE.0, NONE.1, *lm));
-            e.0 = log_add(e.0, total + frame[0]);
+            add(node, total + frame[0], f32::NEG_INFINITY, trie.len());
             for &c in &candidates {
-                if c == 0 {
-                    continue;
-                }
                 let p = frame[c];
-                let mut ext = prefix.clone();
-                ext.push(c);
-                let ext_lm = match next.get(&ext) {
-                    Some(e) => e.2,
-                    None => lm + fusion.map_or(0.0, |f| f.score(prefix, c)),
-                };
+                let ext = trie.child(node, c, |trie| {
+                    fusion.map_or(0.0, |f| {
+                        let ctx =
+                            lm_context.get_or_insert_with(|| f.context(trie, node, &mut context));
+                        f.score(ctx, c)
+                    })
+                });
                 if Some(c) == last {
-                    // Repeat without a blank between collapses onto the same prefix.
-                    let e = next.get_mut(prefix).expect("inserted above");
-                    e.1 = log_add(e.1, *pnb + p);
-                    // After a blank the same character starts a new symbol.
-                    let e = next.entry(ext).or_insert((NONE.0, NONE.1, ext_lm));
-                    e.1 = log_add(e.1, *pb + p);
+                    // Repeat without a blank between collapses onto the same prefix; after a
+                    // blank the same character starts a new symbol.
+                    add(node, f32::NEG_INFINITY, pnb + p, trie.len());
+                    add(ext, f32::NEG_INFINITY, pb + p, trie.len());
                 } else {
-                    let e = next.entry(ext).or_insert((NONE.0, NONE.1, ext_lm));
-                    e.1 = log_add(e.1, total + p);
+                    add(ext, f32::NEG_INFINITY, total + p, trie.len());
                 }
             }
         }
-        let mut all: Vec<(Vec<usize>, Scores)> = next.into_iter().collect();
-        let rank = |s: &Scores| log_add(s.0, s.1) + s.2;
-        all.sort_by(|a, b| {
-            rank(&b.1)
-                .total_cmp(&rank(&a.1))
-                .then_with(|| a.0.cmp(&b.0))
-        });
-        all.truncate(width);
-        beams = all;
+        let rank = |node: u32| {
+            let (b, nb) = scores[node as usize];
+            log_add(b, nb) + trie.lm[node as usize]
+        };
+        ranked.clear();
+        ranked.extend(
+            touched
+                .iter()
+                .map(|&n| (rank(n), n))
+                .filter(|&(r, _)| r > f32::NEG_INFINITY),
+        );
+        let order = |a: &(f32, u32), b: &(f32, u32)| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| trie.labels(a.1).cmp(&trie.labels(b.1)))
+        };
+        if ranked.len() > width {
+            ranked.select_nth_unstable_by(width, order);
+            ranked.truncate(width);
+        }
+        ranked.sort_by(order);
+        beams.clear();
+        beams.extend(ranked.iter().map(|&(_, n)| {
+            let (b, nb) = scores[n as usize];
+            (n, b, nb)
+        }));
     }
-    let (labels, (pb, pnb, _)) = beams.into_iter().next().unwrap_or_default();
+    let (node, pb, pnb) = beams.first().copied().unwrap_or((0, 0.0, 0.0));
     let score = if lp.frames() == 0 {
         0.0
     } else {
         log_add(pb, pnb)
     };
     Ok(Decoded {
-        labels,
+        labels: trie.labels(node),
         confidence: mean_prob(f64::from(score), lp.frames()),
     })
 }
@@ -248,13 +352,14 @@ fn argmax(v: &[f32]) -> (usize, f32) {
         })
 }
 
-fn top_classes(frame: &[f32], k: usize) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..frame.len()).collect();
+/// The `k` most probable classes of `frame` into `idx` (in no particular order).
+fn top_classes(frame: &[f32], k: usize, idx: &mut Vec<usize>) {
+    idx.clear();
+    idx.extend(0..frame.len());
     if k < idx.len() {
         idx.select_nth_unstable_by(k, |&a, &b| frame[b].total_cmp(&frame[a]));
         idx.truncate(k);
     }
-    idx
 }
 
 fn log_add(a: f32, b: f32) -> f32 {

@@ -7,6 +7,10 @@ use crate::charset::Charset;
 use crate::error::{InklineError, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The longest n-gram (a context of up to 7 characters packs into 112 bits).
+pub const MAX_ORDER: usize = 8;
 
 /// The counts after one context: (total, distinct next characters, per character).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -16,7 +20,7 @@ struct Followers {
 }
 
 /// A character n-gram model with its fusion weights.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CharLm {
     /// n: a character is predicted from the n - 1 before it.
     pub order: usize,
@@ -28,6 +32,141 @@ pub struct CharLm {
     charset: String,
     /// Kept contexts (0 to n - 1 characters) and what followed them.
     contexts: HashMap<String, Followers>,
+    /// The same contexts for lookups without strings (built on load).
+    #[serde(skip)]
+    index: Index,
+}
+
+/// A context's kept levels (see [`CharLm::context`]): (total, followers by id) each.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    lm: &'a CharLm,
+    levels: Vec<(u32, &'a [(u32, u32)])>,
+}
+
+impl Context<'_> {
+    /// log P(`c` | this context), natural log.
+    pub fn log_prob(&self, c: char) -> f32 {
+        let v = self.lm.index.size.max(1) as f64;
+        let c = self.lm.index.id(c);
+        // From the empty context up: P_k = (C(h_k, c) + T(h_k) P_{k-1}) / (C(h_k) + T(h_k)).
+        let mut p = 1.0 / v;
+        for &(total, next) in &self.levels {
+            let types = next.len() as f64;
+            let count = c.map_or(0, |c| {
+                next.binary_search_by(|(x, _)| x.cmp(&c))
+                    .map_or(0, |i| next[i].1)
+            }) as f64;
+            p = (count + types * p) / (f64::from(total) + types);
+        }
+        p.ln() as f32
+    }
+}
+
+impl PartialEq for CharLm {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.order,
+            self.alpha,
+            self.beta,
+            &self.charset,
+            &self.contexts,
+        ) == (
+            other.order,
+            other.alpha,
+            other.beta,
+            &other.charset,
+            &other.contexts,
+        )
+    }
+}
+
+/// Hashes the packed context keys (one multiply-xorshift; the keys are not adversarial).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u128(&mut self, v: u128) {
+        let x = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
+        let x = (x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+/// The contexts keyed by their characters' ids (position in the charset + 1, 16 bits each,
+/// the newest character lowest), with the followers' ids.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    /// Id of each ASCII character (0: not in the charset).
+    ascii: Vec<u32>,
+    /// Ids of the other characters.
+    other: HashMap<char, u32>,
+    /// Characters in the charset.
+    size: usize,
+    /// Packed context -> (total, distinct followers, followers as (id, count) sorted by id).
+    contexts: HashMap<u128, (u32, Vec<(u32, u32)>), BuildHasherDefault<KeyHasher>>,
+}
+
+impl Index {
+    fn new(charset: &str, contexts: &HashMap<String, Followers>) -> Self {
+        let mut index = Self {
+            ascii: vec![0; 128],
+            ..Self::default()
+        };
+        for (i, c) in charset.chars().enumerate() {
+            index.size += 1;
+            let id = i as u32 + 1;
+            match index.ascii.get_mut(c as usize) {
+                Some(slot) => *slot = id,
+                None => {
+                    index.other.insert(c, id);
+                }
+            }
+        }
+        for (ctx, f) in contexts {
+            let chars: Vec<char> = ctx.chars().collect();
+            let Some(key) = index.key(&chars) else {
+                continue;
+            };
+            let mut next: Vec<(u32, u32)> = f
+                .next
+                .iter()
+                .filter_map(|&(c, n)| Some((index.id(c)?, n)))
+                .collect();
+            next.sort_unstable();
+            index.contexts.insert(key, (f.total, next));
+        }
+        index
+    }
+
+    fn id(&self, c: char) -> Option<u32> {
+        let id = match self.ascii.get(c as usize) {
+            Some(&id) => id,
+            None => self.other.get(&c).copied().unwrap_or(0),
+        };
+        (id != 0).then_some(id)
+    }
+
+    /// The packed key of `chars` (oldest first), if every one is in the charset.
+    fn key(&self, chars: &[char]) -> Option<u128> {
+        chars
+            .iter()
+            .rev()
+            .enumerate()
+            .try_fold(0u128, |key, (j, &c)| {
+                Some(key | u128::from(self.id(c)?) << (16 * j))
+            })
+    }
 }
 
 /// Marks an LM file.
@@ -43,10 +182,10 @@ impl CharLm {
         order: usize,
         min_count: u32,
     ) -> Result<Self> {
-        if order == 0 {
-            return Err(InklineError::InvalidArgument(
-                "LM order must be at least 1".into(),
-            ));
+        if order == 0 || order > MAX_ORDER {
+            return Err(InklineError::InvalidArgument(format!(
+                "LM order must be 1 to {MAX_ORDER}, not {order}"
+            )));
         }
         let mut counts: HashMap<String, HashMap<char, u32>> = HashMap::new();
         for line in lines {
@@ -77,30 +216,41 @@ impl CharLm {
             beta: 1.0,
             charset: charset.as_string(),
             contexts,
-        })
+            index: Index::default(),
+        }
+        .indexed())
+    }
+
+    /// Builds the lookup index of the contexts.
+    fn indexed(mut self) -> Self {
+        self.index = Index::new(&self.charset, &self.contexts);
+        self
     }
 
     /// log P(`c` | `context`), natural log; the context's last n - 1 characters are used.
     pub fn log_prob(&self, context: &[char], c: char) -> f32 {
-        let v = self.charset.chars().count().max(1) as f64;
+        self.context(context).log_prob(c)
+    }
+
+    /// The kept contexts that end `context` (its last n - 1 characters at most), shortest
+    /// first: what [`Context::log_prob`] needs for any next character.
+    pub fn context(&self, context: &[char]) -> Context<'_> {
         let start = context.len().saturating_sub(self.order - 1);
-        // From the empty context up: P_k = (C(h_k, c) + T(h_k) P_{k-1}) / (C(h_k) + T(h_k)).
-        let mut p = 1.0 / v;
-        let mut key = String::new();
+        let mut levels = Vec::with_capacity(self.order);
+        let mut key = 0u128;
         for n in 0..=context.len() - start {
-            key.clear();
-            key.extend(&context[context.len() - n..]);
-            let Some(f) = self.contexts.get(key.as_str()) else {
+            if n > 0 {
+                let Some(id) = self.index.id(context[context.len() - n]) else {
+                    break;
+                };
+                key |= u128::from(id) << (16 * (n - 1));
+            }
+            let Some((total, next)) = self.index.contexts.get(&key) else {
                 break;
             };
-            let types = f.next.len() as f64;
-            let count = f
-                .next
-                .binary_search_by(|(x, _)| x.cmp(&c))
-                .map_or(0, |i| f.next[i].1) as f64;
-            p = (count + types * p) / (f64::from(f.total) + types);
+            levels.push((*total, next.as_slice()));
         }
-        p.ln() as f32
+        Context { lm: self, levels }
     }
 
     /// Number of kept contexts.
@@ -125,12 +275,13 @@ impl CharLm {
             .ok_or_else(|| InklineError::ForeignFile("not an inkline language model".into()))?;
         let lm: Self = serde_json::from_slice(body)
             .map_err(|e| InklineError::ForeignFile(format!("language model unreadable ({e})")))?;
-        if lm.order == 0 {
-            return Err(InklineError::ForeignFile(
-                "language model of order 0".into(),
-            ));
+        if lm.order == 0 || lm.order > MAX_ORDER {
+            return Err(InklineError::ForeignFile(format!(
+                "language model of order {} (1 to {MAX_ORDER} are read)",
+                lm.order
+            )));
         }
-        Ok(lm)
+        Ok(lm.indexed())
     }
 
     /// Checks that the LM predicts exactly `charset`'s characters.
@@ -192,5 +343,6 @@ mod tests {
         assert!(e.contains("unreadable"), "{e}");
         assert!(lm.check_charset(&Charset::printable_ascii()).is_err());
         assert!(CharLm::train(["a"], &abc(), 0, 1).is_err());
+        assert!(CharLm::train(["a"], &abc(), MAX_ORDER + 1, 1).is_err());
     }
 }

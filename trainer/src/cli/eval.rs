@@ -28,7 +28,8 @@ pub struct Args {
     /// Dataset folder holding images and gt.tsv.
     #[arg(long)]
     data: PathBuf,
-    /// Print `{"cer", "wer", "lines", "ms_per_line"}`.
+    /// Print `{"cer", "wer", "lines", "ms_per_line", "decode_ms_per_line"}` (the decoding
+    /// stage alone: best path, or beam search with the LM; absent for Tesseract).
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -69,10 +70,12 @@ pub fn run(args: Args) -> Result<()> {
     let mut counter = ErrorCounter::default();
     let mut confusions = Confusions::default();
     let mut total_ms = 0.0;
+    let mut decode_ms = 0.0;
     for s in &samples {
         let (hyp, ms) = match &rec {
             Some(rec) => {
                 let r = rec.recognize(&imageio::load(&s.path)?)?;
+                decode_ms += r.timing.decode_ms;
                 (r.text.replace('\n', " "), r.timing.total_ms)
             }
             None => tesseract(&s.path)?,
@@ -99,6 +102,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     if args.json {
         let mut out = json!({"cer": counter.cer(), "wer": counter.wer(), "lines": counter.lines, "ms_per_line": ms_per_line});
+        if rec.is_some() {
+            out["decode_ms_per_line"] = json!(decode_ms / samples.len() as f64);
+        }
         if args.by_family {
             out["families"] = worst
                 .iter()
