@@ -103,6 +103,9 @@ impl Hasher for KeyHasher {
     }
 }
 
+/// A kept context's total count and its followers as (id, count), sorted by id.
+type Level = (u32, Vec<(u32, u32)>);
+
 /// The contexts keyed by their characters' ids (position in the charset + 1, 16 bits each,
 /// the newest character lowest), with the followers' ids.
 #[derive(Debug, Clone, Default)]
@@ -113,8 +116,8 @@ struct Index {
     other: HashMap<char, u32>,
     /// Characters in the charset.
     size: usize,
-    /// Packed context -> (total, distinct followers, followers as (id, count) sorted by id).
-    contexts: HashMap<u128, (u32, Vec<(u32, u32)>), BuildHasherDefault<KeyHasher>>,
+    /// Packed context -> (total count, followers as (id, count) sorted by id).
+    contexts: HashMap<u128, Level, BuildHasherDefault<KeyHasher>>,
 }
 
 impl Index {
