@@ -4,8 +4,10 @@ use crate::image::GrayImage;
 
 /// Row bands `[y0, y1)` holding text lines, top to bottom, from an ink map (ink 1, paper 0).
 ///
-/// Rows with ink form runs; runs much thinner than a typical line (i-dots, accents, stray
-/// descenders) join their nearest neighbour, and runs separated by a tiny gap merge.
+/// Rows with ink form runs. A run cut by the top or bottom edge and much shorter than the
+/// tallest run is a sliver of a neighbouring line (what a line cropped from a page holds) and is
+/// dropped; runs much thinner than a typical line (i-dots, accents, stray descenders) join
+/// their nearest neighbour, and runs separated by a tiny gap merge.
 pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
     let min_count = (ink.width / 500).max(1);
     let profile: Vec<usize> = (0..ink.height)
@@ -31,6 +33,7 @@ pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
     if let Some(s) = start {
         runs.push((s, ink.height));
     }
+    drop_edge_slivers(&mut runs, ink.height);
     if runs.len() < 2 {
         return runs;
     }
@@ -63,6 +66,20 @@ pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
         runs.remove(b);
     }
     runs
+}
+
+/// Drops runs that touch the image's top or bottom rows (within 2) and are under 70% of the
+/// tallest run's height, when another run remains.
+fn drop_edge_slivers(runs: &mut Vec<(usize, usize)>, height: usize) {
+    let Some(tallest) = runs.iter().map(|r| r.1 - r.0).max() else {
+        return;
+    };
+    let sliver = |r: &(usize, usize)| {
+        (r.0 <= 2 || r.1 + 2 >= height) && ((r.1 - r.0) as f32) < 0.7 * tallest as f32
+    };
+    if runs.iter().any(|r| !sliver(r)) {
+        runs.retain(|r| !sliver(r));
+    }
 }
 
 /// A run that should not stand alone: too thin to be a line, or too close to a neighbour.
@@ -98,6 +115,19 @@ mod tests {
         // A dot row (i-dot) 3 px above line one, then line two well below.
         let img = rows(100, &[(10, 12), (15, 35), (55, 75)]);
         assert_eq!(split_lines(&img, 0.5), vec![(10, 35), (55, 75)]);
+    }
+
+    #[test]
+    fn slivers_of_neighbouring_lines_at_the_edges_are_dropped() {
+        // Descenders of the line above (rows 0-9), the line (20-45), ascenders of the line
+        // below cut by the bottom edge (55-60).
+        let img = rows(60, &[(0, 9), (20, 45), (55, 60)]);
+        assert_eq!(split_lines(&img, 0.5), vec![(20, 45)]);
+        // Two full lines, each touching an edge, both stay.
+        let img = rows(60, &[(0, 25), (35, 60)]);
+        assert_eq!(split_lines(&img, 0.5), vec![(0, 25), (35, 60)]);
+        // A lone short line at the edge stays.
+        assert_eq!(split_lines(&rows(60, &[(0, 9)]), 0.5), vec![(0, 9)]);
     }
 
     #[test]
