@@ -5,7 +5,7 @@
 # again after any interruption and it goes on from its last checkpoint (every 2 minutes);
 # early stopping is off (the schedule decides the length). One thread at low priority, so the
 # machine's other core stays free.
-#   bash scripts/train-v2.sh              (RUN=runs/v2 STEPS=31250 HEIGHT=48 NORM=body)
+#   bash scripts/train-v2.sh              (RUN=runs/v2 STEPS=31250 HEIGHT=48 NORM=ink-box)
 #   bash scripts/train-v2.sh --save DIR   copy the run's checkpoint and models to DIR (to keep
 #                                         them across machines), and --restore DIR back
 set -euo pipefail
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/v2}
 STEPS=${STEPS:-31250}
 HEIGHT=${HEIGHT:-48}
-NORM=${NORM:-body}
+NORM=${NORM:-ink-box}
 STAGE=$RUN/teacher
 case "${1:-}" in
   --save)
