@@ -598,7 +598,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_33235(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_33247(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -943,33 +943,33 @@ function __wbg_get_imports() {
             arg0.writeBuffer(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), arg5, arg6);
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24803, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33227);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24805, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33239);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12781, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16631);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12783, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16643);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12782, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16629);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12784, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16641);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12782, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16629_11);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12784, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16641_11);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12781, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16631_12);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12783, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16643_12);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12781, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16631_13);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12783, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16643_13);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -1007,44 +1007,44 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_16629(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16629(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16641(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16641(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_16629_11(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16629_11(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16641_11(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16641_11(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_33227(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_33227(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_33239(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_33239(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16631(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16631(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16643(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16643(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16631_12(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16631_12(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16643_12(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16643_12(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16631_13(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16631_13(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16643_13(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16643_13(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_33235(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_33235(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_33247(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_33247(arg0, arg1, arg2, arg3);
 }
 
 
