@@ -20,8 +20,13 @@ export interface RecognizerOptions {
   sha256?: string;
   /** 'auto' (default): WebGPU when the browser has it, else the CPU. */
   backend?: 'auto' | Backend;
-  /** Beam-search width; 0 (default) decodes the best path. */
+  /** Beam-search width; 0 (default) decodes the best path (width 16 when `lm` is given). */
   beam?: number;
+  /**
+   * A character language model fused into beam search: `true` for the shipped one
+   * (./inkline.lm next to the module), a URL, or the file's bytes. Default: none.
+   */
+  lm?: boolean | string | URL | ArrayBuffer | Uint8Array;
 }
 
 export interface BBox {

@@ -12,6 +12,8 @@ const BUILD_URLS = {
   webgpu: new URL('./webgpu/inkline.js', import.meta.url),
 };
 const MANIFEST_URL = new URL('./model.json', import.meta.url);
+// The shipped character language model (`lm: true`).
+const LM_URL = new URL('./inkline.lm', import.meta.url);
 
 // kind -> Promise of an initialized wasm-bindgen module. An instance that trapped (a Rust
 // panic) is dropped and the next use imports a fresh copy.
@@ -77,6 +79,23 @@ async function modelBytes(model, sha256) {
   throw fail('argument', '`model` must be a URL, an ArrayBuffer or a Uint8Array', TypeError);
 }
 
+/** Whether `lm` is a value the `lm` option takes. */
+function isLmOption(lm) {
+  return (
+    lm === undefined || lm === null || typeof lm === 'boolean' || typeof lm === 'string' ||
+    lm instanceof URL || lm instanceof ArrayBuffer || ArrayBuffer.isView(lm)
+  );
+}
+
+/** Language model bytes from the `lm` option (`true`: the shipped one), or null for none. */
+async function lmBytes(lm) {
+  if (lm === undefined || lm === null || lm === false) return null;
+  if (lm === true) return fetchBytes(LM_URL);
+  if (typeof lm === 'string' || lm instanceof URL) return fetchBytes(lm);
+  if (lm instanceof ArrayBuffer) return new Uint8Array(lm);
+  return new Uint8Array(lm.buffer, lm.byteOffset, lm.byteLength);
+}
+
 /**
  * Whether WebGPU can run the model: an adapter exists, and (unless `allowSoftware`) it is a
  * real GPU, since a software adapter (SwiftShader) is ~100x slower than the CPU build.
@@ -102,7 +121,10 @@ function checkOptions(options) {
   if (typeof options !== 'object') {
     throw fail('argument', `options must be an object or a backend name, got ${typeof options}`, TypeError);
   }
-  const { sha256 } = options;
+  const { sha256, lm } = options;
+  if (!isLmOption(lm)) {
+    throw fail('argument', '`lm` must be true, a URL, an ArrayBuffer or a Uint8Array (a language model file)', TypeError);
+  }
   if (sha256 !== undefined && sha256 !== null && !(typeof sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(sha256))) {
     throw fail('argument', '`sha256` must be 64 hexadecimal digits (the SHA-256 of the model bytes)', TypeError);
   }
@@ -221,6 +243,7 @@ export class Recognizer {
   #bytes;
   #sha256;
   #beam;
+  #lm;
   #engine;
   // The engine's backend, kept in JS: a trapped instance cannot be asked.
   #kind;
@@ -230,11 +253,12 @@ export class Recognizer {
   /** Why WebGPU is not in use although it was asked for, or null. */
   fallbackReason = null;
 
-  constructor(secret, bytes, sha256, beam, kind, engine, fallbackReason, limits) {
+  constructor(secret, bytes, sha256, beam, lm, kind, engine, fallbackReason, limits) {
     if (secret !== Recognizer.#token) throw new TypeError('use `await Recognizer.create(options)`');
     this.#bytes = bytes;
     this.#sha256 = sha256;
     this.#beam = beam;
+    this.#lm = lm;
     this.#kind = kind;
     this.#engine = engine;
     this.fallbackReason = fallbackReason;
@@ -246,7 +270,9 @@ export class Recognizer {
   /**
    * Loads a model. Options: `model` (URL or bytes; default: the shipped model, checked against
    * ./model.json), `sha256` (expected checksum of `model`), `backend` ('auto' | 'webgpu' |
-   * 'cpu', default 'auto'), `beam` (beam-search width; 0 = best path, the default).
+   * 'cpu', default 'auto'), `beam` (beam-search width; 0 = best path, the default), `lm` (a
+   * character language model fused into beam search: `true` for the shipped ./inkline.lm, a
+   * URL, or bytes; with it `beam` 0 means width 16).
    */
   static async create(options) {
     options = checkOptions(options);
@@ -256,13 +282,14 @@ export class Recognizer {
     }
     if (!Number.isInteger(beam) || beam < 0) throw fail('argument', '`beam` must be a whole number >= 0');
     const { bytes, sha256 } = await modelBytes(options.model, options.sha256);
+    const lm = await lmBytes(options.lm);
     let fallbackReason = null;
     if (backend !== 'cpu') {
       if (await webgpuAvailable(backend === 'webgpu')) {
         try {
-          const engine = await Recognizer.#engineOn('webgpu', bytes, sha256, beam);
+          const engine = await Recognizer.#engineOn('webgpu', bytes, sha256, beam, lm);
           const limits = await moduleLimits('webgpu');
-          return new Recognizer(Recognizer.#token, bytes, sha256, beam, 'webgpu', engine, null, limits);
+          return new Recognizer(Recognizer.#token, bytes, sha256, beam, lm, 'webgpu', engine, null, limits);
         } catch (e) {
           if (!isBackendFailure(e)) throw asError(e);
           fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
@@ -273,15 +300,15 @@ export class Recognizer {
         fallbackReason = 'WebGPU runs on a software adapter here, slower than the CPU; using the CPU';
       }
     }
-    const engine = await Recognizer.#engineOn('cpu', bytes, sha256, beam);
+    const engine = await Recognizer.#engineOn('cpu', bytes, sha256, beam, lm);
     const limits = await moduleLimits('cpu');
-    return new Recognizer(Recognizer.#token, bytes, sha256, beam, 'cpu', engine, fallbackReason, limits);
+    return new Recognizer(Recognizer.#token, bytes, sha256, beam, lm, 'cpu', engine, fallbackReason, limits);
   }
 
-  static async #engineOn(kind, bytes, sha256, beam) {
+  static async #engineOn(kind, bytes, sha256, beam, lm) {
     const mod = await loadBuild(kind);
     try {
-      return await mod.Engine.create(bytes, kind, sha256 ?? undefined, beam);
+      return await mod.Engine.create(bytes, kind, sha256 ?? undefined, beam, lm ?? undefined);
     } catch (e) {
       if (isTrap(e)) builds.delete(kind);
       throw asError(e);
@@ -339,7 +366,7 @@ export class Recognizer {
   }
 
   async #swapTo(kind) {
-    this.#engine = await Recognizer.#engineOn(kind, this.#bytes, this.#sha256, this.#beam);
+    this.#engine = await Recognizer.#engineOn(kind, this.#bytes, this.#sha256, this.#beam, this.#lm);
     this.#kind = kind;
   }
 }

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130
 MODEL=models/inkline.inkline
+LM=models/inkline.lm
 
 # hash FILES...: one SHA-256 over the named tracked (or new, unignored) files.
 hash_of() {
@@ -24,7 +25,7 @@ hash_of() {
 # The wasm builds' inputs: the crate's Rust sources and build settings (not src/js).
 wasm_hash() { hash_of Cargo.toml Cargo.lock rust-toolchain.toml 'src/*.rs' scripts/build-pkg.sh; }
 # What is copied: the JS API, the model, and how its manifest is written.
-js_hash() { hash_of src/js "$MODEL" trainer/src/cli/info.rs scripts/build-pkg.sh; }
+js_hash() { hash_of src/js "$MODEL" "$LM" trainer/src/cli/info.rs scripts/build-pkg.sh; }
 recorded() { sed -n "s/.*\"$1\": *\"\([0-9a-f]*\)\".*/\1/p" pkg/BUILD.json 2>/dev/null || true; }
 
 if [ "${1:-}" = "--check" ]; then
@@ -89,6 +90,7 @@ fi
 find pkg -maxdepth 1 -type f -delete
 cp src/js/* pkg/
 cp "$MODEL" pkg/inkline.inkline
+cp "$LM" pkg/inkline.lm
 cargo run --release -q -p trainer -- info pkg/inkline.inkline > pkg/model.json
 cat > pkg/BUILD.json <<JSON
 {

@@ -38,7 +38,7 @@ pub use model::{
     Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
 };
 pub use preprocess::{BBox, InputGeometry, LineImage, LineNorm};
-pub use recognizer::{LineResult, MAX_BEAM, Recognition, Recognizer, Timing};
+pub use recognizer::{DEFAULT_LM_BEAM, LineResult, MAX_BEAM, Recognition, Recognizer, Timing};
 
 /// The building blocks beneath the API, for the trainer and profilers: the network's layers,
 /// preprocessing steps, CTC decoding primitives and named weight access. Not needed to read text.

@@ -17,6 +17,9 @@ use web_time::Instant;
 /// The widest beam search the recognizer runs (its cost grows with the width).
 pub const MAX_BEAM: usize = 128;
 
+/// The beam width used with a language model when none is asked for.
+pub const DEFAULT_LM_BEAM: usize = 16;
+
 /// Time spent in each stage, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

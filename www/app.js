@@ -48,10 +48,11 @@ async function start() {
   const params = new URLSearchParams(location.search);
   const backend = params.get('backend') ?? 'auto';
   try {
-    recognizer = await WorkerRecognizer.create({ backend });
+    // The shipped character language model reads words, not just strokes (beam search).
+    recognizer = await WorkerRecognizer.create({ backend, lm: true });
   } catch (e) {
     console.warn('worker recognizer unavailable, running on the page:', e);
-    recognizer = await Recognizer.create({ backend });
+    recognizer = await Recognizer.create({ backend, lm: true });
   }
   showBackend(recognizer.backend, recognizer.fallbackReason);
   say('Ready. Write on a line; it is read when you pause.');

@@ -1,11 +1,11 @@
-// Service worker: caches the app, both wasm builds and the model on the first visit, then
+// Service worker: caches the app, both wasm builds, the model and its language model on the first visit, then
 // serves them from the cache (refreshing it in the background), so the app works offline.
 
-const CACHE = 'inkline-v1';
+const CACHE = 'inkline-v2';
 const APP = [
   './', './index.html', './app.js', './pad.js', './notes.js', './style.css',
   './manifest.webmanifest', './icons/icon.svg', './icons/icon-192.png', './icons/icon-512.png',
-  '../pkg/inkline.js', '../pkg/worker.js', '../pkg/model.json', '../pkg/inkline.inkline',
+  '../pkg/inkline.js', '../pkg/worker.js', '../pkg/model.json', '../pkg/inkline.inkline', '../pkg/inkline.lm',
   '../pkg/cpu/inkline.js', '../pkg/cpu/inkline_bg.wasm',
   '../pkg/webgpu/inkline.js', '../pkg/webgpu/inkline_bg.wasm',
 ];

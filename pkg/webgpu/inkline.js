@@ -37,16 +37,19 @@ export class Engine {
     /**
      * Loads `model` (inkline model file bytes) on `backend` (`"cpu"` or `"webgpu"`).
      * `expected_sha256`, when given, must match the bytes (the package manifest's checksum).
-     * `beam` > 0 selects prefix beam search of that width instead of best path.
+     * `beam` > 0 selects prefix beam search of that width instead of best path; `lm` (an
+     * inkline language model file) is fused into beam search, of width `DEFAULT_LM_BEAM` when
+     * `beam` is 0.
      * @param {Uint8Array | number[]} model
      * @param {string} backend
      * @param {string | null | undefined} expected_sha256
      * @param {number} beam
+     * @param {Uint8Array | number[] | null} [lm]
      * @returns {Promise<Engine>}
      */
-    static create(model, backend, expected_sha256, beam) {
-        const val4 = +beam;
-        let ptr0, len0, ptr1, len1, ptr2, len2;
+    static create(model, backend, expected_sha256, beam, lm) {
+        const val5 = +beam;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
         try {
             ptr0 = passArray8ToWasm0(model, wasm.__wbindgen_export);
             len0 = WASM_VECTOR_LEN;
@@ -54,13 +57,16 @@ export class Engine {
             len1 = WASM_VECTOR_LEN;
             ptr2 = isLikeNone(expected_sha256) ? 0 : passStringToWasm0(expected_sha256, wasm.__wbindgen_export, wasm.__wbindgen_export2);
             len2 = WASM_VECTOR_LEN;
+            ptr3 = isLikeNone(lm) ? 0 : passArray8ToWasm0(lm, wasm.__wbindgen_export);
+            len3 = WASM_VECTOR_LEN;
         } catch (e) {
+            if (ptr3) { wasm.__wbindgen_export3(ptr3, len3 * 1, 1); }
             if (ptr2) { wasm.__wbindgen_export3(ptr2, len2 * 1, 1); }
             if (ptr1) { wasm.__wbindgen_export3(ptr1, len1 * 1, 1); }
             if (ptr0) { wasm.__wbindgen_export3(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.engine_create(ptr0, len0, ptr1, len1, ptr2, len2, val4);
+        const ret = wasm.engine_create(ptr0, len0, ptr1, len1, ptr2, len2, val5, ptr3, len3);
         return ret;
     }
     /**
@@ -598,7 +604,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_33247(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_33314(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -943,33 +949,33 @@ function __wbg_get_imports() {
             arg0.writeBuffer(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), arg5, arg6);
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24805, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33239);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24822, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33306);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12783, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16643);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12800, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16686);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12784, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16641);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12801, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16684);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12784, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16641_11);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12801, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16684_11);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12783, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16643_12);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12800, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16686_12);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12783, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16643_13);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12800, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16686_13);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -1007,44 +1013,44 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_16641(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16641(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16684(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16684(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_16641_11(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16641_11(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16684_11(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16684_11(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_33239(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_33239(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_33306(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_33306(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16643(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16643(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16686(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16686(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16643_12(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16643_12(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16686_12(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16686_12(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16643_13(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16643_13(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16686_13(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16686_13(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_33247(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_33247(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_33314(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_33314(arg0, arg1, arg2, arg3);
 }
 
 

@@ -2,7 +2,7 @@
 
 use super::input::gray_image;
 use super::{error_of_kind, js_error};
-use crate::{Decoder, ErrorKind, InklineError, Recognition, Recognizer, sha256_hex};
+use crate::{CharLm, Decoder, ErrorKind, InklineError, Recognition, Recognizer, sha256_hex};
 use burn::tensor::Device;
 use serde::Serialize;
 use std::rc::Rc;
@@ -20,12 +20,15 @@ pub struct Engine {
 impl Engine {
     /// Loads `model` (inkline model file bytes) on `backend` (`"cpu"` or `"webgpu"`).
     /// `expected_sha256`, when given, must match the bytes (the package manifest's checksum).
-    /// `beam` > 0 selects prefix beam search of that width instead of best path.
+    /// `beam` > 0 selects prefix beam search of that width instead of best path; `lm` (an
+    /// inkline language model file) is fused into beam search, of width `DEFAULT_LM_BEAM` when
+    /// `beam` is 0.
     pub async fn create(
         model: Vec<u8>,
         backend: String,
         expected_sha256: Option<String>,
         beam: u32,
+        lm: Option<Vec<u8>>,
     ) -> Result<Engine, JsValue> {
         let sha256 = sha256_hex(&model);
         if let Some(expected) = expected_sha256
@@ -38,14 +41,22 @@ impl Engine {
                 ),
             ));
         }
+        let lm = lm
+            .map(|bytes| CharLm::from_bytes(&bytes))
+            .transpose()
+            .map_err(js_error)?;
         let (device, backend) = device(&backend).await?;
-        let decoder = match beam {
-            0 => Decoder::BestPath,
-            w => Decoder::Beam(w as usize),
+        let decoder = match (beam, &lm) {
+            (0, None) => Decoder::BestPath,
+            (0, Some(_)) => Decoder::Beam(crate::DEFAULT_LM_BEAM),
+            (w, _) => Decoder::Beam(w as usize),
         };
-        let recognizer = Recognizer::from_bytes(&model, device)
+        let mut recognizer = Recognizer::from_bytes(&model, device)
             .and_then(|r| r.with_decoder(decoder))
             .map_err(js_error)?;
+        if let Some(lm) = lm {
+            recognizer = recognizer.with_lm(lm).map_err(js_error)?;
+        }
         Ok(Engine {
             recognizer: Rc::new(recognizer),
             backend,

@@ -143,6 +143,44 @@ test('a corrupt or mismatched model is refused with a clear error', async () => 
   assert.equal(out.info.sha256, manifest.sha256);
 });
 
+test('the shipped language model reads with beam search on both backends and in the worker; bad ones are refused', async () => {
+  const out = await page.evaluate(async () => {
+    const msg = async (opts) => {
+      try {
+        await inkline.Recognizer.create({ backend: 'cpu', ...opts });
+        return 'created';
+      } catch (e) {
+        return `${e.kind}: ${e.message}`;
+      }
+    };
+    const res = {};
+    for (const backend of ['cpu', 'webgpu']) {
+      const r = await inkline.Recognizer.create({ backend, lm: true });
+      const x = await r.recognize(fixture);
+      res[backend] = { text: x.text, backend: x.backend, decodeMs: x.timing.decodeMs };
+    }
+    const bytes = new Uint8Array(await (await fetch('/pkg/inkline.lm')).arrayBuffer());
+    res.bytes = (await (await inkline.Recognizer.create({ backend: 'cpu', lm: bytes, beam: 4 })).recognize(fixture)).text;
+    const w = await inkline.WorkerRecognizer.create({ backend: 'cpu', lm: true });
+    res.worker = (await w.recognize(fixture)).text;
+    w.terminate();
+    res.number = await msg({ lm: 42 });
+    res.garbage = await msg({ lm: new Uint8Array(16) });
+    res.missing = await msg({ lm: '/pkg/no-such.lm' });
+    return res;
+  });
+  for (const backend of ['cpu', 'webgpu']) {
+    assert.equal(out[backend].text, EXPECTED, `${backend} with the LM`);
+    assert.equal(out[backend].backend, backend);
+    assert.equal(typeof out[backend].decodeMs, 'number');
+  }
+  assert.equal(out.bytes, EXPECTED);
+  assert.equal(out.worker, EXPECTED);
+  assert.match(out.number, /^argument: `lm` must be true, a URL/);
+  assert.match(out.garbage, /^model: .*not an inkline language model/);
+  assert.match(out.missing, /^io: .*HTTP 404/);
+});
+
 test('the worker variant, Blob input and the module-level recognize()', async () => {
   const out = await page.evaluate(async () => {
     const w = await inkline.WorkerRecognizer.create({ backend: 'cpu' });

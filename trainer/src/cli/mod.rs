@@ -41,7 +41,7 @@ impl DecoderArgs {
         let r = Recognizer::from_bytes(&bytes, Device::flex())
             .with_context(|| format!("cannot load {}", model.display()))?;
         let beam = if self.lm.is_some() {
-            self.beam.or(Some(16))
+            self.beam.or(Some(inkline::DEFAULT_LM_BEAM))
         } else {
             self.beam
         };
