@@ -31,6 +31,12 @@ pub struct DecoderArgs {
     /// `--beam` says otherwise).
     #[arg(long)]
     lm: Option<std::path::PathBuf>,
+    /// Weight of the LM's log-probability (default: the one stored in the LM file).
+    #[arg(long, requires = "lm")]
+    alpha: Option<f32>,
+    /// Bonus per character with the LM (default: the one stored in the LM file).
+    #[arg(long, requires = "lm")]
+    beta: Option<f32>,
 }
 
 impl DecoderArgs {
@@ -49,8 +55,11 @@ impl DecoderArgs {
         if let Some(path) = &self.lm {
             let bytes =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let mut lm = CharLm::from_bytes(&bytes)?;
+            lm.alpha = self.alpha.unwrap_or(lm.alpha);
+            lm.beta = self.beta.unwrap_or(lm.beta);
             r = r
-                .with_lm(CharLm::from_bytes(&bytes)?)
+                .with_lm(lm)
                 .with_context(|| format!("cannot use {}", path.display()))?;
         }
         Ok(r)
