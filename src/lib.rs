@@ -31,7 +31,7 @@ mod web;
 pub use charset::Charset;
 pub use decode::Decoder;
 pub use error::{ErrorKind, InklineError, Result};
-pub use file::{ModelFile, ModelMeta, Provenance, sha256_hex};
+pub use file::{ModelFile, ModelMeta, Precision, Provenance, sha256_hex};
 pub use image::{GrayImage, MAX_SIDE, PixelFormat, check_size};
 pub use lm::CharLm;
 pub use model::{

@@ -3,7 +3,7 @@
 use inkline::burn::tensor::Device;
 use inkline::internals::collect_weights;
 use inkline::{
-    Charset, CnnDblstm, ErrorKind, InklineError, ModelFile, Network, Preset, Provenance,
+    Charset, CnnDblstm, ErrorKind, InklineError, ModelFile, Network, Precision, Preset, Provenance,
     TuckerRanks,
 };
 use safetensors::{SafeTensors, tensor::TensorView};
@@ -66,6 +66,41 @@ fn round_trip_keeps_weights_outputs_and_metadata() {
             12.5
         );
     }
+}
+
+#[test]
+fn half_precision_halves_the_weights_and_keeps_them_to_three_digits() {
+    let f = tiny_file(Network::Darknet);
+    let full = f.to_bytes().unwrap();
+    let half = f.to_bytes_as(Precision::F16).unwrap();
+    let header = |b: &[u8]| 8 + u64::from_le_bytes(b[..8].try_into().unwrap()) as usize;
+    assert_eq!(
+        (half.len() - header(&half)) * 2,
+        full.len() - header(&full),
+        "f16 data is half the f32 data"
+    );
+    let g = ModelFile::from_bytes(&half, &Device::flex()).unwrap();
+    assert_eq!(g.meta, f.meta);
+    let (a, b) = (collect_weights(&f.model), collect_weights(&g.model));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, t) in &a {
+        assert_eq!(t.shape, b[name].shape, "{name}");
+        for (x, y) in t.values.iter().zip(&b[name].values) {
+            assert!(
+                (x - y).abs() <= 1e-3 * x.abs().max(1e-2),
+                "{name}: {x} vs {y}"
+            );
+        }
+    }
+    // Other dtypes are refused by name.
+    let st = SafeTensors::deserialize(&full).unwrap();
+    let (_, md) = SafeTensors::read_metadata(&full).unwrap();
+    let data = [0u8; 8];
+    let mut tensors: Vec<(String, TensorView)> = st.tensors();
+    tensors[0].1 = TensorView::new(safetensors::Dtype::F64, vec![1], &data).unwrap();
+    let bytes = safetensors::serialize(tensors, Some(md.metadata().clone().unwrap())).unwrap();
+    let e = load_err(&bytes);
+    assert!(e.to_string().contains("inkline stores f32 or f16"), "{e}");
 }
 
 #[test]

@@ -27,6 +27,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// How a model file stores its weights (they are f32 in memory either way).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// 32-bit floats: exactly the trained weights.
+    #[default]
+    F32,
+    /// 16-bit floats (IEEE half): half the size, ~3 significant digits.
+    F16,
+}
+
+crate::names::serde_names!(Precision, "weight precision", [F32, F16]);
+
 /// How a model was trained.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -95,23 +108,36 @@ impl ModelFile {
         Charset::from_chars(self.meta.charset.chars())
     }
 
-    /// Serializes weights and metadata.
+    /// Serializes weights (f32) and metadata.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.to_bytes_as(Precision::F32)
+    }
+
+    /// Serializes weights at `precision` and metadata.
+    pub fn to_bytes_as(&self, precision: Precision) -> Result<Vec<u8>> {
         let tensors = weights::collect(&self.model);
         let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
             .into_iter()
             .map(|(k, t)| {
-                (
-                    k,
-                    t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                    t.shape,
-                )
+                let b = match precision {
+                    Precision::F32 => t.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                    Precision::F16 => t
+                        .values
+                        .iter()
+                        .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+                        .collect(),
+                };
+                (k, b, t.shape)
             })
             .collect();
+        let dtype = match precision {
+            Precision::F32 => Dtype::F32,
+            Precision::F16 => Dtype::F16,
+        };
         let views = bytes
             .iter()
             .map(|(k, b, s)| {
-                TensorView::new(Dtype::F32, s.clone(), b)
+                TensorView::new(dtype, s.clone(), b)
                     .map(|v| (k.clone(), v))
                     .map_err(|e| InklineError::InvalidConfig(e.to_string()))
             })
@@ -150,17 +176,23 @@ impl ModelFile {
         }
         let mut tensors = BTreeMap::new();
         for (name, view) in st.tensors() {
-            if view.dtype() != Dtype::F32 {
-                return Err(InklineError::ForeignFile(format!(
-                    "tensor '{name}' is {:?}; inkline stores f32",
-                    view.dtype()
-                )));
-            }
-            let values = view
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
+            let values = match view.dtype() {
+                Dtype::F32 => view
+                    .data()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+                Dtype::F16 => view
+                    .data()
+                    .chunks_exact(2)
+                    .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                    .collect(),
+                other => {
+                    return Err(InklineError::ForeignFile(format!(
+                        "tensor '{name}' is {other:?}; inkline stores f32 or f16"
+                    )));
+                }
+            };
             tensors.insert(
                 name,
                 NamedTensor {
@@ -179,11 +211,16 @@ impl ModelFile {
         Self::from_bytes(&std::fs::read(path)?, device)
     }
 
-    /// Writes the model file atomically (temporary file, then rename).
+    /// Writes the model file (f32 weights) atomically (temporary file, then rename).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.save_as(path, Precision::F32)
+    }
+
+    /// Writes the model file with weights at `precision`, atomically.
+    pub fn save_as(&self, path: impl AsRef<Path>, precision: Precision) -> Result<()> {
         let path = path.as_ref();
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, self.to_bytes()?)?;
+        std::fs::write(&tmp, self.to_bytes_as(precision)?)?;
         std::fs::rename(&tmp, path)?;
         Ok(())
     }

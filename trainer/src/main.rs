@@ -27,6 +27,8 @@ enum Command {
     Lm(cli::lm::Args),
     /// Print a model file's manifest (size, SHA-256, metadata) as JSON.
     Info(cli::info::Args),
+    /// Rewrite a model file with its weights at another precision (f16 or f32).
+    Convert(cli::convert::Args),
     /// Measure CER / WER of a model on a dataset folder (images + gt.tsv).
     Eval(cli::eval::Args),
     /// The paper's complexity tables (params, GFLOPs, latency) for a preset.
@@ -105,6 +107,7 @@ fn main() -> Result<()> {
         Command::Eval(a) => cli::eval::run(a),
         Command::Complexity(a) => cli::complexity::run(a, cli.threads.unwrap_or(1)),
         Command::Init(a) => cli::init::run(a),
+        Command::Convert(a) => cli::convert::run(a),
         Command::Synth(a) => cli::synth::run(a),
         Command::Strokes(a) => cli::strokes::run(a),
         Command::BenchSynth(a) => cli::bench_synth::run(a),

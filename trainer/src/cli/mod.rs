@@ -5,6 +5,7 @@
 pub mod bench_synth;
 pub mod bench_train;
 pub mod complexity;
+pub mod convert;
 pub mod eval;
 pub mod fonts;
 pub mod info;
