@@ -55,9 +55,13 @@ async function start() {
     recognizer = await Recognizer.create({ backend, lm: true });
   }
   showBackend(recognizer.backend, recognizer.fallbackReason);
-  say('Ready. Write on a line; it is read when you pause.');
+  if (dirty.size === 0) say('Ready. Write on a line; it is read when you pause.');
   document.body.dataset.ready = 'true';
+  return recognizer;
 }
+
+/** The recognizer once it is loaded: what is written before then waits for it, never lost. */
+let ready = null;
 
 function showBackend(backend, reason) {
   els.backend.textContent = backend === 'webgpu' ? 'WebGPU' : 'CPU (wasm SIMD)';
@@ -73,7 +77,12 @@ async function recognizeDirty() {
 }
 
 async function recognizeLine(i) {
-  if (!recognizer) return;
+  if (!recognizer) say('Loading the recognizer; your writing is read as soon as it is ready…');
+  try {
+    await ready;
+  } catch {
+    return;
+  }
   const img = pad.lineImage(i);
   ensureLine(i);
   const row = note.lines[i];
@@ -83,6 +92,7 @@ async function recognizeLine(i) {
     return;
   }
   try {
+    say(`Reading line ${i + 1}…`);
     const r = await recognizer.recognize(img.image);
     row.text = r.lines.map((l) => l.text).join(' ');
     row.confidence = r.confidence;
@@ -164,7 +174,11 @@ function openNote(n) {
 
 /** Reads an uploaded or pasted image line by line and appends the lines to the note. */
 async function readImage(blob) {
-  if (!recognizer) return;
+  try {
+    await ready;
+  } catch {
+    return;
+  }
   say('Reading the image…');
   try {
     const r = await recognizer.recognize(blob);
@@ -248,4 +262,5 @@ async function offlineReadiness() {
 renderRows();
 renderList();
 offlineReadiness();
-start().catch((e) => say(`Cannot start the recognizer: ${e.message}`, true));
+ready = start();
+ready.catch((e) => say(`Cannot start the recognizer: ${e.message}`, true));
