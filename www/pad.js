@@ -113,11 +113,12 @@ export class Pad {
 
   /**
    * The ink of `line` as black on white ImageData, cropped around the ink with a margin, at
-   * device resolution; null for an empty line.
+   * device resolution; null for an empty line or one of specks only (taps, stray dots).
    */
   lineImage(line) {
     const strokes = this.lines[line] ?? [];
-    if (!strokes.length) return null;
+    // A line of specks only (a tap, a stray dot) holds no writing.
+    if (strokes.every(isSpeck)) return null;
     const pts = strokes.flat();
     const pad = 12;
     const x0 = Math.max(0, Math.min(...pts.map((p) => p[0])) - pad);
@@ -135,6 +136,16 @@ export class Pad {
     return { image: ctx.getImageData(0, 0, w, h), top: line * LINE_HEIGHT };
   }
 }
+
+/** Whether a stroke stays within a few pixels: a tap or a stray dot, not writing. */
+function isSpeck(stroke) {
+  const xs = stroke.map((p) => p[0]);
+  const ys = stroke.map((p) => p[1]);
+  return Math.max(...xs) - Math.min(...xs) < SPECK && Math.max(...ys) - Math.min(...ys) < SPECK;
+}
+
+/** Largest extent (px) of a speck. */
+const SPECK = 6;
 
 /** Draws one stroke with round caps; width follows pen pressure. */
 function drawStroke(ctx, stroke, color) {

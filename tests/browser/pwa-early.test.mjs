@@ -1,5 +1,6 @@
-// The notes PWA when the user writes before the recognizer has loaded (a slow network): the
-// line waits for the recognizer and is read when it is ready, never dropped.
+// The notes PWA in two cases a user meets: writing before the recognizer has loaded (a slow
+// network), where the line waits for it and is read, never dropped; and a stray tap, which is
+// not writing and must not become text.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,18 @@ import { start } from './harness.mjs';
 const STROKES = JSON.parse(readFileSync(new URL('../fixtures/strokes.json', import.meta.url), 'utf8'));
 
 let h;
+let page;
+const LINE_HEIGHT = 72;
+
+async function write(strokes, dy = 0) {
+  const box = await page.locator('#pad').boundingBox();
+  for (const s of strokes) {
+    await page.mouse.move(box.x + s[0][0], box.y + s[0][1] + dy);
+    await page.mouse.down();
+    for (const [x, y] of s.slice(1)) await page.mouse.move(box.x + x, box.y + y + dy);
+    await page.mouse.up();
+  }
+}
 
 before(async () => {
   h = await start();
@@ -23,15 +36,9 @@ test('a line written before the recognizer is ready is read once it is', async (
     await new Promise((r) => setTimeout(r, 6000));
     await route.continue();
   });
-  const page = await h.page('/www/?backend=cpu');
+  page = await h.page('/www/?backend=cpu');
   await page.waitForSelector('#pad');
-  const box = await page.locator('#pad').boundingBox();
-  for (const s of STROKES.strokes) {
-    await page.mouse.move(box.x + s[0][0], box.y + s[0][1]);
-    await page.mouse.down();
-    for (const [x, y] of s.slice(1)) await page.mouse.move(box.x + x, box.y + y);
-    await page.mouse.up();
-  }
+  await write(STROKES.strokes);
   // Written while the model was still on its way.
   assert.notEqual(await page.evaluate(() => document.body.dataset.ready), 'true');
   await page.waitForFunction(() => document.querySelector('#line-text-0')?.value, null, {
@@ -39,4 +46,17 @@ test('a line written before the recognizer is ready is read once it is', async (
   });
   assert.equal(await page.locator('#line-text-0').inputValue(), STROKES.text);
   assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true');
+});
+
+test('a tap is not writing: its line stays empty while the next line is read', async () => {
+  const [x, y] = STROKES.strokes[0][0];
+  // A tap on line 3, then the known line on line 4: lines are read in order, so once line 4
+  // has its text, line 3 has been handled.
+  await write([[[x, y + 2]]], 2 * LINE_HEIGHT);
+  await write(STROKES.strokes, 3 * LINE_HEIGHT);
+  await page.waitForFunction(() => document.querySelector('#line-text-3')?.value, null, {
+    timeout: 60_000,
+  });
+  assert.equal(await page.locator('#line-text-3').inputValue(), STROKES.text);
+  assert.equal(await page.locator('#line-text-2').inputValue(), '');
 });
