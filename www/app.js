@@ -28,11 +28,22 @@ const pad = new Pad(els.canvas, {
     dirty.add(line);
     ensureLine(line);
     note.lines[line].strokes = pad.lines[line];
-    note.lines[line].edited = false;
-    clearTimeout(timer);
-    timer = setTimeout(recognizeDirty, PAUSE_MS);
+    scheduleRead();
   },
 });
+
+function scheduleRead() {
+  clearTimeout(timer);
+  timer = setTimeout(recognizeDirty, PAUSE_MS);
+}
+
+/**
+ * Whether a line's text is the user's own (corrected by hand, or read from an imported image):
+ * reading never replaces it; clearing the text hands the line back to the recognizer.
+ */
+function userText(row) {
+  return Boolean(row.text) && (row.edited || row.source === 'image');
+}
 
 function say(text, isError = false) {
   els.status.textContent = text;
@@ -86,8 +97,12 @@ async function recognizeLine(i) {
   const img = pad.lineImage(i);
   ensureLine(i);
   const row = note.lines[i];
+  if (userText(row)) {
+    renderRows();
+    return;
+  }
   if (!img) {
-    if (!row.edited) row.text = '';
+    row.text = '';
     renderRows();
     return;
   }
@@ -120,10 +135,19 @@ function renderRows() {
     input.value = line?.text ?? '';
     input.setAttribute('aria-label', `Text of line ${i + 1}`);
     input.placeholder = line?.strokes?.length ? '…' : '';
+    input.title = 'Your corrections are kept; clear the text to have the line read again';
     input.addEventListener('change', () => {
       ensureLine(i);
-      note.lines[i].text = input.value;
-      note.lines[i].edited = true;
+      const row = note.lines[i];
+      row.text = input.value;
+      row.edited = input.value !== '';
+      if (!row.edited) {
+        delete row.source;
+        if (row.strokes?.length) {
+          dirty.add(i);
+          scheduleRead();
+        }
+      }
       persist();
     });
     const meta = document.createElement('small');

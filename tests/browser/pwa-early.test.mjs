@@ -1,6 +1,6 @@
-// The notes PWA in two cases a user meets: writing before the recognizer has loaded (a slow
-// network), where the line waits for it and is read, never dropped; and a stray tap, which is
-// not writing and must not become text.
+// The notes PWA where work used to get lost: writing before the recognizer has loaded (a slow
+// network), where the line waits for it and is read, never dropped; a stray tap, which is not
+// writing and must not become text; and a corrected line, whose text is the user's.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -59,4 +59,26 @@ test('a tap is not writing: its line stays empty while the next line is read', a
   });
   assert.equal(await page.locator('#line-text-3').inputValue(), STROKES.text);
   assert.equal(await page.locator('#line-text-2').inputValue(), '');
+});
+
+test("a corrected line keeps the user's text through more strokes and Read now; clearing it re-reads", async () => {
+  const line3 = page.locator('#line-text-3');
+  await line3.fill('my correction');
+  await line3.dispatchEvent('change');
+  // One more stroke on line 4 (index 3), and the known line on line 6: once line 6 is read,
+  // the pass over line 4 is done.
+  await write([STROKES.strokes[0]], 3 * LINE_HEIGHT + 4);
+  await write(STROKES.strokes, 5 * LINE_HEIGHT);
+  await page.waitForFunction(() => document.querySelector('#line-text-5')?.value, null, { timeout: 60_000 });
+  assert.equal(await line3.inputValue(), 'my correction');
+  // Read now re-reads every line but this one's text stays the user's.
+  await page.click('#recognize');
+  await write(STROKES.strokes, 6 * LINE_HEIGHT);
+  await page.waitForFunction(() => document.querySelector('#line-text-6')?.value, null, { timeout: 60_000 });
+  assert.equal(await line3.inputValue(), 'my correction');
+  // Clearing the text hands the line back to the recognizer.
+  await line3.fill('');
+  await line3.dispatchEvent('change');
+  await page.waitForFunction(() => document.querySelector('#line-text-3')?.value, null, { timeout: 60_000 });
+  assert.notEqual(await line3.inputValue(), 'my correction');
 });
