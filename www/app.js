@@ -28,9 +28,37 @@ const pad = new Pad(els.canvas, {
     dirty.add(line);
     ensureLine(line);
     note.lines[line].strokes = pad.lines[line];
+    // Ink is saved as it is drawn, not after it is read: a reload or a new note never loses it.
+    // IndexedDB writes are asynchronous (a reload can cut them off), so the note also goes to
+    // a synchronous stash that the next start restores.
+    stash(note);
+    persist();
     scheduleRead();
   },
 });
+
+const STASH = 'inkline-note-in-progress';
+
+/** Keeps `n` in localStorage (synchronous) until IndexedDB has it. */
+function stash(n) {
+  try {
+    n.updated = Date.now();
+    localStorage.setItem(STASH, JSON.stringify(n));
+  } catch (e) {
+    console.warn('cannot stash the note:', e);
+  }
+}
+
+/** The stashed note, if it is newer than its saved copy in `notes`. */
+function stashed(notes) {
+  try {
+    const n = JSON.parse(localStorage.getItem(STASH) ?? 'null');
+    const saved = n && notes.find((x) => x.id === n.id);
+    return n && (!saved || n.updated > saved.updated) ? n : null;
+  } catch {
+    return null;
+  }
+}
 
 function scheduleRead() {
   clearTimeout(timer);
@@ -189,9 +217,14 @@ async function renderList() {
 }
 
 function openNote(n) {
+  clearTimeout(timer);
+  dirty.clear();
   note = n;
   els.title.value = n.title ?? '';
   pad.load(n.lines.map((l) => l.strokes ?? []));
+  // Ink saved before it was read (the page closed first) is read now.
+  n.lines.forEach((l, i) => l.strokes?.length && !l.text && dirty.add(i));
+  if (dirty.size) scheduleRead();
   renderRows();
   renderList();
 }
@@ -285,6 +318,14 @@ async function offlineReadiness() {
 
 renderRows();
 renderList();
+// A reload opens the note last worked on (its stashed ink too, if the page closed before
+// IndexedDB had it).
+listNotes().then(async (notes) => {
+  const last = stashed(notes);
+  if (last) await saveNote(last);
+  const open = last ?? notes[0];
+  if (open && note.lines.length === 0) openNote(open);
+});
 offlineReadiness();
 ready = start();
 ready.catch((e) => say(`Cannot start the recognizer: ${e.message}`, true));

@@ -1,6 +1,7 @@
 // The notes PWA where work used to get lost: writing before the recognizer has loaded (a slow
 // network), where the line waits for it and is read, never dropped; a stray tap, which is not
-// writing and must not become text; and a corrected line, whose text is the user's.
+// writing and must not become text; a corrected line, whose text is the user's; and a reload
+// right after writing, which must keep the ink.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -81,4 +82,15 @@ test("a corrected line keeps the user's text through more strokes and Read now; 
   await line3.dispatchEvent('change');
   await page.waitForFunction(() => document.querySelector('#line-text-3')?.value, null, { timeout: 60_000 });
   assert.notEqual(await line3.inputValue(), 'my correction');
+});
+
+test('a reload right after writing keeps the ink, reopens the note and reads the line', async () => {
+  // Line 2 (index 1), still empty, inside the viewport.
+  await write(STROKES.strokes, LINE_HEIGHT);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelector('#line-text-1')?.value, null, { timeout: 60_000 });
+  assert.equal(await page.locator('#line-text-1').inputValue(), STROKES.text);
+  // The other lines of the note came back too.
+  assert.equal(await page.locator('#line-text-5').inputValue(), STROKES.text);
 });
