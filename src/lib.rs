@@ -25,6 +25,8 @@ mod names;
 mod ops;
 mod preprocess;
 mod recognizer;
+#[cfg(test)]
+mod testing;
 #[cfg(target_arch = "wasm32")]
 mod web;
 

@@ -52,36 +52,69 @@ fn im2col(x: &[f32], d: &ConvDims, cols: &mut [f32]) {
     }
 }
 
+impl ConvDims {
+    /// Values per image and channel.
+    fn plane(&self) -> usize {
+        self.height * self.width
+    }
+
+    /// Rows of the columns matrix: channels x kernel taps.
+    fn taps(&self) -> usize {
+        self.channels * self.kernel[0] * self.kernel[1]
+    }
+
+    fn one_by_one(&self) -> bool {
+        self.kernel == [1, 1]
+    }
+}
+
+/// The columns matrix `[C KH KW, H W]` of one image at a time: a buffer reused across images,
+/// or the image itself for a 1x1 kernel (its columns are its pixels).
+struct Columns<'d> {
+    dims: &'d ConvDims,
+    buffer: Vec<f32>,
+}
+
+impl<'d> Columns<'d> {
+    fn new(dims: &'d ConvDims) -> Self {
+        let size = if dims.one_by_one() {
+            0
+        } else {
+            dims.taps() * dims.plane()
+        };
+        Self {
+            dims,
+            buffer: vec![0.0; size],
+        }
+    }
+
+    /// The columns of `image` `[C, H, W]`.
+    fn of<'a>(&'a mut self, image: &'a [f32]) -> MatRef<'a> {
+        let d = self.dims;
+        if d.one_by_one() {
+            return MatRef::new(image, d.taps(), d.plane());
+        }
+        im2col(image, d, &mut self.buffer);
+        MatRef::new(&self.buffer, d.taps(), d.plane())
+    }
+}
+
+/// Image `b`'s `per` values of `x`.
+fn image(x: &[f32], b: usize, per: usize) -> &[f32] {
+    &x[b * per..(b + 1) * per]
+}
+
 /// The convolution `[B, O, H, W]` of `x` with `weight`: per image, the weight `[O, CK]` times
 /// the image's columns `[CK, HW]`.
 pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims) -> Vec<f32> {
-    let [kh, kw] = d.kernel;
-    let hw = d.height * d.width;
-    let ck = d.channels * kh * kw;
+    let (hw, ck) = (d.plane(), d.taps());
     assert_eq!(x.len(), d.batch * d.channels * hw, "input size");
     assert_eq!(weight.len(), d.out * ck, "weight size");
     let mut out = vec![0.0f32; d.batch * d.out * hw];
-    let one_by_one = kh == 1 && kw == 1;
-    let mut cols = if one_by_one {
-        Vec::new()
-    } else {
-        vec![0.0f32; ck * hw]
-    };
+    let mut cols = Columns::new(d);
     let w = MatRef::new(weight, d.out, ck);
-    for b in 0..d.batch {
-        let image = &x[b * d.channels * hw..(b + 1) * d.channels * hw];
-        let cols: &[f32] = if one_by_one {
-            image
-        } else {
-            im2col(image, d, &mut cols);
-            &cols
-        };
-        matmul(
-            &mut out[b * d.out * hw..(b + 1) * d.out * hw],
-            w,
-            MatRef::new(cols, ck, hw),
-            false,
-        );
+    for (b, out) in out.chunks_exact_mut(d.out * hw).enumerate() {
+        matmul(out, w, cols.of(image(x, b, d.channels * hw)), false);
     }
     out
 }
@@ -121,62 +154,36 @@ fn col2im(cols: &[f32], d: &ConvDims, dx: &mut [f32]) {
 /// output gradient `grad`.
 #[cfg(any(test, feature = "autodiff"))]
 pub fn input_grad(weight: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
-    let [kh, kw] = d.kernel;
-    let hw = d.height * d.width;
-    let ck = d.channels * kh * kw;
+    let (hw, ck) = (d.plane(), d.taps());
     assert_eq!(weight.len(), d.out * ck, "weight size");
     assert_eq!(grad.len(), d.batch * d.out * hw, "output gradient size");
     let mut dx = vec![0.0f32; d.batch * d.channels * hw];
-    let one_by_one = kh == 1 && kw == 1;
-    let mut cols = if one_by_one {
-        Vec::new()
-    } else {
-        vec![0.0f32; ck * hw]
-    };
+    let mut cols = Columns::new(d);
     let w_t = MatRef::new(weight, d.out, ck).t();
-    for b in 0..d.batch {
-        let g = MatRef::new(&grad[b * d.out * hw..(b + 1) * d.out * hw], d.out, hw);
-        let image = &mut dx[b * d.channels * hw..(b + 1) * d.channels * hw];
-        if one_by_one {
-            matmul(image, w_t, g, false);
+    for (b, dx) in dx.chunks_exact_mut(d.channels * hw).enumerate() {
+        let g = MatRef::new(image(grad, b, d.out * hw), d.out, hw);
+        if d.one_by_one() {
+            matmul(dx, w_t, g, false);
         } else {
-            matmul(&mut cols, w_t, g, false);
-            col2im(&cols, d, image);
+            matmul(&mut cols.buffer, w_t, g, false);
+            col2im(&cols.buffer, d, dx);
         }
     }
     dx
 }
 
-#[cfg(any(test, feature = "autodiff"))]
 /// The weight gradient `[O, C, KH, KW]` of a "same" stride-1 convolution of `x` given the output
 /// gradient `grad`.
+#[cfg(any(test, feature = "autodiff"))]
 pub fn weight_grad(x: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
-    let [kh, kw] = d.kernel;
-    let hw = d.height * d.width;
-    let ck = d.channels * kh * kw;
+    let (hw, ck) = (d.plane(), d.taps());
     assert_eq!(x.len(), d.batch * d.channels * hw, "input size");
     assert_eq!(grad.len(), d.batch * d.out * hw, "output gradient size");
     let mut dw = vec![0.0f32; d.out * ck];
-    let one_by_one = kh == 1 && kw == 1;
-    let mut cols = if one_by_one {
-        Vec::new()
-    } else {
-        vec![0.0f32; ck * hw]
-    };
+    let mut cols = Columns::new(d);
     for b in 0..d.batch {
-        let image = &x[b * d.channels * hw..(b + 1) * d.channels * hw];
-        let cols: &[f32] = if one_by_one {
-            image
-        } else {
-            im2col(image, d, &mut cols);
-            &cols
-        };
-        matmul(
-            &mut dw,
-            MatRef::new(&grad[b * d.out * hw..(b + 1) * d.out * hw], d.out, hw),
-            MatRef::new(cols, ck, hw).t(),
-            b > 0,
-        );
+        let g = MatRef::new(image(grad, b, d.out * hw), d.out, hw);
+        matmul(&mut dw, g, cols.of(image(x, b, d.channels * hw)).t(), b > 0);
     }
     dw
 }

@@ -305,22 +305,12 @@ mod tests {
                 ]
             };
             let names = ["output", "input gradient", "weight gradient"];
-            for ((a, b), name) in grads(true).into_iter().zip(grads(false)).zip(names) {
-                let (a, b) = (
-                    a.try_to_vec::<f32>().unwrap(),
-                    b.try_to_vec::<f32>().unwrap(),
-                );
-                let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
-                let d = a
-                    .iter()
-                    .zip(&b)
-                    .fold(0.0f32, |m, (p, q)| m.max((p - q).abs()))
-                    / scale;
-                assert!(
-                    d <= 1e-4,
-                    "{cin}->{cout} k{k} {h}x{w} {name}: relative difference {d}"
-                );
-            }
+            crate::testing::assert_close(
+                grads(true).into_iter().zip(grads(false)),
+                &names,
+                1e-4,
+                &format!("{cin}->{cout} k{k} {h}x{w}"),
+            );
         }
     }
 
@@ -365,20 +355,11 @@ mod tests {
             "running mean",
             "running var",
         ];
-        for ((a, b), name) in run(&fast, true)
-            .into_iter()
-            .zip(run(&reference, false))
-            .zip(names)
-        {
-            let (a, b) = (
-                a.try_to_vec::<f32>().unwrap(),
-                b.try_to_vec::<f32>().unwrap(),
-            );
-            let d = a
-                .iter()
-                .zip(&b)
-                .fold(0.0f32, |m, (p, q)| m.max((p - q).abs()));
-            assert!(d <= 1e-4, "{name}: max difference {d}");
-        }
+        crate::testing::assert_close(
+            run(&fast, true).into_iter().zip(run(&reference, false)),
+            &names,
+            1e-4,
+            "BatchNorm",
+        );
     }
 }
