@@ -86,8 +86,9 @@ mod autodiff {
     /// What the backward needs: the forward's weight, outputs and gate/cell states.
     #[derive(Debug)]
     struct State {
-        weight: Vec<f32>,
-        hidden: Vec<f32>,
+        /// The recurrent weight and the hidden states (shared with the graph, not copied).
+        weight: FloatTensor<Flex>,
+        hidden: FloatTensor<Flex>,
         saved: Saved,
         dims: Dims,
         walk: Walk,
@@ -106,9 +107,9 @@ mod autodiff {
             let s = &ops.state;
             let (grad_proj, grad_weight) = kernel::backward(
                 slice(&grad),
-                &s.hidden,
+                slice(&s.hidden),
                 &s.saved,
-                &s.weight,
+                slice(&s.weight),
                 &s.dims,
                 &s.walk,
             );
@@ -145,10 +146,10 @@ mod autodiff {
                     let (dims, walk) = geometry(&proj, &weight, &lengths, reverse);
                     let (hidden, saved) =
                         kernel::forward(slice(&proj), slice(&weight), &dims, &walk, true);
-                    let out = tensor(hidden.clone(), [dims.batch, dims.steps, dims.hidden]);
+                    let out = tensor(hidden, [dims.batch, dims.steps, dims.hidden]);
                     let state = State {
-                        weight: slice(&weight).to_vec(),
-                        hidden,
+                        weight,
+                        hidden: out.clone(),
                         saved: saved.expect("kept when asked"),
                         dims,
                         walk,
