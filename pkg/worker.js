@@ -4,15 +4,18 @@ import { Recognizer, checkImageSize } from './inkline.js';
 
 let recognizer = null;
 
-async function handle(op, arg) {
+async function handle(id, op, arg) {
   switch (op) {
-    case 'create':
-      recognizer = await Recognizer.create(arg);
+    case 'create': {
+      const { progress, ...options } = arg ?? {};
+      if (progress) options.onProgress = (event) => self.postMessage({ id, progress: event });
+      recognizer = await Recognizer.create(options);
       return {
         backend: recognizer.backend,
         fallbackReason: recognizer.fallbackReason,
         limits: recognizer.limits,
       };
+    }
     case 'recognize':
       if (!recognizer) throw new Error('no model loaded');
       return recognizer.recognize(arg);
@@ -28,7 +31,7 @@ async function handle(op, arg) {
 
 self.onmessage = async ({ data: { id, op, arg } }) => {
   try {
-    self.postMessage({ id, ok: true, value: await handle(op, arg) });
+    self.postMessage({ id, ok: true, value: await handle(id, op, arg) });
   } catch (e) {
     self.postMessage({ id, ok: false, error: e?.message ?? String(e), name: e?.name, kind: e?.kind });
   }

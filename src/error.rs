@@ -11,6 +11,10 @@ pub enum InklineError {
     /// The bytes are not an inkline model file (wrong format or missing metadata).
     #[error("not an inkline model file: {0}")]
     ForeignFile(String),
+
+    /// The bytes do not hash to the checksum they must have.
+    #[error("model file is corrupt: {0}")]
+    CorruptModel(String),
     /// A name (an architecture in a model file, a preset on a command line) this build does
     /// not know.
     #[error("unknown {what} '{name}' (known: {known})")]
@@ -94,6 +98,7 @@ impl InklineError {
         match self {
             E::TruncatedModel(_)
             | E::ForeignFile(_)
+            | E::CorruptModel(_)
             | E::ShapeMismatch { .. }
             | E::WeightsMismatch(_)
             | E::CharsetMismatch(_)

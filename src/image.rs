@@ -5,8 +5,13 @@ use crate::error::{InklineError, Result};
 /// Largest accepted input side, in pixels (larger images are rejected, not silently shrunk).
 pub const MAX_SIDE: usize = 8192;
 
+/// Most pixels accepted in one image (16 Mpx: a 300-dpi A4 page is 8.7 Mpx, a 12-Mpx photo
+/// fits). The work and memory of a call grow with it.
+pub const MAX_PIXELS: usize = 1 << 24;
+
 /// Fails unless `width x height` is a size the recognizer accepts: not empty, no side over
-/// [`MAX_SIDE`]. The browser layer asks this before it copies pixels.
+/// [`MAX_SIDE`], at most [`MAX_PIXELS`] pixels. The browser layer asks this before it copies
+/// pixels.
 pub fn check_size(width: usize, height: usize) -> Result<()> {
     if width == 0 || height == 0 {
         return Err(InklineError::InvalidImage(format!(
@@ -16,6 +21,12 @@ pub fn check_size(width: usize, height: usize) -> Result<()> {
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(InklineError::InvalidImage(format!(
             "image is {width}x{height}; the largest accepted side is {MAX_SIDE} pixels"
+        )));
+    }
+    if width * height > MAX_PIXELS {
+        return Err(InklineError::InvalidImage(format!(
+            "image is {width}x{height} = {} pixels; at most {MAX_PIXELS} (4096x4096) are read per call (scale it down or crop it)",
+            width * height
         )));
     }
     Ok(())
@@ -75,20 +86,11 @@ impl GrayImage {
                 bytes.len()
             )));
         }
-        let data = match format {
-            PixelFormat::Gray8 => bytes.iter().map(|&b| f32::from(b) / 255.0).collect(),
-            PixelFormat::Rgba8 => bytes
-                .chunks_exact(4)
-                .map(|p| {
-                    let lum = (0.299 * f32::from(p[0])
-                        + 0.587 * f32::from(p[1])
-                        + 0.114 * f32::from(p[2]))
-                        / 255.0;
-                    let a = f32::from(p[3]) / 255.0;
-                    lum * a + (1.0 - a)
-                })
-                .collect(),
-        };
+        let mut data = Vec::with_capacity(width * height);
+        match format {
+            PixelFormat::Gray8 => data.extend(bytes.iter().map(|&b| f32::from(b) / 255.0)),
+            PixelFormat::Rgba8 => push_rgba(&mut data, bytes),
+        }
         Ok(Self {
             width,
             height,
@@ -142,6 +144,17 @@ impl GrayImage {
     }
 }
 
+/// Appends the luminance in `[0, 1]` of RGBA pixels to `out`; transparent pixels are
+/// composited on white. A trailing partial pixel is ignored.
+pub fn push_rgba(out: &mut Vec<f32>, bytes: &[u8]) {
+    out.extend(bytes.chunks_exact(4).map(|p| {
+        let lum =
+            (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 255.0;
+        let a = f32::from(p[3]) / 255.0;
+        lum * a + (1.0 - a)
+    }));
+}
+
 /// For each output index, the source indices and weights (summing to 1) that produce it.
 fn axis_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
     let scale = src as f64 / dst as f64;
@@ -192,6 +205,9 @@ mod tests {
             GrayImage::from_bytes(MAX_SIDE + 1, 1, &vec![0; MAX_SIDE + 1], PixelFormat::Gray8)
                 .is_err()
         );
+        assert!(check_size(4096, 4096).is_ok());
+        let err = check_size(4096, 4097).unwrap_err().to_string();
+        assert!(err.contains("= 16781312 pixels; at most 16777216"), "{err}");
     }
 
     #[test]

@@ -33,13 +33,15 @@ mod web;
 pub use charset::Charset;
 pub use decode::Decoder;
 pub use error::{ErrorKind, InklineError, Result};
-pub use file::{ModelFile, ModelMeta, Precision, Provenance, sha256_hex};
-pub use image::{GrayImage, MAX_SIDE, PixelFormat, check_size};
+pub use file::{
+    CHECKSUM_KEY, FORMAT_VERSION, ModelFile, ModelMeta, Precision, Provenance, sha256_hex,
+};
+pub use image::{GrayImage, MAX_PIXELS, MAX_SIDE, PixelFormat, check_size};
 pub use lm::CharLm;
 pub use model::{
     Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
 };
-pub use preprocess::{BBox, InputGeometry, LineImage, LineNorm};
+pub use preprocess::{BBox, InputGeometry, Join, LineImage, LineNorm, MAX_LINES, MAX_RATIO};
 pub use recognizer::{DEFAULT_LM_BEAM, LineResult, MAX_BEAM, Recognition, Recognizer, Timing};
 
 /// The building blocks beneath the API, for the trainer and profilers: the network's layers,

@@ -3,19 +3,24 @@
 //! carry it as serde writes it (camelCase).
 
 use crate::charset::Charset;
-use crate::decode::{BatchOutput, Decoder, Fusion};
+use crate::decode::{BatchOutput, Decoded, Decoder, Fusion};
 use crate::error::{InklineError, Result};
 use crate::file::{ModelFile, ModelMeta};
 use crate::image::GrayImage;
 use crate::lm::CharLm;
 use crate::model::CnnDblstm;
-use crate::preprocess::{BBox, InputGeometry, LineImage, batch_lines, prepare_page};
-use burn::tensor::{Device, Tensor};
+use crate::preprocess::{BBox, InputGeometry, Join, LineImage, batch_lines, prepare_page};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 use web_time::Instant;
 
 /// The widest beam search the recognizer runs (its cost grows with the width).
 pub const MAX_BEAM: usize = 128;
+
+/// Most input pixels (lines x height x padded width) run through the network at once; a
+/// page's lines go in several batches, so memory does not grow with their number.
+pub const BATCH_PIXELS: usize = 1 << 19;
 
 /// The beam width used with a language model when none is asked for.
 pub const DEFAULT_LM_BEAM: usize = 16;
@@ -127,68 +132,82 @@ impl Recognizer {
 
     /// Recognizes every text line of `image`.
     pub fn recognize(&self, image: &GrayImage) -> Result<Recognition> {
-        let start = Instant::now();
-        let lines = prepare_page(image, &self.geometry)?;
-        let t_pre = Instant::now();
-        let outputs = match self.forward(&lines) {
-            Some((lp, frames)) => Some((BatchOutput::new(lp.into_data())?, frames)),
-            None => None,
-        };
-        self.finish(&lines, outputs, start, t_pre)
+        // The only await is the read-back, which is ready at once when read synchronously.
+        let run = self.run(image, |t| std::future::ready(Ok(t.into_data())));
+        let mut run = std::pin::pin!(run);
+        match run
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+        {
+            std::task::Poll::Ready(result) => result,
+            std::task::Poll::Pending => Err(InklineError::Backend(
+                "synchronous recognition did not complete".into(),
+            )),
+        }
     }
 
     /// Like [`Recognizer::recognize`], reading the network's output asynchronously: the only
     /// way on WebGPU in a browser, where synchronous readback is not supported.
     pub async fn recognize_async(&self, image: &GrayImage) -> Result<Recognition> {
+        self.run(image, |t| async move {
+            t.into_data_async().await.map_err(|e| {
+                InklineError::Backend(format!("reading the model output failed: {e:?}"))
+            })
+        })
+        .await
+    }
+
+    /// The stages: prepare the lines, run the network on batches of similar widths (at most
+    /// [`BATCH_PIXELS`] input pixels each, so memory stays bounded however many lines),
+    /// reading each batch's output with `read`, decode, and join the pieces of long lines.
+    async fn run<F, Fut>(&self, image: &GrayImage, read: F) -> Result<Recognition>
+    where
+        F: Fn(Tensor<3>) -> Fut,
+        Fut: std::future::Future<Output = Result<TensorData>>,
+    {
         let start = Instant::now();
         let lines = prepare_page(image, &self.geometry)?;
         let t_pre = Instant::now();
-        let outputs = match self.forward(&lines) {
-            Some((lp, frames)) => {
-                let data = lp.into_data_async().await.map_err(|e| {
-                    InklineError::Backend(format!("reading the model output failed: {e:?}"))
-                })?;
-                Some((BatchOutput::new(data)?, frames))
-            }
-            None => None,
-        };
-        self.finish(&lines, outputs, start, t_pre)
-    }
-
-    /// Runs the network on prepared lines: `[B, T, C]` log-probabilities and each line's frame
-    /// count, or `None` for no lines.
-    fn forward(&self, lines: &[LineImage]) -> Option<(Tensor<3>, Vec<usize>)> {
-        if lines.is_empty() {
-            return None;
-        }
-        let (batch, frames) = batch_lines(lines, &self.geometry, &self.device);
-        Some((self.model.log_probs(batch, &frames), frames))
-    }
-
-    /// Decodes the read-back network output and assembles the result and timings.
-    fn finish(
-        &self,
-        lines: &[LineImage],
-        outputs: Option<(BatchOutput, Vec<usize>)>,
-        start: Instant,
-        t_pre: Instant,
-    ) -> Result<Recognition> {
-        let t_inf = Instant::now();
-        let mut results = Vec::with_capacity(lines.len());
-        if let Some((out, frames)) = outputs {
-            let chars: Vec<char> = std::iter::once(' ')
-                .chain(self.charset.chars().iter().copied())
-                .collect();
-            let fusion = self.lm.as_ref().map(|lm| Fusion { lm, chars: &chars });
-            for (line, d) in lines
+        let (mut infer, mut decode) = (Duration::ZERO, Duration::ZERO);
+        let mut decoded: Vec<Option<Decoded>> = vec![None; lines.len()];
+        let chars: Vec<char> = std::iter::once(' ')
+            .chain(self.charset.chars().iter().copied())
+            .collect();
+        let fusion = self.lm.as_ref().map(|lm| Fusion { lm, chars: &chars });
+        for batch in pixel_batches(&lines, BATCH_PIXELS) {
+            let t0 = Instant::now();
+            let picked: Vec<LineImage> = batch.iter().map(|&i| lines[i].clone()).collect();
+            let (input, frames) = batch_lines(&picked, &self.geometry, &self.device);
+            let out = BatchOutput::new(read(self.model.log_probs(input, &frames)).await?)?;
+            let t1 = Instant::now();
+            for (&i, d) in batch
                 .iter()
                 .zip(out.decode(&frames, self.decoder, fusion.as_ref())?)
             {
-                results.push(LineResult {
-                    text: self.charset.decode(&d.labels),
+                decoded[i] = Some(d);
+            }
+            infer += t1 - t0;
+            decode += t1.elapsed();
+        }
+        let t_dec = Instant::now();
+        let mut results: Vec<LineResult> = Vec::new();
+        for (line, d) in lines.iter().zip(decoded) {
+            let d = d.ok_or_else(|| InklineError::Backend("a line was not decoded".into()))?;
+            let text = self.charset.decode(&d.labels);
+            match (line.join, results.last_mut()) {
+                (Join::Space | Join::Glued, Some(prev)) => {
+                    if line.join == Join::Space && !prev.text.is_empty() && !text.is_empty() {
+                        prev.text.push(' ');
+                    }
+                    prev.text.push_str(&text);
+                    prev.confidence = prev.confidence.min(d.confidence);
+                    prev.bbox = prev.bbox.union(line.bbox);
+                }
+                _ => results.push(LineResult {
+                    text,
                     confidence: d.confidence,
                     bbox: line.bbox,
-                });
+                }),
             }
         }
         let end = Instant::now();
@@ -208,10 +227,31 @@ impl Recognizer {
             lines: results,
             timing: Timing {
                 preprocess_ms: ms(start, t_pre),
-                inference_ms: ms(t_pre, t_inf),
-                decode_ms: ms(t_inf, end),
+                inference_ms: infer.as_secs_f64() * 1000.0,
+                decode_ms: (decode + (end - t_dec)).as_secs_f64() * 1000.0,
                 total_ms: ms(start, end),
             },
         })
     }
+}
+
+/// Indices of `lines` in batches of similar widths, each at most `budget` padded input pixels
+/// (a single wider line is a batch of its own).
+fn pixel_batches(lines: &[LineImage], budget: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    order.sort_by_key(|&i| lines[i].image.width);
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    for i in order {
+        let img = &lines[i].image;
+        // Sorted by width: this line is the widest so far, so it sets the padded width.
+        if !current.is_empty() && (current.len() + 1) * img.width * img.height > budget {
+            batches.push(std::mem::take(&mut current));
+        }
+        current.push(i);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
 }

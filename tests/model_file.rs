@@ -25,7 +25,37 @@ fn tiny_file(network: Network) -> ModelFile {
     f
 }
 
-/// Rewrites a model file's tensors and metadata.
+/// The file's own checksum as the format documents it (`inkline::CHECKSUM_KEY`), written out
+/// independently of the library: SHA-256 over each tensor by name (name length and name, dtype,
+/// rank and shape, data length and data; lengths as u64 little-endian), then the metadata JSON.
+fn checksum(tensors: &[(String, TensorView)], meta: &str) -> String {
+    use sha2::Digest;
+    let mut sorted: Vec<_> = tensors.iter().collect();
+    sorted.sort_by_key(|(name, _)| name.clone());
+    let mut h = sha2::Sha256::new();
+    for (name, view) in sorted {
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update(format!("{:?}", view.dtype()).as_bytes());
+        h.update((view.shape().len() as u64).to_le_bytes());
+        for &d in view.shape() {
+            h.update((d as u64).to_le_bytes());
+        }
+        h.update((view.data().len() as u64).to_le_bytes());
+        h.update(view.data());
+    }
+    h.update(meta.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Serializes `tensors` with metadata `md` and a checksum that matches them.
+fn sealed(tensors: Vec<(String, TensorView)>, mut md: HashMap<String, String>) -> Vec<u8> {
+    let sum = checksum(&tensors, &md["inkline"]);
+    md.insert(inkline::CHECKSUM_KEY.into(), sum);
+    safetensors::serialize(tensors, Some(md)).unwrap()
+}
+
+/// Rewrites a model file's tensors and metadata (with a matching checksum).
 fn rewrite(
     bytes: &[u8],
     edit_meta: impl FnOnce(&mut serde_json::Value),
@@ -39,7 +69,7 @@ fn rewrite(
     md.insert("inkline".into(), v.to_string());
     let tensors: Vec<(String, TensorView)> =
         st.tensors().into_iter().filter(|(k, _)| keep(k)).collect();
-    safetensors::serialize(tensors, Some(md)).unwrap()
+    sealed(tensors, md)
 }
 
 /// The error of loading `bytes`, which must be of the model kind.
@@ -98,7 +128,7 @@ fn half_precision_halves_the_weights_and_keeps_them_to_three_digits() {
     let data = [0u8; 8];
     let mut tensors: Vec<(String, TensorView)> = st.tensors();
     tensors[0].1 = TensorView::new(safetensors::Dtype::F64, vec![1], &data).unwrap();
-    let bytes = safetensors::serialize(tensors, Some(md.metadata().clone().unwrap())).unwrap();
+    let bytes = sealed(tensors, md.metadata().clone().unwrap());
     let e = load_err(&bytes);
     assert!(e.to_string().contains("inkline stores f32 or f16"), "{e}");
 }
@@ -150,6 +180,77 @@ fn foreign_files_say_so() {
     .unwrap();
     let e = load_err(&plain);
     assert!(e.to_string().contains("without inkline metadata"), "{e}");
+}
+
+#[test]
+fn the_files_own_checksum_is_the_documented_one_and_catches_any_flipped_byte() {
+    let f = tiny_file(Network::Darknet);
+    let bytes = f.to_bytes_as(Precision::F16).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let (_, md) = SafeTensors::read_metadata(&bytes).unwrap();
+    let md = md.metadata().clone().unwrap();
+    assert_eq!(
+        md[inkline::CHECKSUM_KEY],
+        checksum(&st.tensors(), &md["inkline"])
+    );
+    // A flipped bit in the last weight byte, and one in the metadata.
+    let mut flipped = bytes.clone();
+    *flipped.last_mut().unwrap() ^= 1;
+    let e = load_err(&flipped);
+    assert!(matches!(e, InklineError::CorruptModel(_)), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("model file is corrupt: the file's own checksum says"),
+        "{e}"
+    );
+    let renamed = rewrite(
+        &bytes,
+        |v| v["provenance"]["stage"] = "edited".into(),
+        |_| true,
+    );
+    assert!(ModelFile::from_bytes(&renamed, &Device::flex()).is_ok());
+    let (_, md2) = SafeTensors::read_metadata(&renamed).unwrap();
+    let mut md2 = md2.metadata().clone().unwrap();
+    md2.insert(
+        "inkline".into(),
+        md["inkline"].replace("\"test\"", "\"tent\""),
+    );
+    let st2 = SafeTensors::deserialize(&renamed).unwrap();
+    let stale = safetensors::serialize(st2.tensors(), Some(md2)).unwrap();
+    assert!(matches!(load_err(&stale), InklineError::CorruptModel(_)));
+    // No checksum at all.
+    let mut bare = md.clone();
+    bare.remove(inkline::CHECKSUM_KEY);
+    let e = load_err(&safetensors::serialize(st.tensors(), Some(bare)).unwrap());
+    assert!(
+        e.to_string().contains("has no 'content_sha256' entry"),
+        "{e}"
+    );
+}
+
+#[test]
+fn version_1_files_are_refused_with_the_fix_and_upgrade_reads_them() {
+    let f = tiny_file(Network::Darknet);
+    let bytes = f.to_bytes().unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let (_, md) = SafeTensors::read_metadata(&bytes).unwrap();
+    let mut md = md.metadata().clone().unwrap();
+    md.remove(inkline::CHECKSUM_KEY);
+    let mut v: serde_json::Value = serde_json::from_str(&md["inkline"]).unwrap();
+    v["format_version"] = 1.into();
+    md.insert("inkline".into(), v.to_string());
+    let old = safetensors::serialize(st.tensors(), Some(md)).unwrap();
+    let e = load_err(&old);
+    assert!(
+        e.to_string().contains("version 1 carries no checksum")
+            && e.to_string().contains("trainer convert"),
+        "{e}"
+    );
+    let up = ModelFile::upgrade(&old, &Device::flex()).unwrap();
+    assert_eq!(up.meta.format_version, 1);
+    let again = ModelFile::from_bytes(&up.to_bytes().unwrap(), &Device::flex()).unwrap();
+    assert_eq!(again.meta.format_version, inkline::FORMAT_VERSION);
+    assert_eq!(collect_weights(&again.model), collect_weights(&f.model));
 }
 
 #[test]

@@ -48,6 +48,39 @@ fn two_line_image_gives_two_lines_with_boxes_and_timings() {
 }
 
 #[test]
+fn a_long_line_is_read_in_pieces_as_one_line_and_limits_are_errors() {
+    let rec = recognizer();
+    // 300 bars of 12x20 with 8-px gaps: 6000 px wide, 20 high (~250 input heights).
+    let bars: Vec<_> = (0..300).map(|i| (10 + 20 * i, 10, 12, 20)).collect();
+    let px = rgba_page(6020, 40, &bars);
+    let img = GrayImage::from_bytes(6020, 40, &px, PixelFormat::Rgba8).unwrap();
+    let pieces = inkline::internals::prepare_page(&img, rec.geometry()).unwrap();
+    assert!(pieces.len() >= 6, "{} pieces", pieces.len());
+    let widest = pieces.iter().map(|p| p.image.width).max().unwrap();
+    assert!(
+        widest as f32 <= inkline::MAX_RATIO * rec.geometry().height as f32,
+        "a piece of {widest} px"
+    );
+    let r = rec.recognize(&img).unwrap();
+    assert_eq!(r.lines.len(), 1);
+    assert_eq!((r.lines[0].bbox.x, r.lines[0].bbox.width), (10, 5992));
+    // One line more than the limit: 201 bars stacked 2 px apart.
+    let n = inkline::MAX_LINES + 1;
+    let rows: Vec<_> = (0..n).map(|i| (5, 2 + 4 * i, 50, 2)).collect();
+    let px = rgba_page(60, 4 * n + 4, &rows);
+    let img = GrayImage::from_bytes(60, 4 * n + 4, &px, PixelFormat::Rgba8).unwrap();
+    let e = rec.recognize(&img).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Image);
+    assert!(
+        e.to_string()
+            .contains("has 201 text lines; at most 200 are read per call"),
+        "{e}"
+    );
+    let e = inkline::check_size(8192, 4097).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Image);
+}
+
+#[test]
 fn blank_image_reads_as_empty() {
     let rec = recognizer();
     let img = GrayImage::filled(64, 32, 1.0);

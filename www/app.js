@@ -75,6 +75,7 @@ function userText(row) {
 
 function say(text, isError = false) {
   els.status.textContent = text;
+  els.status.title = text;
   els.status.classList.toggle('error', isError);
 }
 
@@ -86,17 +87,48 @@ function ensureLine(i) {
 async function start() {
   const params = new URLSearchParams(location.search);
   const backend = params.get('backend') ?? 'auto';
+  // The shipped character language model reads words, not just strokes (beam search).
+  const options = { backend, lm: true, onProgress: showProgress };
   try {
-    // The shipped character language model reads words, not just strokes (beam search).
-    recognizer = await WorkerRecognizer.create({ backend, lm: true });
+    // In a worker, so that reading never blocks the page.
+    recognizer = await WorkerRecognizer.create(options);
   } catch (e) {
     console.warn('worker recognizer unavailable, running on the page:', e);
-    recognizer = await Recognizer.create({ backend, lm: true });
+    recognizer = await Recognizer.create(options);
   }
   showBackend(recognizer.backend, recognizer.fallbackReason);
   if (dirty.size === 0) say('Ready. Write on a line; it is read when you pause.');
   document.body.dataset.ready = 'true';
   return recognizer;
+}
+
+/** Loading progress in the status line (the model and the language model download first). */
+function showProgress({ stage, loaded, total }) {
+  if (recognizer) return;
+  const mb = (n) => (n / 1e6).toFixed(1);
+  const what = { model: 'the model', lm: 'the language model' }[stage];
+  if (!what) {
+    say('Starting the recognizer…');
+    return;
+  }
+  const pct = total ? ` (${Math.round((100 * loaded) / total)}%)` : '';
+  say(`Loading ${what}: ${mb(loaded)}${total ? ` of ${mb(total)}` : ''} MB${pct}…`);
+  els.status.dataset.stage = stage;
+}
+
+/** An image error in words for the person who picked the file. */
+function imageProblem(e, blob) {
+  const type = blob?.type || 'unknown type';
+  if (/cannot decode/.test(e.message)) {
+    return `“${blob?.name ?? 'This file'}” is not an image this browser can open (${type}). Try a PNG, JPEG or WebP photo or screenshot.`;
+  }
+  if (/largest accepted side|pixels; at most/.test(e.message)) {
+    return 'That image is too large to read here. Crop it to the text, or scale it down to at most 4096 × 4096 pixels.';
+  }
+  if (/text lines; at most/.test(e.message)) {
+    return 'That image holds more lines than are read at once. Crop it to a part of the page and try again.';
+  }
+  return `Could not read the image: ${e.message}`;
 }
 
 /** The recognizer once it is loaded: what is written before then waits for it, never lost. */
@@ -255,7 +287,7 @@ async function readImage(blob) {
     await persist();
     say(`Read ${r.lines.length} line(s) in ${Math.round(r.timing.totalMs)} ms on ${r.backend}.`);
   } catch (e) {
-    say(`Image: ${e.message}`, true);
+    say(imageProblem(e, blob), true);
   }
 }
 

@@ -36,20 +36,23 @@ export class Engine {
     }
     /**
      * Loads `model` (inkline model file bytes) on `backend` (`"cpu"` or `"webgpu"`).
-     * `expected_sha256`, when given, must match the bytes (the package manifest's checksum).
+     * `expected_sha256`, when given, must match the bytes; `expected_from` says where it came
+     * from (the package manifest, the caller's `sha256` option) for the error. The file's own
+     * checksum is verified either way.
      * `beam` > 0 selects prefix beam search of that width instead of best path; `lm` (an
      * inkline language model file) is fused into beam search, of width `DEFAULT_LM_BEAM` when
      * `beam` is 0.
      * @param {Uint8Array | number[]} model
      * @param {string} backend
      * @param {string | null | undefined} expected_sha256
+     * @param {string | null | undefined} expected_from
      * @param {number} beam
      * @param {Uint8Array | number[] | null} [lm]
      * @returns {Promise<Engine>}
      */
-    static create(model, backend, expected_sha256, beam, lm) {
-        const val5 = +beam;
-        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    static create(model, backend, expected_sha256, expected_from, beam, lm) {
+        const val6 = +beam;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
         try {
             ptr0 = passArray8ToWasm0(model, wasm.__wbindgen_export);
             len0 = WASM_VECTOR_LEN;
@@ -57,16 +60,19 @@ export class Engine {
             len1 = WASM_VECTOR_LEN;
             ptr2 = isLikeNone(expected_sha256) ? 0 : passStringToWasm0(expected_sha256, wasm.__wbindgen_export, wasm.__wbindgen_export2);
             len2 = WASM_VECTOR_LEN;
-            ptr3 = isLikeNone(lm) ? 0 : passArray8ToWasm0(lm, wasm.__wbindgen_export);
+            ptr3 = isLikeNone(expected_from) ? 0 : passStringToWasm0(expected_from, wasm.__wbindgen_export, wasm.__wbindgen_export2);
             len3 = WASM_VECTOR_LEN;
+            ptr4 = isLikeNone(lm) ? 0 : passArray8ToWasm0(lm, wasm.__wbindgen_export);
+            len4 = WASM_VECTOR_LEN;
         } catch (e) {
+            if (ptr4) { wasm.__wbindgen_export3(ptr4, len4 * 1, 1); }
             if (ptr3) { wasm.__wbindgen_export3(ptr3, len3 * 1, 1); }
             if (ptr2) { wasm.__wbindgen_export3(ptr2, len2 * 1, 1); }
             if (ptr1) { wasm.__wbindgen_export3(ptr1, len1 * 1, 1); }
             if (ptr0) { wasm.__wbindgen_export3(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.engine_create(ptr0, len0, ptr1, len1, ptr2, len2, val5, ptr3, len3);
+        const ret = wasm.engine_create(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val6, ptr4, len4);
         return ret;
     }
     /**
@@ -108,8 +114,9 @@ export function checkSize(width, height) {
 }
 
 /**
- * The limits the module enforces: `{ maxSide, maxBeam }` (the largest accepted image side in
- * pixels, the widest beam search).
+ * The limits the module enforces: `{ maxSide, maxPixels, maxLines, maxBeam }` (the largest
+ * accepted image side and pixel count, the most text lines read per call, the widest beam
+ * search).
  * @returns {any}
  */
 export function limits() {
@@ -184,17 +191,22 @@ function __wbg_get_imports() {
         __wbg__wbg_cb_unref_09736879a3f67559: function(arg0) {
             arg0._wbg_cb_unref();
         },
+        __wbg_buffer_773be2267a7c73bc: function(arg0) {
+            const ret = arg0.buffer;
+            return ret;
+        },
+        __wbg_byteLength_2e1902b2082368c7: function(arg0) {
+            const ret = arg0.byteLength;
+            return ret;
+        },
+        __wbg_byteOffset_cabcfd37fd37e947: function(arg0) {
+            const ret = arg0.byteOffset;
+            return ret;
+        },
         __wbg_call_a410eb4b59ed5965: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = arg0.call(arg1, arg2);
             return ret;
         }, arguments); },
-        __wbg_data_bf4b5c8a5fc46441: function(arg0, arg1) {
-            const ret = arg1.data;
-            const ptr1 = passArray8ToWasm0(ret, wasm.__wbindgen_export);
-            const len1 = WASM_VECTOR_LEN;
-            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
-            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
-        },
         __wbg_engine_new: function(arg0) {
             const ret = Engine.__wrap(arg0);
             return ret;
@@ -255,10 +267,6 @@ function __wbg_get_imports() {
             const ret = arg0.length;
             return ret;
         },
-        __wbg_length_1e6e6766bd656de2: function(arg0) {
-            const ret = arg0.length;
-            return ret;
-        },
         __wbg_new_37eb45aaf5eeb820: function() {
             const ret = new Array();
             return ret;
@@ -286,7 +294,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_1131(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_1145(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -296,6 +304,10 @@ function __wbg_get_imports() {
             } finally {
                 state0.a = 0;
             }
+        },
+        __wbg_new_with_byte_offset_and_length_3cd32055a417f095: function(arg0, arg1, arg2) {
+            const ret = new Uint8Array(arg0, arg1 >>> 0, arg2 >>> 0);
+            return ret;
         },
         __wbg_now_e7c6795a7f81e10f: function(arg0) {
             const ret = arg0.now();
@@ -307,9 +319,6 @@ function __wbg_get_imports() {
         },
         __wbg_prototypesetcall_13162965d1fe7aa3: function(arg0, arg1, arg2) {
             Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
-        },
-        __wbg_prototypesetcall_e760fe902661189e: function(arg0, arg1, arg2) {
-            Uint8ClampedArray.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
         },
         __wbg_queueMicrotask_1e8503a8a690f0a3: function(arg0) {
             const ret = arg0.queueMicrotask;
@@ -359,6 +368,10 @@ function __wbg_get_imports() {
             const ret = typeof window === 'undefined' ? undefined : window;
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
+        __wbg_subarray_58f388a9247ac0bb: function(arg0, arg1, arg2) {
+            const ret = arg0.subarray(arg1 >>> 0, arg2 >>> 0);
+            return ret;
+        },
         __wbg_then_e3f7f2d365708be8: function(arg0, arg1) {
             const ret = arg0.then(arg1);
             return ret;
@@ -368,8 +381,8 @@ function __wbg_get_imports() {
             return ret;
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 464, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1113);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 463, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1127);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0) {
@@ -402,15 +415,15 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1113(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_1113(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1127(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_1127(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_1131(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_1131(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_1145(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_1145(arg0, arg1, arg2, arg3);
 }
 
 const EngineFinalization = (typeof FinalizationRegistry === 'undefined')

@@ -36,20 +36,23 @@ export class Engine {
     }
     /**
      * Loads `model` (inkline model file bytes) on `backend` (`"cpu"` or `"webgpu"`).
-     * `expected_sha256`, when given, must match the bytes (the package manifest's checksum).
+     * `expected_sha256`, when given, must match the bytes; `expected_from` says where it came
+     * from (the package manifest, the caller's `sha256` option) for the error. The file's own
+     * checksum is verified either way.
      * `beam` > 0 selects prefix beam search of that width instead of best path; `lm` (an
      * inkline language model file) is fused into beam search, of width `DEFAULT_LM_BEAM` when
      * `beam` is 0.
      * @param {Uint8Array | number[]} model
      * @param {string} backend
      * @param {string | null | undefined} expected_sha256
+     * @param {string | null | undefined} expected_from
      * @param {number} beam
      * @param {Uint8Array | number[] | null} [lm]
      * @returns {Promise<Engine>}
      */
-    static create(model, backend, expected_sha256, beam, lm) {
-        const val5 = +beam;
-        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+    static create(model, backend, expected_sha256, expected_from, beam, lm) {
+        const val6 = +beam;
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
         try {
             ptr0 = passArray8ToWasm0(model, wasm.__wbindgen_export);
             len0 = WASM_VECTOR_LEN;
@@ -57,16 +60,19 @@ export class Engine {
             len1 = WASM_VECTOR_LEN;
             ptr2 = isLikeNone(expected_sha256) ? 0 : passStringToWasm0(expected_sha256, wasm.__wbindgen_export, wasm.__wbindgen_export2);
             len2 = WASM_VECTOR_LEN;
-            ptr3 = isLikeNone(lm) ? 0 : passArray8ToWasm0(lm, wasm.__wbindgen_export);
+            ptr3 = isLikeNone(expected_from) ? 0 : passStringToWasm0(expected_from, wasm.__wbindgen_export, wasm.__wbindgen_export2);
             len3 = WASM_VECTOR_LEN;
+            ptr4 = isLikeNone(lm) ? 0 : passArray8ToWasm0(lm, wasm.__wbindgen_export);
+            len4 = WASM_VECTOR_LEN;
         } catch (e) {
+            if (ptr4) { wasm.__wbindgen_export3(ptr4, len4 * 1, 1); }
             if (ptr3) { wasm.__wbindgen_export3(ptr3, len3 * 1, 1); }
             if (ptr2) { wasm.__wbindgen_export3(ptr2, len2 * 1, 1); }
             if (ptr1) { wasm.__wbindgen_export3(ptr1, len1 * 1, 1); }
             if (ptr0) { wasm.__wbindgen_export3(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.engine_create(ptr0, len0, ptr1, len1, ptr2, len2, val5, ptr3, len3);
+        const ret = wasm.engine_create(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, val6, ptr4, len4);
         return ret;
     }
     /**
@@ -108,8 +114,9 @@ export function checkSize(width, height) {
 }
 
 /**
- * The limits the module enforces: `{ maxSide, maxBeam }` (the largest accepted image side in
- * pixels, the widest beam search).
+ * The limits the module enforces: `{ maxSide, maxPixels, maxLines, maxBeam }` (the largest
+ * accepted image side and pixel count, the most text lines read per call, the widest beam
+ * search).
  * @returns {any}
  */
 export function limits() {
@@ -207,6 +214,18 @@ function __wbg_get_imports() {
             const ret = arg0.beginComputePass(arg1);
             return ret;
         },
+        __wbg_buffer_773be2267a7c73bc: function(arg0) {
+            const ret = arg0.buffer;
+            return ret;
+        },
+        __wbg_byteLength_2e1902b2082368c7: function(arg0) {
+            const ret = arg0.byteLength;
+            return ret;
+        },
+        __wbg_byteOffset_cabcfd37fd37e947: function(arg0) {
+            const ret = arg0.byteOffset;
+            return ret;
+        },
         __wbg_call_a410eb4b59ed5965: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = arg0.call(arg1, arg2);
             return ret;
@@ -248,13 +267,6 @@ function __wbg_get_imports() {
         __wbg_createShaderModule_f540847678b68e08: function(arg0, arg1) {
             const ret = arg0.createShaderModule(arg1);
             return ret;
-        },
-        __wbg_data_bf4b5c8a5fc46441: function(arg0, arg1) {
-            const ret = arg1.data;
-            const ptr1 = passArray8ToWasm0(ret, wasm.__wbindgen_export);
-            const len1 = WASM_VECTOR_LEN;
-            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
-            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
         },
         __wbg_description_359d32310adf317e: function(arg0, arg1) {
             const ret = arg1.description;
@@ -400,10 +412,6 @@ function __wbg_get_imports() {
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
         },
         __wbg_length_186163212ffe79c3: function(arg0) {
-            const ret = arg0.length;
-            return ret;
-        },
-        __wbg_length_1e6e6766bd656de2: function(arg0) {
             const ret = arg0.length;
             return ret;
         },
@@ -604,7 +612,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_33314(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_33361(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -637,9 +645,6 @@ function __wbg_get_imports() {
         },
         __wbg_prototypesetcall_13162965d1fe7aa3: function(arg0, arg1, arg2) {
             Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
-        },
-        __wbg_prototypesetcall_e760fe902661189e: function(arg0, arg1, arg2) {
-            Uint8ClampedArray.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
         },
         __wbg_pushErrorScope_efdacf97dcba3b94: function(arg0, arg1) {
             arg0.pushErrorScope(__wbindgen_enum_GpuErrorFilter[arg1]);
@@ -904,6 +909,10 @@ function __wbg_get_imports() {
             const ret = typeof window === 'undefined' ? undefined : window;
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
+        __wbg_subarray_58f388a9247ac0bb: function(arg0, arg1, arg2) {
+            const ret = arg0.subarray(arg1 >>> 0, arg2 >>> 0);
+            return ret;
+        },
         __wbg_subgroupMaxSize_b33b2d37e3f1f5f5: function(arg0) {
             const ret = arg0.subgroupMaxSize;
             return ret;
@@ -949,33 +958,33 @@ function __wbg_get_imports() {
             arg0.writeBuffer(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), arg5, arg6);
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24822, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33306);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24821, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33353);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12800, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16686);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12799, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16733);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12801, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16684);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12800, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16731);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12801, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16684_11);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12800, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16731_11);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12800, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16686_12);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12799, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16733_12);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12800, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16686_13);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12799, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16733_13);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -1013,44 +1022,44 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_16684(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16684(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16731(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16731(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_16684_11(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16684_11(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16731_11(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16731_11(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_33306(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_33306(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_33353(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_33353(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16686(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16686(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16733(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16733(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16686_12(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16686_12(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16733_12(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16733_12(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16686_13(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16686_13(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16733_13(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16733_13(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_33314(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_33314(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_33361(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_33361(arg0, arg1, arg2, arg3);
 }
 
 

@@ -1,5 +1,7 @@
 //! The model file: one safetensors file holding the weights (`weights`: named tensor access)
-//! and, in its metadata, the architecture, charset, provenance and validation metrics.
+//! and, in its metadata, the architecture, charset, provenance and validation metrics, and a
+//! SHA-256 of all of that ([`CHECKSUM_KEY`]), verified on every load: a flipped byte anywhere
+//! in the weights or the metadata is refused even when no outside checksum is given.
 
 pub mod weights;
 
@@ -15,8 +17,21 @@ use weights::NamedTensor;
 
 /// Value of the `format` metadata key that marks an inkline model.
 pub const FORMAT: &str = "inkline-model";
-/// Version of the metadata layout this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the metadata layout this build writes and reads (2: with [`CHECKSUM_KEY`]).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Metadata key of the file's own checksum: SHA-256 (hex) of every tensor (name, dtype,
+/// shape, bytes; by name) and the inkline metadata.
+pub const CHECKSUM_KEY: &str = "content_sha256";
+
+/// Whether a load verifies the file's own checksum or also reads files written before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    /// Current files only, checksum verified.
+    Verified,
+    /// Also format version 1 (no checksum), for `trainer convert` to rewrite.
+    AllowUnchecked,
+}
 
 /// SHA-256 of model bytes as lower-case hex, as recorded in a package manifest.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -81,6 +96,8 @@ pub struct ModelFile {
     pub meta: ModelMeta,
     /// The network.
     pub model: CnnDblstm,
+    /// How the file it was read from stored the weights (f32 for a new model).
+    pub precision: Precision,
 }
 
 impl ModelFile {
@@ -100,6 +117,7 @@ impl ModelFile {
                 metrics: BTreeMap::new(),
             },
             model,
+            precision: Precision::F32,
         }
     }
 
@@ -142,11 +160,17 @@ impl ModelFile {
                     .map_err(|e| InklineError::InvalidConfig(e.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
-        let meta = serde_json::to_string(&self.meta)
-            .map_err(|e| InklineError::InvalidConfig(e.to_string()))?;
+        let meta = ModelMeta {
+            format_version: FORMAT_VERSION,
+            ..self.meta.clone()
+        };
+        let meta =
+            serde_json::to_string(&meta).map_err(|e| InklineError::InvalidConfig(e.to_string()))?;
+        let checksum = content_sha256(views.iter().map(|(k, v)| (k.as_str(), v)), &meta);
         let info = HashMap::from([
             ("format".to_string(), FORMAT.to_string()),
             ("inkline".to_string(), meta),
+            (CHECKSUM_KEY.to_string(), checksum),
         ]);
         safetensors::serialize(views, Some(info))
             .map_err(|e| InklineError::InvalidConfig(e.to_string()))
@@ -156,15 +180,31 @@ impl ModelFile {
     pub fn read_meta(bytes: &[u8]) -> Result<ModelMeta> {
         check_header(bytes)?;
         let (_, md) = SafeTensors::read_metadata(bytes).map_err(map_st_error)?;
-        parse_meta(md.metadata().as_ref())
+        parse_meta(md.metadata().as_ref(), Checks::AllowUnchecked)
     }
 
-    /// Parses a model file and builds the model on `device`.
+    /// Parses a model file, verifies its checksum and builds the model on `device`.
     pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Self> {
+        Self::parse(bytes, device, Checks::Verified)
+    }
+
+    /// Like [`ModelFile::from_bytes`], also reading files of format version 1 (written before
+    /// files carried a checksum), so that they can be saved again in the current format.
+    pub fn upgrade(bytes: &[u8], device: &Device) -> Result<Self> {
+        Self::parse(bytes, device, Checks::AllowUnchecked)
+    }
+
+    fn parse(bytes: &[u8], device: &Device, checks: Checks) -> Result<Self> {
         check_header(bytes)?;
         let st = SafeTensors::deserialize(bytes).map_err(map_st_error)?;
         let (_, md) = SafeTensors::read_metadata(bytes).map_err(map_st_error)?;
-        let meta = parse_meta(md.metadata().as_ref())?;
+        let md = md.metadata().clone();
+        let meta = parse_meta(md.as_ref(), checks)?;
+        if let Some(md) = &md
+            && (meta.format_version >= 2 || checks == Checks::Verified)
+        {
+            verify_checksum(&st, md)?;
+        }
         let charset = Charset::from_chars(meta.charset.chars())?;
         if charset.num_classes() != meta.config.num_classes {
             return Err(InklineError::CharsetMismatch(format!(
@@ -175,7 +215,11 @@ impl ModelFile {
             )));
         }
         let mut tensors = BTreeMap::new();
+        let mut precision = Precision::F32;
         for (name, view) in st.tensors() {
+            if view.dtype() == Dtype::F16 {
+                precision = Precision::F16;
+            }
             let values = match view.dtype() {
                 Dtype::F32 => view
                     .data()
@@ -203,7 +247,11 @@ impl ModelFile {
         }
         let model = CnnDblstm::new(&meta.config, device)?;
         let model = weights::apply(model, &tensors)?;
-        Ok(Self { meta, model })
+        Ok(Self {
+            meta,
+            model,
+            precision,
+        })
     }
 
     /// Loads a model file from disk.
@@ -224,6 +272,46 @@ impl ModelFile {
         std::fs::rename(&tmp, path)?;
         Ok(())
     }
+}
+
+/// The file's own checksum over `tensors` (name, view) and the metadata JSON `meta`.
+fn content_sha256<'a>(
+    tensors: impl Iterator<Item = (&'a str, &'a TensorView<'a>)>,
+    meta: &str,
+) -> String {
+    use sha2::Digest;
+    let mut sorted: Vec<_> = tensors.collect();
+    sorted.sort_by_key(|(name, _)| *name);
+    let mut h = sha2::Sha256::new();
+    for (name, view) in sorted {
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update(format!("{:?}", view.dtype()).as_bytes());
+        h.update((view.shape().len() as u64).to_le_bytes());
+        for &d in view.shape() {
+            h.update((d as u64).to_le_bytes());
+        }
+        h.update((view.data().len() as u64).to_le_bytes());
+        h.update(view.data());
+    }
+    h.update(meta.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Fails unless the file's tensors and metadata hash to its stored checksum.
+fn verify_checksum(st: &SafeTensors, md: &HashMap<String, String>) -> Result<()> {
+    let stored = md.get(CHECKSUM_KEY).ok_or_else(|| {
+        InklineError::CorruptModel(format!("its metadata has no '{CHECKSUM_KEY}' entry"))
+    })?;
+    let meta = md.get("inkline").map(String::as_str).unwrap_or_default();
+    let views = st.tensors();
+    let actual = content_sha256(views.iter().map(|(k, v)| (k.as_str(), v)), meta);
+    if !stored.eq_ignore_ascii_case(&actual) {
+        return Err(InklineError::CorruptModel(format!(
+            "the file's own checksum says {stored}, its contents hash to {actual} (damaged in transfer or storage?)"
+        )));
+    }
+    Ok(())
 }
 
 /// Distinguishes a cut-off inkline file from bytes of another format before parsing.
@@ -259,7 +347,7 @@ fn map_st_error(e: safetensors::SafeTensorError) -> InklineError {
     }
 }
 
-fn parse_meta(md: Option<&HashMap<String, String>>) -> Result<ModelMeta> {
+fn parse_meta(md: Option<&HashMap<String, String>>, checks: Checks) -> Result<ModelMeta> {
     let md = md.ok_or_else(|| {
         InklineError::ForeignFile("a safetensors file without inkline metadata".into())
     })?;
@@ -277,7 +365,12 @@ fn parse_meta(md: Option<&HashMap<String, String>>) -> Result<ModelMeta> {
         .get("format_version")
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
-    if version != u64::from(FORMAT_VERSION) {
+    if version == 1 && checks == Checks::Verified {
+        return Err(InklineError::ForeignFile(format!(
+            "model format version 1 carries no checksum; this build reads version {FORMAT_VERSION} (rewrite it: trainer convert --model FILE --out NEW)"
+        )));
+    }
+    if version != u64::from(FORMAT_VERSION) && version != 1 {
         return Err(InklineError::ForeignFile(format!(
             "model format version {version}; this build reads version {FORMAT_VERSION}"
         )));

@@ -14,9 +14,9 @@ export type ImageInput =
   | { width: number; height: number; data: Uint8ClampedArray | Uint8Array };
 
 export interface RecognizerOptions {
-  /** Model file URL or bytes; default: the shipped model next to the module (checksum-checked). */
+  /** Model file URL or bytes; default: the shipped model next to the module. Every model file's own checksum is verified. */
   model?: string | URL | ArrayBuffer | Uint8Array;
-  /** Expected SHA-256 (hex) of `model`. */
+  /** Expected SHA-256 (hex) of the `model` bytes, checked besides the file's own checksum. */
   sha256?: string;
   /** 'auto' (default): WebGPU when the browser has it, else the CPU. */
   backend?: 'auto' | Backend;
@@ -27,6 +27,18 @@ export interface RecognizerOptions {
    * (./inkline.lm next to the module), a URL, or the file's bytes. Default: none.
    */
   lm?: boolean | string | URL | ArrayBuffer | Uint8Array;
+  /**
+   * Called as the model ('model') and language model ('lm') download (`total` is 0 when the
+   * server does not send a length), then once with stage 'start' while the module starts.
+   */
+  onProgress?: (event: LoadProgress) => void;
+}
+
+/** A loading step of `create()`. */
+export interface LoadProgress {
+  stage: 'model' | 'lm' | 'start';
+  loaded: number;
+  total: number;
 }
 
 export interface BBox {
@@ -78,6 +90,10 @@ export interface ModelInfo {
 export interface Limits {
   /** Largest accepted image side, in pixels. */
   maxSide: number;
+  /** Most pixels accepted in one image. */
+  maxPixels: number;
+  /** Most text lines read in one image (lines wider than 48:1 are read in pieces and count once). */
+  maxLines: number;
   /** Widest accepted beam search (`beam` option). */
   maxBeam: number;
 }
@@ -107,6 +123,8 @@ export class Recognizer {
   readonly limits: Limits;
   /** Why WebGPU is not in use although it was asked for, or null. */
   fallbackReason: string | null;
+  /** Wasm memory held by the instance it runs on; over 64 MiB after a call, it moves to a fresh one. */
+  readonly memoryBytes: number;
   info(): ModelInfo;
   recognize(image: ImageInput): Promise<Recognition>;
 }

@@ -15,10 +15,15 @@ const MANIFEST_URL = new URL('./model.json', import.meta.url);
 // The shipped character language model (`lm: true`).
 const LM_URL = new URL('./inkline.lm', import.meta.url);
 
-// kind -> Promise of an initialized wasm-bindgen module. An instance that trapped (a Rust
-// panic) is dropped and the next use imports a fresh copy.
+// kind -> Promise of a build: `{ mod, memory, retired }`, an initialized wasm-bindgen module and
+// its linear memory. A wasm instance's memory never shrinks, so an instance that trapped (a
+// Rust panic) or grew past `RESET_BYTES` is retired: dropped from here, and every recognizer on
+// it moves to a fresh instance before its next call; the old one is then garbage.
 const builds = new Map();
 let instanceCounter = 0;
+
+/** Wasm memory an instance may keep after a call before it is replaced by a fresh one. */
+const RESET_BYTES = 64 * 1024 * 1024;
 
 function loadBuild(kind) {
   let p = builds.get(kind);
@@ -28,13 +33,19 @@ function loadBuild(kind) {
       if (instanceCounter > 0) url.searchParams.set('instance', String(instanceCounter));
       instanceCounter += 1;
       const mod = await import(url.href);
-      await mod.default({ module_or_path: new URL('inkline_bg.wasm', BUILD_URLS[kind]) });
-      return mod;
+      const wasm = await mod.default({ module_or_path: new URL('inkline_bg.wasm', BUILD_URLS[kind]) });
+      return { kind, mod, memory: wasm.memory, retired: false };
     })();
     p.catch(() => builds.delete(kind));
     builds.set(kind, p);
   }
   return p;
+}
+
+/** Takes `build` out of use: the next load of its kind instantiates the module afresh. */
+async function retire(build) {
+  build.retired = true;
+  if ((await builds.get(build.kind)?.catch(() => null)) === build) builds.delete(build.kind);
 }
 
 /** Whether an error is a trapped wasm instance (a Rust panic or abort). */
@@ -54,27 +65,69 @@ function fail(kind, message, Type = Error) {
   return Object.assign(new Type(message), { kind });
 }
 
-async function fetchBytes(url) {
-  const res = await fetch(url);
+/**
+ * The bytes at `url`, reporting `{ stage, loaded, total }` to `progress` as they arrive
+ * (`total` is 0 when the server does not say).
+ */
+async function fetchBytes(url, progress, stage) {
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw fail('io', `cannot load ${url}: ${asError(e).message} (offline?)`);
+  }
   if (!res.ok) throw fail('io', `cannot load ${url}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+  const total = Number(res.headers.get('content-length')) || 0;
+  if (!progress || !res.body) return new Uint8Array(await res.arrayBuffer());
+  const chunks = [];
+  let loaded = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    report(progress, { stage, loaded, total });
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return bytes;
 }
 
-/** Model bytes and the checksum they must have, from the `model` option. */
-async function modelBytes(model, sha256) {
+/** Calls the user's progress callback; an exception in it never breaks loading. */
+function report(progress, event) {
+  try {
+    progress?.(event);
+  } catch (e) {
+    console.warn('inkline: the onProgress callback threw:', e);
+  }
+}
+
+/**
+ * Model bytes, the checksum they must have and where that checksum comes from, from the
+ * `model` and `sha256` options. The model file's own checksum is verified in any case.
+ */
+async function modelBytes(model, sha256, progress) {
+  const option = sha256 ? 'the `sha256` option' : null;
   if (model === undefined || model === null) {
-    const res = await fetch(MANIFEST_URL);
+    const res = await fetch(MANIFEST_URL).catch((e) => {
+      throw fail('io', `cannot load the model manifest ${MANIFEST_URL}: ${asError(e).message} (offline?)`);
+    });
     if (!res.ok) throw fail('io', `cannot load the model manifest ${MANIFEST_URL}: HTTP ${res.status}`);
     const manifest = await res.json();
-    const bytes = await fetchBytes(new URL(manifest.file, MANIFEST_URL));
-    return { bytes, sha256: sha256 ?? manifest.sha256 };
+    const bytes = await fetchBytes(new URL(manifest.file, MANIFEST_URL), progress, 'model');
+    return { bytes, sha256: sha256 ?? manifest.sha256, from: option ?? `the manifest ${MANIFEST_URL}` };
   }
   if (typeof model === 'string' || model instanceof URL) {
-    return { bytes: await fetchBytes(model), sha256 };
+    return { bytes: await fetchBytes(model, progress, 'model'), sha256, from: option };
   }
-  if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), sha256 };
+  if (model instanceof ArrayBuffer) return { bytes: new Uint8Array(model), sha256, from: option };
   if (ArrayBuffer.isView(model)) {
-    return { bytes: new Uint8Array(model.buffer, model.byteOffset, model.byteLength), sha256 };
+    return { bytes: new Uint8Array(model.buffer, model.byteOffset, model.byteLength), sha256, from: option };
   }
   throw fail('argument', '`model` must be a URL, an ArrayBuffer or a Uint8Array', TypeError);
 }
@@ -88,10 +141,10 @@ function isLmOption(lm) {
 }
 
 /** Language model bytes from the `lm` option (`true`: the shipped one), or null for none. */
-async function lmBytes(lm) {
+async function lmBytes(lm, progress) {
   if (lm === undefined || lm === null || lm === false) return null;
-  if (lm === true) return fetchBytes(LM_URL);
-  if (typeof lm === 'string' || lm instanceof URL) return fetchBytes(lm);
+  if (lm === true) return fetchBytes(LM_URL, progress, 'lm');
+  if (typeof lm === 'string' || lm instanceof URL) return fetchBytes(lm, progress, 'lm');
   if (lm instanceof ArrayBuffer) return new Uint8Array(lm);
   return new Uint8Array(lm.buffer, lm.byteOffset, lm.byteLength);
 }
@@ -121,7 +174,10 @@ function checkOptions(options) {
   if (typeof options !== 'object') {
     throw fail('argument', `options must be an object or a backend name, got ${typeof options}`, TypeError);
   }
-  const { sha256, lm } = options;
+  const { sha256, lm, onProgress } = options;
+  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
+    throw fail('argument', '`onProgress` must be a function', TypeError);
+  }
   if (!isLmOption(lm)) {
     throw fail('argument', '`lm` must be true, a URL, an ArrayBuffer or a Uint8Array (a language model file)', TypeError);
   }
@@ -131,9 +187,9 @@ function checkOptions(options) {
   return options;
 }
 
-/** The wasm module's limits, `{ maxSide, maxBeam }`, asked of a loaded build. */
+/** The wasm module's limits, `{ maxSide, maxPixels, maxLines, maxBeam }`, asked of a build. */
 async function moduleLimits(kind = 'cpu') {
-  return (await loadBuild(kind)).limits();
+  return (await loadBuild(kind)).mod.limits();
 }
 
 /**
@@ -170,7 +226,7 @@ function plainPixels(image) {
  * drawn and copied; asks a build this page already loaded, else the CPU build.
  */
 export async function checkImageSize(width, height) {
-  const mod = await loadBuild(builds.has('webgpu') && !builds.has('cpu') ? 'webgpu' : 'cpu');
+  const { mod } = await loadBuild(builds.has('webgpu') && !builds.has('cpu') ? 'webgpu' : 'cpu');
   try {
     mod.checkSize(width, height);
   } catch (e) {
@@ -211,9 +267,18 @@ export async function toImageData(image, check = checkImageSize) {
     (typeof OffscreenCanvas !== 'undefined' && image instanceof OffscreenCanvas);
   if (isCanvas) {
     await check(image.width, image.height);
-    return image.getContext('2d').getImageData(0, 0, image.width, image.height);
+    // A canvas that already has a WebGL or bitmaprenderer context has no 2d one (null): it is
+    // drawn like an image instead.
+    let ctx = null;
+    try {
+      ctx = image.getContext('2d');
+    } catch {
+      ctx = null;
+    }
+    if (ctx) return ctx.getImageData(0, 0, image.width, image.height);
   }
   const drawable =
+    isCanvas ||
     (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) ||
     (typeof HTMLImageElement !== 'undefined' && image instanceof HTMLImageElement);
   if (drawable) {
@@ -240,27 +305,21 @@ export async function toImageData(image, check = checkImageSize) {
 
 /** A loaded model. Create with `await Recognizer.create(options)`. */
 export class Recognizer {
-  #bytes;
-  #sha256;
-  #beam;
-  #lm;
+  #source;
   #engine;
-  // The engine's backend, kept in JS: a trapped instance cannot be asked.
-  #kind;
+  // The build the engine lives in, and its backend, kept in JS: a trapped instance cannot be asked.
+  #build;
   #limits;
   #queue = Promise.resolve();
 
   /** Why WebGPU is not in use although it was asked for, or null. */
   fallbackReason = null;
 
-  constructor(secret, bytes, sha256, beam, lm, kind, engine, fallbackReason, limits) {
+  constructor(secret, source, { engine, build }, fallbackReason, limits) {
     if (secret !== Recognizer.#token) throw new TypeError('use `await Recognizer.create(options)`');
-    this.#bytes = bytes;
-    this.#sha256 = sha256;
-    this.#beam = beam;
-    this.#lm = lm;
-    this.#kind = kind;
+    this.#source = source;
     this.#engine = engine;
+    this.#build = build;
     this.fallbackReason = fallbackReason;
     this.#limits = limits;
   }
@@ -272,7 +331,10 @@ export class Recognizer {
    * ./model.json), `sha256` (expected checksum of `model`), `backend` ('auto' | 'webgpu' |
    * 'cpu', default 'auto'), `beam` (beam-search width; 0 = best path, the default), `lm` (a
    * character language model fused into beam search: `true` for the shipped ./inkline.lm, a
-   * URL, or bytes; with it `beam` 0 means width 16).
+   * URL, or bytes; with it `beam` 0 means width 16), `onProgress` (called with `{ stage,
+   * loaded, total }` as the model ('model') and language model ('lm') download, then once with
+   * stage 'start' while the module starts and warms up). Every model file also carries its own
+   * checksum, verified on load.
    */
   static async create(options) {
     options = checkOptions(options);
@@ -281,15 +343,17 @@ export class Recognizer {
       throw fail('argument', `unknown backend '${backend}' (expected 'auto', 'webgpu' or 'cpu')`);
     }
     if (!Number.isInteger(beam) || beam < 0) throw fail('argument', '`beam` must be a whole number >= 0');
-    const { bytes, sha256 } = await modelBytes(options.model, options.sha256);
-    const lm = await lmBytes(options.lm);
+    const progress = options.onProgress ?? null;
+    const model = await modelBytes(options.model, options.sha256, progress);
+    const source = { ...model, beam, lm: await lmBytes(options.lm, progress) };
+    report(progress, { stage: 'start', loaded: 0, total: 0 });
     let fallbackReason = null;
     if (backend !== 'cpu') {
       if (await webgpuAvailable(backend === 'webgpu')) {
         try {
-          const engine = await Recognizer.#engineOn('webgpu', bytes, sha256, beam, lm);
+          const loaded = await Recognizer.#engineOn('webgpu', source);
           const limits = await moduleLimits('webgpu');
-          return new Recognizer(Recognizer.#token, bytes, sha256, beam, lm, 'webgpu', engine, null, limits);
+          return new Recognizer(Recognizer.#token, source, loaded, null, limits);
         } catch (e) {
           if (!isBackendFailure(e)) throw asError(e);
           fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
@@ -300,30 +364,44 @@ export class Recognizer {
         fallbackReason = 'WebGPU runs on a software adapter here, slower than the CPU; using the CPU';
       }
     }
-    const engine = await Recognizer.#engineOn('cpu', bytes, sha256, beam, lm);
-    await warm(engine);
+    const loaded = await Recognizer.#engineOn('cpu', source);
     const limits = await moduleLimits('cpu');
-    return new Recognizer(Recognizer.#token, bytes, sha256, beam, lm, 'cpu', engine, fallbackReason, limits);
+    return new Recognizer(Recognizer.#token, source, loaded, fallbackReason, limits);
   }
 
-  static async #engineOn(kind, bytes, sha256, beam, lm) {
-    const mod = await loadBuild(kind);
+  /** An engine for `source` on a live build of `kind` (the CPU's warmed up): `{ engine, build }`. */
+  static async #engineOn(kind, { bytes, sha256, from, beam, lm }) {
+    const build = await loadBuild(kind);
+    let engine;
     try {
-      return await mod.Engine.create(bytes, kind, sha256 ?? undefined, beam, lm ?? undefined);
+      engine = await build.mod.Engine.create(bytes, kind, sha256 ?? undefined, from ?? undefined, beam, lm ?? undefined);
     } catch (e) {
-      if (isTrap(e)) builds.delete(kind);
+      if (isTrap(e)) await retire(build);
       throw asError(e);
     }
+    if (kind === 'cpu') await warm(engine);
+    return { engine, build };
   }
 
   /** The backend in use: 'webgpu' or 'cpu'. */
   get backend() {
-    return this.#kind;
+    return this.#build.kind;
   }
 
-  /** The limits the module enforces: `{ maxSide, maxBeam }` (largest image side in pixels, widest beam). */
+  /**
+   * The limits the module enforces: `{ maxSide, maxPixels, maxLines, maxBeam }` (largest image
+   * side and pixel count, most text lines per call, widest beam).
+   */
   get limits() {
     return this.#limits;
+  }
+
+  /**
+   * Bytes of wasm memory held by the instance this recognizer runs on. After a call that left
+   * it over 64 MiB (a huge image), the recognizer moves to a fresh instance.
+   */
+  get memoryBytes() {
+    return this.#build.memory.buffer.byteLength;
   }
 
   /** `{ backend, sha256, meta }`: the model's architecture, charset, provenance and metrics. */
@@ -334,7 +412,7 @@ export class Recognizer {
   /**
    * Reads every text line of `image`. Resolves to `{ text, confidence, lines: [{ text,
    * confidence, bbox }], timing: { preprocessMs, inferenceMs, decodeMs, totalMs }, backend }`;
-   * rejects with an Error for bad input, and stays usable.
+   * rejects with an Error for bad input, and stays usable. Calls run one at a time, in order.
    */
   recognize(image) {
     const run = this.#queue.then(() => this.#recognize(image));
@@ -343,32 +421,38 @@ export class Recognizer {
   }
 
   async #recognize(image) {
+    if (this.#build.retired) await this.#swapTo(this.#build.kind);
     const pixels = await toImageData(image);
     try {
       return await this.#engine.recognize(pixels);
     } catch (e) {
       const broken = isTrap(e) || !answers(this.#engine);
-      if (this.#kind === 'webgpu' && (broken || isBackendFailure(e))) {
+      if (this.#build.kind === 'webgpu' && (broken || isBackendFailure(e))) {
         // WebGPU failed mid-way (device lost, shader error, a trap): this call and every later
         // one run on the CPU.
-        builds.delete('webgpu');
+        await retire(this.#build);
         this.fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
         await this.#swapTo('cpu');
         return this.#engine.recognize(pixels);
       }
       if (broken) {
         // The instance is unusable after a trap: the next call gets a fresh one.
-        builds.delete('cpu');
+        await retire(this.#build);
         await this.#swapTo('cpu');
         throw fail('backend', `internal error (the recognizer restarted): ${asError(e).message}`);
       }
       throw asError(e);
+    } finally {
+      if (this.#build.memory.buffer.byteLength > RESET_BYTES && !this.#build.retired) {
+        // A large image grew the instance; give the page its memory back.
+        await retire(this.#build);
+        await this.#swapTo(this.#build.kind).catch(() => {});
+      }
     }
   }
 
   async #swapTo(kind) {
-    this.#engine = await Recognizer.#engineOn(kind, this.#bytes, this.#sha256, this.#beam, this.#lm);
-    this.#kind = kind;
+    ({ engine: this.#engine, build: this.#build } = await Recognizer.#engineOn(kind, this.#source));
   }
 }
 
@@ -439,6 +523,10 @@ export class WorkerRecognizer {
     worker.onmessage = ({ data }) => {
       const p = this.#pending.get(data.id);
       if (!p) return;
+      if (data.progress) {
+        report(p.onProgress, data.progress);
+        return;
+      }
       this.#pending.delete(data.id);
       if (data.ok) p.resolve(data.value);
       else {
@@ -457,13 +545,17 @@ export class WorkerRecognizer {
   /** Starts a worker and loads a model in it; options as for `Recognizer.create`. */
   static async create(options) {
     const opts = { ...checkOptions(options) };
+    // A function cannot be posted: the worker posts progress events back instead.
+    const onProgress = opts.onProgress;
+    delete opts.onProgress;
+    opts.progress = Boolean(onProgress);
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     const w = new WorkerRecognizer(WorkerRecognizer.#token, worker);
     if (typeof opts.model === 'string' || opts.model instanceof URL) {
       opts.model = new URL(opts.model, globalThis.location?.href).href;
     }
     try {
-      const state = await w.#call('create', opts);
+      const state = await w.#call('create', opts, onProgress);
       w.backend = state.backend;
       w.fallbackReason = state.fallbackReason;
       w.limits = state.limits;
@@ -474,11 +566,11 @@ export class WorkerRecognizer {
     return w;
   }
 
-  #call(op, arg) {
+  #call(op, arg, onProgress = null) {
     if (this.#terminated) return Promise.reject(fail('argument', 'the worker was terminated'));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, onProgress });
       this.#worker.postMessage({ id, op, arg });
     });
   }

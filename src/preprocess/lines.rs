@@ -4,7 +4,8 @@ use crate::image::GrayImage;
 
 /// Row bands `[y0, y1)` holding text lines, top to bottom, from an ink map (ink 1, paper 0).
 ///
-/// Rows with ink form runs. A run cut by the top or bottom edge and much shorter than the
+/// Rows with ink form runs (a row counts from one ink pixel per 500 columns, and a run takes in
+/// the thinner inked rows next to it). A run cut by the top or bottom edge and much shorter than the
 /// tallest run is a sliver of a neighbouring line (what a line cropped from a page holds) and is
 /// dropped; runs much thinner than a typical line (i-dots, accents, stray descenders) join
 /// their nearest neighbour, and runs separated by a tiny gap merge.
@@ -32,6 +33,20 @@ pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
     }
     if let Some(s) = start {
         runs.push((s, ink.height));
+    }
+    // A wide page needs `min_count` ink pixels for a row to start a line, so that specks do
+    // not; the thin rows of descenders and ascenders next to a run belong to it all the same.
+    for i in 0..runs.len() {
+        let floor = if i == 0 { 0 } else { runs[i - 1].1 };
+        let ceiling = runs.get(i + 1).map_or(ink.height, |r| r.0);
+        let (mut s, mut e) = runs[i];
+        while s > floor && profile[s - 1] > 0 {
+            s -= 1;
+        }
+        while e < ceiling && profile[e] > 0 {
+            e += 1;
+        }
+        runs[i] = (s, e);
     }
     drop_edge_slivers(&mut runs, ink.height);
     if runs.len() < 2 {
@@ -128,6 +143,24 @@ mod tests {
         assert_eq!(split_lines(&img, 0.5), vec![(0, 25), (35, 60)]);
         // A lone short line at the edge stays.
         assert_eq!(split_lines(&rows(60, &[(0, 9)]), 0.5), vec![(0, 9)]);
+    }
+
+    #[test]
+    fn thin_descender_rows_of_a_wide_page_stay_with_their_line() {
+        // 2000 columns: a row needs 4 ink pixels to start a line. Rows 20-40 are full, rows
+        // 40-46 hold 3 pixels of descenders each, a 2-pixel speck sits alone at row 80.
+        let mut img = GrayImage::filled(2000, 100, 0.0);
+        for y in 20..40 {
+            img.data[y * 2000..(y + 1) * 2000].fill(1.0);
+        }
+        for y in 40..46 {
+            for x in [100, 700, 1500] {
+                img.data[y * 2000 + x] = 1.0;
+            }
+        }
+        img.data[80 * 2000 + 10] = 1.0;
+        img.data[80 * 2000 + 11] = 1.0;
+        assert_eq!(split_lines(&img, 0.5), vec![(20, 46)]);
     }
 
     #[test]

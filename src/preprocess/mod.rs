@@ -6,8 +6,10 @@
 
 mod batch;
 mod lines;
+mod pieces;
 
 pub use batch::{batch_lines, width_sorted_batches};
+pub use pieces::{Join, MAX_RATIO};
 
 use crate::error::{InklineError, Result};
 use crate::image::GrayImage;
@@ -78,14 +80,34 @@ pub struct BBox {
     pub height: usize,
 }
 
-/// One text line ready for the model, with where it came from.
+impl BBox {
+    /// The smallest box holding both.
+    pub fn union(self, other: BBox) -> BBox {
+        let (x, y) = (self.x.min(other.x), self.y.min(other.y));
+        let right = (self.x + self.width).max(other.x + other.width);
+        let bottom = (self.y + self.height).max(other.y + other.height);
+        BBox {
+            x,
+            y,
+            width: right - x,
+            height: bottom - y,
+        }
+    }
+}
+
+/// One text line (or a piece of a long one) ready for the model, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineImage {
     /// `geometry.height` rows, ink 1.0 on background 0.0.
     pub image: GrayImage,
-    /// Where the line lies in the source image.
+    /// Where the line (or piece) lies in the source image.
     pub bbox: BBox,
+    /// How it attaches to the image before it: a new line, or a piece of the same line.
+    pub join: Join,
 }
+
+/// Most text lines read in one image; a page has a few dozen, and work grows with each.
+pub const MAX_LINES: usize = 200;
 
 /// Ink below this (after normalization) counts as background for cropping and splitting.
 pub const INK_THRESHOLD: f32 = 0.5;
@@ -99,7 +121,7 @@ pub fn ink_map(img: &GrayImage) -> Option<GrayImage> {
     }
     let median_lum = percentile(&img.data, 0.5);
     let dark_background = median_lum < 0.5;
-    let ink: Vec<f32> = img
+    let mut ink: Vec<f32> = img
         .data
         .iter()
         .map(|&l| if dark_background { l } else { 1.0 - l })
@@ -109,33 +131,51 @@ pub fn ink_map(img: &GrayImage) -> Option<GrayImage> {
     if max - bg < 0.08 {
         return None;
     }
+    // The strong ink, all of it unless there is more than the sample size (noise).
+    let is_strong = |v: f32| v > bg + (max - bg) * 0.5;
+    let count = ink.iter().filter(|&&v| is_strong(v)).count();
     let strong: Vec<f32> = ink
         .iter()
         .copied()
-        .filter(|&v| v > bg + (max - bg) * 0.5)
+        .filter(|&v| is_strong(v))
+        .step_by(sample_step(count))
         .collect();
     let hi = percentile(&strong, 0.9).max(bg + 0.05);
     let scale = 1.0 / (hi - bg);
+    for v in &mut ink {
+        *v = ((*v - bg) * scale).clamp(0.0, 1.0);
+    }
     Some(GrayImage {
         width: img.width,
         height: img.height,
-        data: ink
-            .iter()
-            .map(|&v| ((v - bg) * scale).clamp(0.0, 1.0))
-            .collect(),
+        data: ink,
     })
 }
 
-/// Prepares an image holding one text line: normalize, crop to the ink, scale to the input height.
+/// Statistics of a large image are taken over at most this many evenly spaced pixels.
+const MAX_SAMPLES: usize = 1 << 20;
+
+/// The stride that samples at most [`MAX_SAMPLES`] of `len` values (1: all of them).
+fn sample_step(len: usize) -> usize {
+    len.div_ceil(MAX_SAMPLES).max(1)
+}
+
+/// Prepares an image holding one text line: normalize, crop to the ink, scale to the input
+/// height, in one piece however long (what training sees; [`prepare_page`] reads long lines in
+/// pieces).
 pub fn prepare_line(img: &GrayImage, geometry: &InputGeometry) -> Result<Option<LineImage>> {
     let Some(ink) = ink_map(img) else {
         return Ok(None);
     };
-    Ok(ink_box(&ink, 0, ink.height).map(|b| crop_and_scale(&ink, b, 0, ink.height, geometry)))
+    Ok(ink_box(&ink, 0, ink.height).map(|b| {
+        let v = vertical(&ink, b, geometry);
+        crop_and_scale(&ink, b, (b.x, b.x + b.width), v, (0, ink.height), geometry)
+    }))
 }
 
-/// Prepares a page: normalize, split into lines by projection profile, then crop and scale each.
-/// Lines come top to bottom.
+/// Prepares a page: normalize, split into lines by projection profile, then crop and scale each
+/// (a line wider than [`MAX_RATIO`] input heights in pieces, see [`Join`]). Lines come top to
+/// bottom; more than [`MAX_LINES`] is an error.
 pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<LineImage>> {
     if geometry.height < 4 {
         return Err(InklineError::InvalidConfig(format!(
@@ -147,6 +187,12 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
         return Ok(Vec::new());
     };
     let bands = split_lines(&ink, INK_THRESHOLD);
+    if bands.len() > MAX_LINES {
+        return Err(InklineError::InvalidImage(format!(
+            "the image has {} text lines; at most {MAX_LINES} are read per call (split it)",
+            bands.len()
+        )));
+    }
     let mut out = Vec::with_capacity(bands.len());
     for (i, &(y0, y1)) in bands.iter().enumerate() {
         // A line may borrow margin up to half-way to its neighbours, never into them.
@@ -157,7 +203,12 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
             (y1 + bands[i + 1].0).div_ceil(2)
         };
         if let Some(b) = ink_box(&ink, y0, y1) {
-            out.push(crop_and_scale(&ink, b, lo, hi, geometry));
+            let v = vertical(&ink, b, geometry);
+            for (x0, x1, join) in pieces::pieces(&ink, b, v.scale, geometry.height) {
+                let mut line = crop_and_scale(&ink, b, (x0, x1), v, (lo, hi), geometry);
+                line.join = join;
+                out.push(line);
+            }
         }
     }
     Ok(out)
@@ -184,14 +235,23 @@ fn ink_box(ink: &GrayImage, y0: usize, y1: usize) -> Option<BBox> {
     })
 }
 
-/// Crops the line in box `b` (its rows limited to `[lo, hi)`, so neighbouring lines never
-/// intrude) and scales it to the input height as `g.norm` says, padding the width to the stride.
-fn crop_and_scale(ink: &GrayImage, b: BBox, lo: usize, hi: usize, g: &InputGeometry) -> LineImage {
+/// The source rows a line fills the input height with, and the scale that takes them there.
+#[derive(Debug, Clone, Copy)]
+struct Vertical {
+    /// First source row (may lie outside the image).
+    top: isize,
+    /// Source rows.
+    rows: usize,
+    /// Margin in source pixels around the ink box.
+    margin: usize,
+    /// Input pixels per source pixel.
+    scale: f32,
+}
+
+/// The vertical window of the line in box `b` as `g.norm` says.
+fn vertical(ink: &GrayImage, b: BBox, g: &InputGeometry) -> Vertical {
     let margin = (b.height as f32 * 0.12).round().max(1.0) as usize;
-    let left = b.x as isize - margin as isize;
-    let src_w = b.width + 2 * margin;
-    // The source rows that fill the height: `(top, rows)`.
-    let (top, src_h) = match g.norm {
+    let (top, rows) = match g.norm {
         // The ink box plus an equal margin on every side.
         LineNorm::InkBox => (b.y as isize - margin as isize, b.height + 2 * margin),
         // Twice the body, centred on it.
@@ -201,14 +261,39 @@ fn crop_and_scale(ink: &GrayImage, b: BBox, lo: usize, hi: usize, g: &InputGeome
             ((centre - rows / 2.0).round() as isize, rows as usize)
         }
     };
-    let scale = g.height as f32 / src_h as f32;
-    let w = ((src_w as f32 * scale).round() as usize).clamp(1, g.max_width);
-    let window = window(ink, (left, top), (src_w, src_h), (lo, hi));
+    Vertical {
+        top,
+        rows,
+        margin,
+        scale: g.height as f32 / rows as f32,
+    }
+}
+
+/// Crops columns `[x0, x1)` of the line in box `b` (its rows limited to `[lo, hi)`, so
+/// neighbouring lines never intrude) with the vertical window `v`, scales it to the input
+/// height and pads the width to the stride. A new line, until the caller says otherwise.
+fn crop_and_scale(
+    ink: &GrayImage,
+    b: BBox,
+    (x0, x1): (usize, usize),
+    v: Vertical,
+    (lo, hi): (usize, usize),
+    g: &InputGeometry,
+) -> LineImage {
+    let left = x0 as isize - v.margin as isize;
+    let src_w = x1 - x0 + 2 * v.margin;
+    let w = ((src_w as f32 * v.scale).round() as usize).clamp(1, g.max_width);
+    let window = window(ink, (left, v.top), (src_w, v.rows), (lo, hi));
     let scaled = window.resize(w, g.height);
     let padded_w = w.div_ceil(g.width_multiple) * g.width_multiple;
     LineImage {
         image: pad(&scaled, 0, 0, padded_w - w, 0),
-        bbox: b,
+        bbox: BBox {
+            x: x0,
+            width: x1 - x0,
+            ..b
+        },
+        join: Join::NewLine,
     }
 }
 
@@ -280,12 +365,17 @@ fn pad(img: &GrayImage, left: usize, top: usize, right: usize, bottom: usize) ->
     out
 }
 
-/// The `q`-quantile (0..=1) of `values`; 0 for an empty slice.
+/// The `q`-quantile (0..=1) of `values` (of at most [`MAX_SAMPLES`] evenly spaced ones); 0 for
+/// an empty slice.
 fn percentile(values: &[f32], q: f32) -> f32 {
     if values.is_empty() {
         return 0.0;
     }
-    let mut v = values.to_vec();
+    let mut v: Vec<f32> = values
+        .iter()
+        .step_by(sample_step(values.len()))
+        .copied()
+        .collect();
     let k = ((v.len() - 1) as f32 * q).round() as usize;
     *v.select_nth_unstable_by(k, f32::total_cmp).1
 }

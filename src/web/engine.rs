@@ -19,7 +19,9 @@ pub struct Engine {
 #[wasm_bindgen]
 impl Engine {
     /// Loads `model` (inkline model file bytes) on `backend` (`"cpu"` or `"webgpu"`).
-    /// `expected_sha256`, when given, must match the bytes (the package manifest's checksum).
+    /// `expected_sha256`, when given, must match the bytes; `expected_from` says where it came
+    /// from (the package manifest, the caller's `sha256` option) for the error. The file's own
+    /// checksum is verified either way.
     /// `beam` > 0 selects prefix beam search of that width instead of best path; `lm` (an
     /// inkline language model file) is fused into beam search, of width `DEFAULT_LM_BEAM` when
     /// `beam` is 0.
@@ -27,6 +29,7 @@ impl Engine {
         model: Vec<u8>,
         backend: String,
         expected_sha256: Option<String>,
+        expected_from: Option<String>,
         beam: u32,
         lm: Option<Vec<u8>>,
     ) -> Result<Engine, JsValue> {
@@ -37,7 +40,8 @@ impl Engine {
             return Err(error_of_kind(
                 ErrorKind::Model,
                 &format!(
-                    "model checksum mismatch: the manifest says {expected}, the bytes hash to {sha256}"
+                    "model checksum mismatch: {} says {expected}, the bytes hash to {sha256}",
+                    expected_from.as_deref().unwrap_or("the expected checksum")
                 ),
             ));
         }

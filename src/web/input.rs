@@ -1,38 +1,73 @@
 //! JS images to [`GrayImage`]: `ImageData`, or any object with `width`, `height` and RGBA
 //! `data` (what a worker message or a test sends). Every problem is an error, never a panic.
+//! The size is checked before any pixel is copied, and pixels are converted in blocks of rows,
+//! so the module never holds a copy of the RGBA bytes.
 
-use crate::image::{GrayImage, PixelFormat};
+use crate::image::{GrayImage, check_size, push_rgba};
 use crate::{InklineError, Result};
 use wasm_bindgen::{JsCast, JsValue};
+
+/// Pixels copied into the module per block (1 MiB).
+const BLOCK_BYTES: u32 = 1 << 20;
 
 /// Reads an RGBA image from `value`.
 pub fn gray_image(value: &JsValue) -> Result<GrayImage> {
     if let Some(img) = value.dyn_ref::<web_sys::ImageData>() {
-        let data = img.data();
-        return GrayImage::from_bytes(
-            img.width() as usize,
-            img.height() as usize,
-            &data,
-            PixelFormat::Rgba8,
-        );
+        let (width, height) = (img.width() as usize, img.height() as usize);
+        check_size(width, height)?;
+        // `img.data()` would copy every byte at once; read the same buffer in blocks instead.
+        let data = js_sys::Reflect::get(value, &JsValue::from_str("data"))
+            .map_err(|_| not_an_image(value))?;
+        return from_typed(width, height, &data);
     }
     if !value.is_object() {
         return Err(not_an_image(value));
     }
     let width = dimension(value, "width")?;
     let height = dimension(value, "height")?;
+    check_size(width, height)?;
     let data =
         js_sys::Reflect::get(value, &JsValue::from_str("data")).map_err(|_| not_an_image(value))?;
-    let bytes = if let Some(a) = data.dyn_ref::<js_sys::Uint8ClampedArray>() {
-        a.to_vec()
+    from_typed(width, height, &data)
+}
+
+/// Converts the RGBA bytes of a `Uint8ClampedArray` or `Uint8Array` of a checked size.
+fn from_typed(width: usize, height: usize, data: &JsValue) -> Result<GrayImage> {
+    let array = if let Some(a) = data.dyn_ref::<js_sys::Uint8ClampedArray>() {
+        js_sys::Uint8Array::new_with_byte_offset_and_length(
+            &a.buffer(),
+            a.byte_offset(),
+            a.byte_length(),
+        )
     } else if let Some(a) = data.dyn_ref::<js_sys::Uint8Array>() {
-        a.to_vec()
+        a.clone()
     } else {
         return Err(InklineError::InvalidImage(
             "`data` must be a Uint8ClampedArray or Uint8Array of RGBA pixels".into(),
         ));
     };
-    GrayImage::from_bytes(width, height, &bytes, PixelFormat::Rgba8)
+    let expected = width * height * 4;
+    let len = array.length() as usize;
+    if len != expected {
+        return Err(InklineError::InvalidImage(format!(
+            "pixel data has {len} bytes, but a {width}x{height} Rgba8 image needs {expected}"
+        )));
+    }
+    let mut gray = Vec::with_capacity(width * height);
+    let mut block = vec![0u8; (BLOCK_BYTES as usize).min(len)];
+    let mut at = 0u32;
+    while (at as usize) < len {
+        let end = (at + BLOCK_BYTES).min(len as u32);
+        let buf = &mut block[..(end - at) as usize];
+        array.subarray(at, end).copy_to(buf);
+        push_rgba(&mut gray, buf);
+        at = end;
+    }
+    Ok(GrayImage {
+        width,
+        height,
+        data: gray,
+    })
 }
 
 fn dimension(value: &JsValue, key: &str) -> Result<usize> {

@@ -57,12 +57,20 @@ pub fn check_size(width: f64, height: f64) -> Result<(), JsValue> {
     crate::check_size(side(width), side(height)).map_err(js_error)
 }
 
-/// The limits the module enforces: `{ maxSide, maxBeam }` (the largest accepted image side in
-/// pixels, the widest beam search).
+/// The limits the module enforces: `{ maxSide, maxPixels, maxLines, maxBeam }` (the largest
+/// accepted image side and pixel count, the most text lines read per call, the widest beam
+/// search).
 #[wasm_bindgen]
 pub fn limits() -> JsValue {
     let obj = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&obj, &"maxSide".into(), &(crate::MAX_SIDE as u32).into());
-    let _ = js_sys::Reflect::set(&obj, &"maxBeam".into(), &(crate::MAX_BEAM as u32).into());
+    for (key, value) in [
+        ("maxSide", crate::MAX_SIDE),
+        ("maxPixels", crate::MAX_PIXELS),
+        ("maxLines", crate::MAX_LINES),
+        ("maxBeam", crate::MAX_BEAM),
+    ] {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&obj, &key.into(), &(value as u32).into());
+    }
     obj.into()
 }

@@ -84,7 +84,7 @@ test('bad input rejects with a clear error and the recognizer stays usable', asy
     out.limits = r.limits;
     return out;
   });
-  assert.deepEqual(results.limits, { maxSide: 8192, maxBeam: 128 });
+  assert.deepEqual(results.limits, { maxSide: 8192, maxPixels: 16777216, maxLines: 200, maxBeam: 128 });
   const expected = {
     empty: /image is empty \(0x0\)/,
     short: /pixel data has 7 bytes, but a 10x10 Rgba8 image needs 400/,

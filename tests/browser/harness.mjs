@@ -17,14 +17,18 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/** Starts the server and a fresh browser profile; `close()` stops both. */
-export async function start() {
+/**
+ * Starts the server and a fresh browser profile; `close()` stops both. `options` go to the
+ * browser context (e.g. `viewport`, `colorScheme`, `isMobile`, `hasTouch`).
+ */
+export async function start(options = {}) {
   const { url, server } = await serve(0);
   const profile = mkdtempSync(join(tmpdir(), 'inkline-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: FLAGS,
+    ...options,
   });
   const errors = [];
   context.on('weberror', (e) => errors.push(String(e.error())));

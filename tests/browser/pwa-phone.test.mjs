@@ -1,0 +1,91 @@
+// The notes PWA as a phone in dark mode shows it: the text of a line sits beside that line,
+// the Delete label is readable, loading reports its progress, and an unreadable upload is
+// explained in plain words.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { start } from './harness.mjs';
+
+const STROKES = JSON.parse(readFileSync(new URL('../fixtures/strokes.json', import.meta.url), 'utf8'));
+
+let h;
+let page;
+
+before(async () => {
+  h = await start({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true });
+  page = await h.context.newPage();
+  page.on('pageerror', (e) => h.errors.push(String(e)));
+  // Every status the app shows, from the first one on.
+  await page.addInitScript(() => {
+    window.statuses = [];
+    new MutationObserver(() => {
+      const s = document.getElementById('status');
+      if (s && s.textContent !== window.statuses.at(-1)) window.statuses.push(s.textContent);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  await page.goto(`${h.url}/www/?backend=cpu`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+});
+
+after(async () => {
+  await h?.close();
+});
+
+test('loading shows the download progress of the model and the language model', async () => {
+  const statuses = await page.evaluate(() => window.statuses);
+  assert.ok(statuses.some((s) => /^Loading the model: [\d.]+ of [\d.]+ MB \(\d+%\)…$/.test(s)), statuses.join(' | '));
+  assert.ok(statuses.some((s) => /^Loading the language model: /.test(s)), statuses.join(' | '));
+  assert.match(statuses.at(-1), /^Ready/);
+});
+
+test('on a phone the text of each line sits beside that line', async () => {
+  const pad = await page.locator('#pad').boundingBox();
+  const scale = (pad.width - 10) / Math.max(...STROKES.strokes.flat().map(([x]) => x));
+  for (const s of STROKES.strokes) {
+    // The pad must not move while the pen is on it (a status line that wrapped once did).
+    assert.deepEqual(await page.locator('#pad').boundingBox(), pad);
+    const pts = s.map(([x, y]) => [pad.x + 5 + x * Math.min(1, scale), pad.y + y]);
+    await page.mouse.move(...pts[0]);
+    await page.mouse.down();
+    for (const p of pts.slice(1)) await page.mouse.move(...p);
+    await page.mouse.up();
+  }
+  await page.waitForFunction(() => document.querySelector('#line-text-0')?.value, null, { timeout: 60_000 });
+  assert.deepEqual(await page.locator('#pad').boundingBox(), pad);
+  assert.equal(await page.locator('#line-text-0').inputValue(), STROKES.text);
+  for (const i of [0, 3]) {
+    const input = await page.locator(`#line-text-${i}`).boundingBox();
+    const lineTop = pad.y + i * 72;
+    assert.ok(input.y >= lineTop && input.y + input.height <= lineTop + 72, `line ${i}: input at ${input.y}, line ${lineTop}..${lineTop + 72}`);
+    assert.ok(input.x >= pad.x + pad.width - 1, 'beside the pad, not below it');
+    assert.ok(input.x + input.width <= 390, 'inside the screen');
+  }
+});
+
+test('the Delete label has at least 4.5:1 contrast in dark mode', async () => {
+  const ratio = await page.evaluate(() => {
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgb(c).map((v) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const style = getComputedStyle(document.getElementById('delete'));
+    const [a, b] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  });
+  assert.ok(ratio >= 4.5, `contrast ${ratio.toFixed(2)}:1`);
+});
+
+test('an upload that is not an image is explained in plain words', async () => {
+  await page.setInputFiles('#file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await page.waitForFunction(() => document.getElementById('status').classList.contains('error'), null, { timeout: 20_000 });
+  const status = await page.locator('#status').textContent();
+  assert.equal(status, '“notes.txt” is not an image this browser can open (text/plain). Try a PNG, JPEG or WebP photo or screenshot.');
+});
+
+test('no uncaught errors', () => {
+  assert.deepEqual(h.errors, []);
+});
