@@ -145,6 +145,20 @@ test('a line four times the usual length is read in pieces, on the CPU and WebGP
   }
 });
 
+test("'auto' prefers the CPU build to a software WebGPU adapter and says why", async () => {
+  const out = await page.evaluate(async () => {
+    const adapter = await navigator.gpu?.requestAdapter();
+    const software = adapter?.info?.isFallbackAdapter ?? adapter?.isFallbackAdapter;
+    const r = await inkline.Recognizer.create();
+    return { software, backend: r.backend, reason: r.fallbackReason, text: (await r.recognize(fixture)).text };
+  });
+  // SwiftShader here: a software adapter, ~100x slower than the CPU build.
+  assert.equal(out.software, true);
+  assert.equal(out.backend, 'cpu');
+  assert.match(out.reason, /software adapter, slower than the CPU; using the CPU/);
+  assert.equal(out.text, EXPECTED);
+});
+
 test('canvases with a WebGL or bitmaprenderer context are read, not refused', async () => {
   const out = await page.evaluate(async () => {
     const r = await inkline.Recognizer.create({ backend: 'cpu' });
