@@ -155,7 +155,7 @@ test("'auto' prefers the CPU build to a software WebGPU adapter and says why", a
   // SwiftShader here: a software adapter, ~100x slower than the CPU build.
   assert.equal(out.software, true);
   assert.equal(out.backend, 'cpu');
-  assert.match(out.reason, /software adapter, slower than the CPU; using the CPU/);
+  assert.match(out.reason, /software adapter here, slower than the CPU; using the CPU/);
   assert.equal(out.text, EXPECTED);
 });
 
