@@ -31,6 +31,8 @@ enum Command {
     Convert(cli::convert::Args),
     /// Measure CER / WER of a model on a dataset folder (images + gt.tsv).
     Eval(cli::eval::Args),
+    /// Write a model as an ONNX graph (and, optionally, a dataset's network inputs).
+    Export(cli::export::Args),
     /// The paper's complexity tables (params, GFLOPs, latency) for a preset.
     Complexity(cli::complexity::Args),
     /// Write a model file with fresh (untrained) weights.
@@ -105,6 +107,7 @@ fn main() -> Result<()> {
         Command::Lm(a) => cli::lm::run(a),
         Command::Fonts(a) => cli::fonts::run(a),
         Command::Eval(a) => cli::eval::run(a),
+        Command::Export(a) => cli::export::run(a),
         Command::Complexity(a) => cli::complexity::run(a, cli.threads.unwrap_or(1)),
         Command::Init(a) => cli::init::run(a),
         Command::Convert(a) => cli::convert::run(a),

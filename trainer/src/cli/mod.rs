@@ -7,6 +7,7 @@ pub mod bench_train;
 pub mod complexity;
 pub mod convert;
 pub mod eval;
+pub mod export;
 pub mod fonts;
 pub mod info;
 pub mod init;
