@@ -80,8 +80,13 @@ const out = await page.evaluate(
       it.tensor = new ort.Tensor('float32', new Float32Array(await (await fetch(it.input)).arrayBuffer()), [1, 1, it.h, it.w]);
       it.framesTensor = new ort.Tensor('int32', Int32Array.of(it.frames), [1]);
     }
+    const network = [];
     const runs = {
-      inkline: async (it) => (await ink.recognize(it.pixels)).text,
+      inkline: async (it) => {
+        const r = await ink.recognize(it.pixels);
+        network.push(r.timing.inferenceMs);
+        return r.text;
+      },
       ort: async (it) => {
         const r = await session.run({ image: it.tensor, frames: it.framesTensor });
         const lp = r.log_probs;
@@ -91,6 +96,7 @@ const out = await page.evaluate(
     };
     // Warm-up: one pass of each (compilation, first-call costs).
     for (const it of items.slice(0, 3)) for (const f of Object.values(runs)) await f(it);
+    network.length = 0;
     const times = { inkline: [], ort: [], tesseract: [] };
     const texts = { inkline: [], ort: [], tesseract: [] };
     for (let r = 0; r < rounds; r++) {
@@ -111,6 +117,7 @@ const out = await page.evaluate(
       lines: items.length,
       rounds,
       ms: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])),
+      inklineNetworkMs: median(network),
       sameOrt,
       sameExport,
       texts: Object.fromEntries(Object.entries(texts).map(([k, v]) => [k, v])),

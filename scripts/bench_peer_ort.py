@@ -40,7 +40,7 @@ def main():
         return "".join(out)
 
     same = sum(read(x, f) == text for x, f, text in lines)
-    ort_ms, ink_ms = [], []
+    ort_ms, ink_ms, ink_net = [], [], []
     for _ in range(rounds):
         t = time.perf_counter()
         for x, f, _ in lines:
@@ -51,11 +51,13 @@ def main():
             check=True, capture_output=True, text=True, env={"RAYON_NUM_THREADS": "1"},
         ).stdout
         ink_ms.append(json.loads(out)["ms_per_line"])
+        ink_net.append(json.loads(out)["inference_ms_per_line"])
     med = lambda xs: sorted(xs)[len(xs) // 2]
     print(json.dumps({
         "lines": len(lines), "same_text": same, "rounds": rounds,
         "onnxruntime": ort.__version__,
         "ort_ms_per_line": med(ort_ms), "inkline_ms_per_line": med(ink_ms),
+        "inkline_network_ms_per_line": med(ink_net),
     }))
 
 

@@ -28,8 +28,9 @@ pub struct Args {
     /// Dataset folder holding images and gt.tsv.
     #[arg(long)]
     data: PathBuf,
-    /// Print `{"cer", "wer", "lines", "ms_per_line", "decode_ms_per_line"}` (the decoding
-    /// stage alone: best path, or beam search with the LM; absent for Tesseract).
+    /// Print `{"cer", "wer", "lines", "ms_per_line", "inference_ms_per_line",
+    /// "decode_ms_per_line"}` (the network alone, and the decoding stage alone: best path, or
+    /// beam search with the LM; both absent for Tesseract).
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -71,11 +72,13 @@ pub fn run(args: Args) -> Result<()> {
     let mut confusions = Confusions::default();
     let mut total_ms = 0.0;
     let mut decode_ms = 0.0;
+    let mut inference_ms = 0.0;
     for s in &samples {
         let (hyp, ms) = match &rec {
             Some(rec) => {
                 let r = rec.recognize(&imageio::load(&s.path)?)?;
                 decode_ms += r.timing.decode_ms;
+                inference_ms += r.timing.inference_ms;
                 (r.text.replace('\n', " "), r.timing.total_ms)
             }
             None => tesseract(&s.path)?,
@@ -104,6 +107,7 @@ pub fn run(args: Args) -> Result<()> {
         let mut out = json!({"cer": counter.cer(), "wer": counter.wer(), "lines": counter.lines, "ms_per_line": ms_per_line});
         if rec.is_some() {
             out["decode_ms_per_line"] = json!(decode_ms / samples.len() as f64);
+            out["inference_ms_per_line"] = json!(inference_ms / samples.len() as f64);
         }
         if args.by_family {
             out["families"] = worst
