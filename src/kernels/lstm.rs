@@ -125,8 +125,11 @@ fn cell_step_body(row: &mut [f32], c: &mut [f32], hs: &mut [f32]) {
     let h = c.len();
     let (ifg, o) = row.split_at_mut(3 * h);
     let (i_f, g) = ifg.split_at_mut(2 * h);
-    // Plain maps over contiguous slices, so each one vectorizes.
-    for v in i_f.iter_mut().chain(o.iter_mut()) {
+    // Plain maps over contiguous slices, so each one vectorizes (a chained iterator does not).
+    for v in i_f.iter_mut() {
+        *v = sigmoid(*v);
+    }
+    for v in o.iter_mut() {
         *v = sigmoid(*v);
     }
     for v in g.iter_mut() {

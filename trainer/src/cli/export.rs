@@ -58,7 +58,12 @@ pub fn run(args: Args) -> Result<()> {
                 continue; // Inputs are written for single-line images only.
             };
             let name = format!("{i:04}.f32");
-            let raw: Vec<u8> = line.image.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let raw: Vec<u8> = line
+                .image
+                .data
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect();
             std::fs::write(out.join(&name), raw)?;
             let frames = line.image.width / geometry.width_multiple;
             writeln!(
@@ -68,7 +73,11 @@ pub fn run(args: Args) -> Result<()> {
             )?;
         }
         std::fs::write(out.join("lines.tsv"), table)?;
-        println!("wrote the inputs of {} lines to {}", samples.len(), out.display());
+        println!(
+            "wrote the inputs of {} lines to {}",
+            samples.len(),
+            out.display()
+        );
     }
     Ok(())
 }

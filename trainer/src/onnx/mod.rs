@@ -161,10 +161,7 @@ pub fn export(model: &CnnDblstm, meta: &ModelMeta) -> Vec<u8> {
         metadata_props: vec![
             entry("charset", meta.charset.clone()),
             entry("input_height", config.input_height.to_string()),
-            entry(
-                "stride",
-                config.geometry().width_multiple.to_string(),
-            ),
+            entry("stride", config.geometry().width_multiple.to_string()),
             entry("norm", config.geometry().norm.to_string()),
         ],
     }
@@ -250,7 +247,11 @@ impl Builder {
     fn lstm_bias(&mut self, name: &str, f: &LstmDirection, b: &LstmDirection, h: usize) -> String {
         let mut out = Vec::with_capacity(16 * h);
         for dir in [f, b] {
-            let bias = dir.input.bias.as_ref().map_or(vec![0.0; 4 * h], |b| values(b.val()));
+            let bias = dir
+                .input
+                .bias
+                .as_ref()
+                .map_or(vec![0.0; 4 * h], |b| values(b.val()));
             for g in ONNX_GATES {
                 out.extend_from_slice(&bias[g * h..(g + 1) * h]);
             }
