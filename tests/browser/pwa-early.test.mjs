@@ -94,3 +94,15 @@ test('a reload right after writing keeps the ink, reopens the note and reads the
   // The other lines of the note came back too.
   assert.equal(await page.locator('#line-text-5').inputValue(), STROKES.text);
 });
+
+test("a new note right after writing keeps the old note's ink; reopening it reads the line", async () => {
+  // Line 7 (index 6) of the open note, then at once a new note, before the pause that reads it.
+  await write(STROKES.strokes, 6 * LINE_HEIGHT);
+  await page.click('#new-note');
+  assert.equal(await page.locator('#line-text-6').inputValue(), '', 'the new note is empty');
+  // The previous note is the other entry of the list.
+  await page.locator('#note-list button:not(.current)').first().click();
+  await page.waitForFunction(() => document.querySelector('#line-text-6')?.value, null, { timeout: 60_000 });
+  assert.equal(await page.locator('#line-text-6').inputValue(), STROKES.text);
+});
+
