@@ -1,32 +1,45 @@
 #!/usr/bin/env bash
-# Ship v2's long teacher run: the small VGG-DBLSTM teacher from scratch with CTC on the writers
-# data, at the geometry the study picked, for a length fixed up front (STEPS optimizer steps of
-# 16 lines; the learning rate warms up, then steps down at 60% and 85% of it). Resumable: run it
-# again after any interruption and it goes on from its last checkpoint (every 2 minutes);
-# early stopping is off (the schedule decides the length). One thread at low priority, so the
-# machine's other core stays free.
-#   bash scripts/train-v2.sh              (RUN=runs/v2 STEPS=31250 HEIGHT=48 NORM=ink-box)
-#   bash scripts/train-v2.sh --save DIR   copy the run's checkpoint and models to DIR (to keep
-#                                         them across machines), and --restore DIR back
+# Ship v2's training, every stage in order, each for a length fixed up front: the small
+# VGG-DBLSTM teacher from scratch with CTC on the writers data at the geometry the study picked
+# (STEPS optimizer steps of 16 lines; the learning rate warms up, then steps down at 60% and 85%
+# of a stage), then the DarkNet-DBLSTM student distilled from it with CNN-L2 (the comparison's
+# best criterion; DISTILL steps), fine-tuned with CTC (FINETUNE steps), and a from-scratch
+# student for the same DISTILL + FINETUNE steps as the baseline. Resumable: run it again after
+# any interruption and it goes on from the last checkpoint (every 2 minutes); finished stages
+# are skipped; early stopping is off. One thread at low priority, so the other core stays free.
+#   bash scripts/train-v2.sh   (RUN=runs/v2 STEPS=31250 DISTILL=10000 FINETUNE=5000 HEIGHT=48 NORM=ink-box)
+#   bash scripts/train-v2.sh --save DIR   copy every stage's checkpoint and models to DIR (to
+#                                         keep them across machines), and --restore DIR back
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/v2}
 STEPS=${STEPS:-31250}
+DISTILL=${DISTILL:-10000}
+FINETUNE=${FINETUNE:-5000}
 HEIGHT=${HEIGHT:-48}
 NORM=${NORM:-ink-box}
-STAGE=$RUN/teacher
+STAGES="teacher distill-cnn-l2 finetune-cnn-l2 scratch"
 case "${1:-}" in
   --save)
-    mkdir -p "$2"
-    cp "$STAGE/checkpoint/"* "$STAGE/metrics.csv" "$STAGE/run.json" "$2/"
-    [ -f "$STAGE/best.inkline" ] && cp "$STAGE/best.inkline" "$2/"
+    for stage in $STAGES; do
+      [ -d "$RUN/$stage/checkpoint" ] || continue
+      mkdir -p "$2/$stage"
+      cp "$RUN/$stage/checkpoint/"* "$RUN/$stage/metrics.csv" "$RUN/$stage/run.json" "$2/$stage/"
+      [ -f "$RUN/$stage/best.inkline" ] && cp "$RUN/$stage/best.inkline" "$2/$stage/"
+    done
     exit 0
     ;;
   --restore)
-    mkdir -p "$STAGE/checkpoint"
-    for f in model.bpk optim.bpk state.json; do cp "$2/$f" "$STAGE/checkpoint/"; done
-    cp "$2/metrics.csv" "$2/run.json" "$STAGE/"
-    [ -f "$2/best.inkline" ] && cp "$2/best.inkline" "$STAGE/"
+    for stage in $STAGES; do
+      # Stop 19 saved the teacher alone at the top of DIR.
+      src="$2/$stage"
+      [ "$stage" = teacher ] && [ ! -d "$src" ] && src="$2"
+      [ -f "$src/state.json" ] || continue
+      mkdir -p "$RUN/$stage/checkpoint"
+      for f in model.bpk optim.bpk state.json; do cp "$src/$f" "$RUN/$stage/checkpoint/"; done
+      cp "$src/metrics.csv" "$src/run.json" "$RUN/$stage/"
+      [ -f "$src/best.inkline" ] && cp "$src/best.inkline" "$RUN/$stage/"
+    done
     exit 0
     ;;
 esac
@@ -36,5 +49,12 @@ if [ ! -x "$RUN/trainer" ]; then
   cargo build --release -p trainer >&2
   cp target/release/trainer "$RUN/trainer"
 fi
-exec nice -n 5 "$RUN/trainer" teacher --preset small --run "$RUN" --threads 1 \
-  --teacher-steps "$STEPS" --height "$HEIGHT" --norm "$NORM" --val-every 500 --patience 1000000 --quiet
+T="nice -n 5 $RUN/trainer"
+COMMON=(--preset small --run "$RUN" --threads 1 --height "$HEIGHT" --norm "$NORM" --val-every 500
+  --patience 1000000 --quiet)
+$T teacher "${COMMON[@]}" --teacher-steps "$STEPS"
+$T distill --criterion cnn-l2 "${COMMON[@]}" --steps "$DISTILL"
+$T finetune --from "$RUN/distill-cnn-l2/best.inkline" --name finetune-cnn-l2 "${COMMON[@]}" \
+  --steps "$FINETUNE"
+$T scratch "${COMMON[@]}" --steps $((DISTILL + FINETUNE))
+echo "ship v2: every stage done in $RUN" >&2
