@@ -56,6 +56,8 @@ pub mod internals {
     pub use crate::model::cnn::{CnnLayer, ConvBlock, ConvStack, Op};
     pub use crate::model::head::{DblstmHead, HeadOutput};
     pub use crate::model::lstm::{BiLstm, BiLstmOutput, LstmDirection};
+    #[cfg(feature = "flex")]
+    pub use crate::ops::use_reference_ops;
     pub use crate::preprocess::{
         INK_THRESHOLD, batch_lines, ink_map, prepare_line, prepare_page, width_sorted_batches,
     };

@@ -10,10 +10,23 @@ pub mod recurrence;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{DispatchDevice, Flex};
 use burn::tensor::{Device, FloatDType, Shape, TensorData};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by [`use_reference_ops`]: every operation takes burn's own path.
+static REFERENCE_OPS: AtomicBool = AtomicBool::new(false);
+
+/// From now on, in this process, every operation runs as burn's own ops (the reference the fast
+/// kernels are tested against) instead of the fast kernels: to compare training curves.
+pub fn use_reference_ops(on: bool) {
+    REFERENCE_OPS.store(on, Ordering::Relaxed);
+}
 
 /// Whether tensors on `device` take the fast operations (the CPU backend, with or without
-/// autodiff).
+/// autodiff, unless [`use_reference_ops`] said otherwise).
 pub fn runs_on(device: &Device) -> bool {
+    if REFERENCE_OPS.load(Ordering::Relaxed) {
+        return false;
+    }
     match device.as_dispatch() {
         DispatchDevice::Flex(_) => true,
         #[cfg(feature = "autodiff")]

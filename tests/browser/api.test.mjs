@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { start } from './harness.mjs';
+import { fixturePage, start } from './harness.mjs';
 
 const [FIXTURE, EXPECTED] = readFileSync(new URL('../fixtures/gt.tsv', import.meta.url), 'utf8')
   .trim()
@@ -14,17 +14,7 @@ let page;
 
 before(async () => {
   h = await start();
-  page = await h.page();
-  await page.evaluate(async (fixture) => {
-    window.inkline = await import('/pkg/inkline.js');
-    const blob = await (await fetch(`/tests/fixtures/${fixture}`)).blob();
-    const bmp = await createImageBitmap(blob);
-    const c = new OffscreenCanvas(bmp.width, bmp.height);
-    const ctx = c.getContext('2d');
-    ctx.drawImage(bmp, 0, 0);
-    window.fixture = ctx.getImageData(0, 0, bmp.width, bmp.height);
-    window.fixtureBlob = blob;
-  }, FIXTURE);
+  page = await fixturePage(h, FIXTURE);
 });
 
 after(async () => {
@@ -205,15 +195,6 @@ test('the worker variant, Blob input and the module-level recognize()', async ()
 
 test('hostile inputs and options reject clearly within seconds and nothing gets stuck', async () => {
   const out = await page.evaluate(async () => {
-    const settle = async (f) => {
-      const timeout = new Promise((_, no) => setTimeout(() => no(new Error('no answer in 10 s')), 10000));
-      try {
-        await Promise.race([f(), timeout]);
-        return 'resolved';
-      } catch (e) {
-        return `${e.kind ?? '-'}: ${e.message}`;
-      }
-    };
     const r = await inkline.Recognizer.create({ backend: 'cpu' });
     const detached = new ImageData(fixture.width, fixture.height);
     structuredClone(detached.data.buffer, { transfer: [detached.data.buffer] });

@@ -50,3 +50,34 @@ export async function start(options = {}) {
     },
   };
 }
+
+/**
+ * A blank page with the package loaded as `window.inkline`, the test line as `window.fixture`
+ * (ImageData), `fixtureBlob` and `fixtureBitmap`, and `window.settle(f)`: 'resolved', or
+ * 'kind: message' of the rejection, or a rejection of its own after 10 s (a hang).
+ */
+export async function fixturePage(h, fixture) {
+  const page = await h.page();
+  await page.evaluate(async (fixture) => {
+    window.inkline = await import('/pkg/inkline.js');
+    const blob = await (await fetch(`/tests/fixtures/${fixture}`)).blob();
+    const bmp = await createImageBitmap(blob);
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(bmp, 0, 0);
+    window.fixture = ctx.getImageData(0, 0, bmp.width, bmp.height);
+    window.fixtureBlob = blob;
+    window.fixtureBitmap = bmp;
+    window.settle = async (f) => {
+      const timeout = new Promise((_, no) => setTimeout(() => no(new Error('no answer in 10 s')), 10000));
+      try {
+        await Promise.race([f(), timeout]);
+        return 'resolved';
+      } catch (e) {
+        return `${e.kind ?? '-'}: ${e.message}`;
+      }
+    };
+  }, fixture);
+  return page;
+}
+

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { start } from './harness.mjs';
+import { fixturePage, start } from './harness.mjs';
 
 const [FIXTURE, EXPECTED] = readFileSync(new URL('../fixtures/gt.tsv', import.meta.url), 'utf8')
   .trim()
@@ -17,27 +17,12 @@ let page;
 
 before(async () => {
   h = await start();
-  page = await h.page();
-  await page.evaluate(async (fixture) => {
-    window.inkline = await import('/pkg/inkline.js');
-    const bmp = await createImageBitmap(await (await fetch(`/tests/fixtures/${fixture}`)).blob());
-    const c = new OffscreenCanvas(bmp.width, bmp.height);
-    c.getContext('2d').drawImage(bmp, 0, 0);
-    window.fixture = c.getContext('2d').getImageData(0, 0, bmp.width, bmp.height);
-    window.fixtureBitmap = bmp;
+  page = await fixturePage(h, FIXTURE);
+  await page.evaluate(() => {
+    const bmp = window.fixtureBitmap;
     // The fixture is light ink on a dark board: images built around it use its paper colour.
     const [r, g, b] = window.fixture.data;
     window.paper = `rgb(${r},${g},${b})`;
-    // Resolves to 'resolved' or 'kind: message'; rejects the test's way after 10 s.
-    window.settle = async (f) => {
-      const timeout = new Promise((_, no) => setTimeout(() => no(new Error('no answer in 10 s')), 10000));
-      try {
-        await Promise.race([f(), timeout]);
-        return 'resolved';
-      } catch (e) {
-        return `${e.kind ?? '-'}: ${e.message}`;
-      }
-    };
     // `n` copies of the fixture line side by side, 40 px apart: one line of n times the text.
     window.tiled = (n) => {
       const gap = 40;
@@ -55,7 +40,7 @@ before(async () => {
       for (let i = 3; i < d.length; i += 4) d[i] = 255;
       return new ImageData(d, width, height);
     };
-  }, FIXTURE);
+  });
 });
 
 after(async () => {

@@ -68,6 +68,10 @@ pub struct TrainArgs {
     /// How lines are scaled to the height: ink-box, or body (the x-height band fills half).
     #[arg(long, default_value = "ink-box")]
     pub norm: LineNorm,
+    /// Run every operation as burn's own ops instead of inkline's fast CPU kernels (the
+    /// reference they are tested against; slower), e.g. to compare training curves.
+    #[arg(long)]
+    pub reference_ops: bool,
     /// Training mix as style=weight pairs.
     #[arg(
         long,
@@ -101,6 +105,7 @@ impl TrainArgs {
     }
 
     fn session(&self) -> Result<Session> {
+        inkline::internals::use_reference_ops(self.reference_ops);
         Session::new(self.config())
     }
 }
