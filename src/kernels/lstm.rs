@@ -144,21 +144,9 @@ fn cell_step_body(row: &mut [f32], c: &mut [f32], hs: &mut [f32]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn cell_step_avx2(row: &mut [f32], c: &mut [f32], hs: &mut [f32]) {
-    cell_step_body(row, c, hs);
-}
-
-/// [`cell_step_body`] with the widest vectors this CPU has.
-fn cell_step(row: &mut [f32], c: &mut [f32], hs: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        unsafe { cell_step_avx2(row, c, hs) };
-        return;
-    }
-    cell_step_body(row, c, hs);
+super::widest_vectors! {
+    /// [`cell_step_body`] with the widest vectors this CPU has.
+    fn cell_step = cell_step_body(row: &mut [f32], c: &mut [f32], hs: &mut [f32])
 }
 
 fn row_of(x: &[f32], r: usize, width: usize) -> &[f32] {

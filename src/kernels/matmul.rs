@@ -102,38 +102,17 @@ fn few_rows_body(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn few_rows_avx2(
-    dst: &mut [f32],
-    a: &[f32],
-    b: &[f32],
-    m: usize,
-    k: usize,
-    n: usize,
-    accumulate: bool,
-) {
-    few_rows_body(dst, a, b, m, k, n, accumulate);
-}
-
-/// [`few_rows_body`] with the widest vectors this CPU has (AVX2 natively when present; the
-/// build's own vectors otherwise, e.g. wasm simd128).
-fn rows_times(
-    dst: &mut [f32],
-    a: &[f32],
-    b: &[f32],
-    m: usize,
-    k: usize,
-    n: usize,
-    accumulate: bool,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        unsafe { few_rows_avx2(dst, a, b, m, k, n, accumulate) };
-        return;
-    }
-    few_rows_body(dst, a, b, m, k, n, accumulate);
+super::widest_vectors! {
+    /// [`few_rows_body`] with the widest vectors this CPU has.
+    fn rows_times = few_rows_body(
+        dst: &mut [f32],
+        a: &[f32],
+        b: &[f32],
+        m: usize,
+        k: usize,
+        n: usize,
+        accumulate: bool,
+    )
 }
 
 /// `dst = a b` (or `dst += a b` when `accumulate`), `dst` row-major `m x n`.

@@ -9,3 +9,27 @@ pub mod conv;
 pub mod lstm;
 pub mod matmul;
 pub mod pool;
+
+/// Defines `fn $name(args) -> ret` that runs the `#[inline(always)]` function `$body` compiled
+/// for AVX2 when this CPU has it (checked at run time), and as the build's own vectors
+/// otherwise (e.g. wasm simd128): one place for the unsafe dispatch.
+macro_rules! widest_vectors {
+    ($(#[$m:meta])* $vis:vis fn $name:ident = $body:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?) => {
+        $(#[$m])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    $body($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2, checked just above.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $body($($arg),*)
+        }
+    };
+}
+pub(crate) use widest_vectors;
