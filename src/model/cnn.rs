@@ -204,9 +204,49 @@ impl ConvStack {
         x.reshape([b, d, t]).swap_dims(1, 2)
     }
 
-    /// `[B, 1, H, W]` images to `[B, W / stride, D]` features.
+    /// `[B, 1, H, W]` images to `[B, W / stride, D]` features. Inference on the CPU backend
+    /// folds each block's BatchNorm into its convolution ([`ConvBlock::infer`]).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<3> {
+        #[cfg(feature = "flex")]
+        if crate::ops::runs_on(&x.device()) && !x.device().is_autodiff() {
+            let x = self.layers.iter().fold(x, |x, layer| match layer {
+                CnnLayer::Conv(b) => b.infer(x),
+                CnnLayer::Pool(p) => Op::Pool(p).apply(x),
+            });
+            return self.project(x);
+        }
         self.project(self.ops().fold(x, |x, op| op.apply(x)))
+    }
+}
+
+#[cfg(feature = "flex")]
+impl ConvBlock {
+    /// The block at inference on the CPU backend with BatchNorm folded in: the last
+    /// convolution's weights scaled per output channel by `gamma / sqrt(var + eps)`, then
+    /// `beta - mean * scale` added and ReLU, two passes over the output instead of BatchNorm's
+    /// four and ReLU's one.
+    fn infer(&self, x: Tensor<4>) -> Tensor<4> {
+        let Some((last, first)) = self.convs.split_last() else {
+            return relu(
+                Op::BatchNorm {
+                    bn: &self.bn,
+                    kernel: [1, 1],
+                }
+                .apply(x),
+            );
+        };
+        if !is_same_conv(last) {
+            let x = self.convs.iter().fold(x, |x, c| Op::Conv(c).apply(x));
+            return relu(self.bn.forward(x));
+        }
+        let x = first.iter().fold(x, |x, c| Op::Conv(c).apply(x));
+        let bn = &self.bn;
+        let scale = bn.gamma.val() / (bn.running_var.value() + bn.epsilon).sqrt();
+        let shift = bn.beta.val() - bn.running_mean.value() * scale.clone();
+        let channels = scale.dims()[0];
+        let weight = last.weight.val() * scale.reshape([channels, 1, 1, 1]);
+        let y = crate::ops::conv::conv2d_same(x, weight);
+        relu(y + shift.reshape([1, channels, 1, 1]))
     }
 }
 
@@ -252,6 +292,50 @@ mod tests {
             Op::Conv(_) | Op::Pool(_) if fast => op.apply(x),
             _ => op.apply_reference(x),
         })
+    }
+
+    /// The stack with random BatchNorm parameters and running statistics (fresh ones are an
+    /// identity, which would hide a wrong fold).
+    fn with_random_norms(stack: ConvStack, device: &Device) -> ConvStack {
+        use burn::module::{Param, RunningState};
+        let layers = stack
+            .layers
+            .into_iter()
+            .map(|layer| match layer {
+                CnnLayer::Conv(mut b) => {
+                    let c = b.bn.gamma.dims()[0];
+                    let r = |lo: f64, hi: f64| {
+                        Tensor::<1>::random([c], Distribution::Uniform(lo, hi), device)
+                    };
+                    b.bn.gamma = Param::from_tensor(r(0.5, 1.5));
+                    b.bn.beta = Param::from_tensor(r(-0.5, 0.5));
+                    b.bn.running_mean = RunningState::new(r(-0.3, 0.3));
+                    b.bn.running_var = RunningState::new(r(0.2, 2.0));
+                    CnnLayer::Conv(b)
+                }
+                pool => pool,
+            })
+            .collect();
+        ConvStack { layers, ..stack }
+    }
+
+    #[test]
+    fn inference_with_folded_batch_norm_matches_burn_forward() {
+        let device = Device::flex();
+        for stack in stacks(&device) {
+            let stack = with_random_norms(stack, &device);
+            let h = stack_height(&stack);
+            let x = Tensor::<4>::random([2, 1, h, 37], Distribution::Default, &device);
+            let reference =
+                stack.project(stack.ops().fold(x.clone(), |x, op| op.apply_reference(x)));
+            let fused = stack.forward(x);
+            let scale: f32 = reference.clone().abs().max().into_scalar();
+            let d: f32 = (fused - reference).abs().max().into_scalar();
+            assert!(
+                d <= 1e-4 * scale.max(1.0),
+                "max difference {d} (scale {scale})"
+            );
+        }
     }
 
     #[test]
