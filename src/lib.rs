@@ -25,7 +25,7 @@ mod names;
 mod ops;
 mod preprocess;
 mod recognizer;
-#[cfg(test)]
+#[cfg(all(test, feature = "autodiff"))]
 mod testing;
 #[cfg(target_arch = "wasm32")]
 mod web;
