@@ -123,7 +123,7 @@ export class Recognizer {
   readonly limits: Limits;
   /** Why WebGPU is not in use although it was asked for, or null. */
   fallbackReason: string | null;
-  /** Wasm memory held by the instance it runs on; over 64 MiB after a call, it moves to a fresh one. */
+  /** Wasm memory held by the instance it runs on; when a call leaves it over 64 MiB and 32 MiB above its resting size, it moves to a fresh one. */
   readonly memoryBytes: number;
   info(): ModelInfo;
   recognize(image: ImageInput): Promise<Recognition>;

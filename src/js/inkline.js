@@ -15,15 +15,19 @@ const MANIFEST_URL = new URL('./model.json', import.meta.url);
 // The shipped character language model (`lm: true`).
 const LM_URL = new URL('./inkline.lm', import.meta.url);
 
-// kind -> Promise of a build: `{ mod, memory, retired }`, an initialized wasm-bindgen module and
-// its linear memory. A wasm instance's memory never shrinks, so an instance that trapped (a
-// Rust panic) or grew past `RESET_BYTES` is retired: dropped from here, and every recognizer on
-// it moves to a fresh instance before its next call; the old one is then garbage.
+// kind -> Promise of a build: `{ mod, memory, resting, retired }`, an initialized wasm-bindgen
+// module, its linear memory, and the size that memory had once its engines were made (models,
+// language models, warm-up). A wasm instance's memory never shrinks, so an instance that trapped
+// (a Rust panic), or that a call grew past `RESET_BYTES` and more than `GROWTH_BYTES` over its
+// resting size (a huge image), is retired: dropped from here, and every recognizer on it moves
+// to a fresh instance before its next call; the old one is then garbage.
 const builds = new Map();
 let instanceCounter = 0;
 
-/** Wasm memory an instance may keep after a call before it is replaced by a fresh one. */
+/** Wasm memory an instance may hold after a call before a fresh one replaces it... */
 const RESET_BYTES = 64 * 1024 * 1024;
+/** ...when a call grew it by more than this over what its engines need at rest. */
+const GROWTH_BYTES = 32 * 1024 * 1024;
 
 function loadBuild(kind) {
   let p = builds.get(kind);
@@ -34,7 +38,7 @@ function loadBuild(kind) {
       instanceCounter += 1;
       const mod = await import(url.href);
       const wasm = await mod.default({ module_or_path: new URL('inkline_bg.wasm', BUILD_URLS[kind]) });
-      return { kind, mod, memory: wasm.memory, retired: false };
+      return { kind, mod, memory: wasm.memory, resting: 0, retired: false };
     })();
     p.catch(() => builds.delete(kind));
     builds.set(kind, p);
@@ -380,6 +384,7 @@ export class Recognizer {
       throw asError(e);
     }
     if (kind === 'cpu') await warm(engine);
+    build.resting = Math.max(build.resting, build.memory.buffer.byteLength);
     return { engine, build };
   }
 
@@ -398,7 +403,8 @@ export class Recognizer {
 
   /**
    * Bytes of wasm memory held by the instance this recognizer runs on. After a call that left
-   * it over 64 MiB (a huge image), the recognizer moves to a fresh instance.
+   * it over 64 MiB and 32 MiB above what its engines need at rest (a huge image), the
+   * recognizer moves to a fresh instance.
    */
   get memoryBytes() {
     return this.#build.memory.buffer.byteLength;
@@ -443,7 +449,8 @@ export class Recognizer {
       }
       throw asError(e);
     } finally {
-      if (this.#build.memory.buffer.byteLength > RESET_BYTES && !this.#build.retired) {
+      const bytes = this.#build.memory.buffer.byteLength;
+      if (bytes > RESET_BYTES && bytes > this.#build.resting + GROWTH_BYTES && !this.#build.retired) {
         // A large image grew the instance; give the page its memory back.
         await retire(this.#build);
         await this.#swapTo(this.#build.kind).catch(() => {});
@@ -457,12 +464,15 @@ export class Recognizer {
 }
 
 /**
- * Reads a synthetic line a few times: V8 first runs the module with its baseline compiler and
- * optimizes the hot code in the background, so without this the first real calls after
- * `create()` are 2-3x slower than later ones. A failure here is left to the first real call.
+ * Reads a long synthetic line a few times: V8 first runs the module with its baseline compiler
+ * and optimizes the hot code in the background, so without this the first real calls after
+ * `create()` are 2-3x slower than later ones. What counts is the time spent: three reads of a
+ * 2048-px line (~0.6 s) let the optimized code arrive before `create()` resolves (first call
+ * 1.1x a steady one); a 512-px line left it at 2.3x. A failure here is left to the first real
+ * call.
  */
 async function warm(engine) {
-  const width = 512;
+  const width = 2048;
   const height = 32;
   const data = new Uint8ClampedArray(width * height * 4).fill(255);
   for (let x = 16; x < width - 16; x++) {

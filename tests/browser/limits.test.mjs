@@ -109,6 +109,30 @@ test('a huge image is read, then the recognizer moves to a fresh instance and th
   assert.equal(out.next, EXPECTED);
 });
 
+test('recognizers that need much memory at rest (three with the language model) are not moved at every call', async () => {
+  const out = await page.evaluate(async () => {
+    const rs = [];
+    for (let i = 0; i < 3; i++) rs.push(await inkline.Recognizer.create({ backend: 'cpu', lm: true }));
+    const before = rs.map((r) => r.memoryBytes);
+    const times = [];
+    const texts = [];
+    for (let round = 0; round < 2; round++) {
+      for (const r of rs) {
+        const t = performance.now();
+        texts.push((await r.recognize(fixture)).text);
+        times.push(performance.now() - t);
+      }
+    }
+    return { before, after: rs.map((r) => r.memoryBytes), slowest: Math.max(...times), texts };
+  });
+  // One instance holds all three (~100 MB at rest), and no call replaced it: a move reloads the
+  // model and the language model, ~1 s.
+  assert.ok(out.before[0] > 64 * MiB, `${out.before[0]}`);
+  assert.deepEqual(out.after, out.before);
+  assert.ok(out.slowest < 500, `slowest call ${out.slowest} ms`);
+  assert.ok(out.texts.every((t) => t === EXPECTED), JSON.stringify(out.texts));
+});
+
 test('a line four times the usual length is read in pieces, on the CPU and WebGPU', async () => {
   const out = await page.evaluate(async () => {
     const image = tiled(4);
