@@ -118,11 +118,7 @@ function report(progress, event) {
 async function modelBytes(model, sha256, progress) {
   const option = sha256 ? 'the `sha256` option' : null;
   if (model === undefined || model === null) {
-    const res = await fetch(MANIFEST_URL).catch((e) => {
-      throw fail('io', `cannot load the model manifest ${MANIFEST_URL}: ${asError(e).message} (offline?)`);
-    });
-    if (!res.ok) throw fail('io', `cannot load the model manifest ${MANIFEST_URL}: HTTP ${res.status}`);
-    const manifest = await res.json();
+    const manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(MANIFEST_URL)));
     const bytes = await fetchBytes(new URL(manifest.file, MANIFEST_URL), progress, 'model');
     return { bytes, sha256: sha256 ?? manifest.sha256, from: option ?? `the manifest ${MANIFEST_URL}` };
   }

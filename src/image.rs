@@ -79,13 +79,7 @@ impl GrayImage {
         format: PixelFormat,
     ) -> Result<Self> {
         check_size(width, height)?;
-        let expected = width * height * format.bytes_per_pixel();
-        if bytes.len() != expected {
-            return Err(InklineError::InvalidImage(format!(
-                "pixel data has {} bytes, but a {width}x{height} {format:?} image needs {expected}",
-                bytes.len()
-            )));
-        }
+        check_pixel_bytes(width, height, bytes.len(), format)?;
         let mut data = Vec::with_capacity(width * height);
         match format {
             PixelFormat::Gray8 => data.extend(bytes.iter().map(|&b| f32::from(b) / 255.0)),
@@ -142,6 +136,22 @@ impl GrayImage {
             data,
         }
     }
+}
+
+/// Fails unless `len` bytes are exactly the pixels of a `width x height` image in `format`.
+pub(crate) fn check_pixel_bytes(
+    width: usize,
+    height: usize,
+    len: usize,
+    format: PixelFormat,
+) -> Result<()> {
+    let expected = width * height * format.bytes_per_pixel();
+    if len != expected {
+        return Err(InklineError::InvalidImage(format!(
+            "pixel data has {len} bytes, but a {width}x{height} {format:?} image needs {expected}"
+        )));
+    }
+    Ok(())
 }
 
 /// Appends the luminance in `[0, 1]` of RGBA pixels to `out`; transparent pixels are

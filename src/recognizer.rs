@@ -9,7 +9,9 @@ use crate::file::{ModelFile, ModelMeta};
 use crate::image::GrayImage;
 use crate::lm::CharLm;
 use crate::model::CnnDblstm;
-use crate::preprocess::{BBox, InputGeometry, Join, LineImage, batch_lines, prepare_page};
+use crate::preprocess::{
+    BBox, InputGeometry, Join, LineImage, batch_lines, pixel_budget_batches, prepare_page,
+};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -174,9 +176,9 @@ impl Recognizer {
             .chain(self.charset.chars().iter().copied())
             .collect();
         let fusion = self.lm.as_ref().map(|lm| Fusion { lm, chars: &chars });
-        for batch in pixel_batches(&lines, BATCH_PIXELS) {
+        for batch in pixel_budget_batches(&lines, BATCH_PIXELS) {
             let t0 = Instant::now();
-            let picked: Vec<LineImage> = batch.iter().map(|&i| lines[i].clone()).collect();
+            let picked: Vec<&LineImage> = batch.iter().map(|&i| &lines[i]).collect();
             let (input, frames) = batch_lines(&picked, &self.geometry, &self.device);
             let out = BatchOutput::new(read(self.model.log_probs(input, &frames)).await?)?;
             let t1 = Instant::now();
@@ -233,25 +235,4 @@ impl Recognizer {
             },
         })
     }
-}
-
-/// Indices of `lines` in batches of similar widths, each at most `budget` padded input pixels
-/// (a single wider line is a batch of its own).
-fn pixel_batches(lines: &[LineImage], budget: usize) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..lines.len()).collect();
-    order.sort_by_key(|&i| lines[i].image.width);
-    let mut batches: Vec<Vec<usize>> = Vec::new();
-    let mut current: Vec<usize> = Vec::new();
-    for i in order {
-        let img = &lines[i].image;
-        // Sorted by width: this line is the widest so far, so it sets the padded width.
-        if !current.is_empty() && (current.len() + 1) * img.width * img.height > budget {
-            batches.push(std::mem::take(&mut current));
-        }
-        current.push(i);
-    }
-    if !current.is_empty() {
-        batches.push(current);
-    }
-    batches
 }

@@ -8,7 +8,7 @@ mod batch;
 mod lines;
 mod pieces;
 
-pub use batch::{batch_lines, width_sorted_batches};
+pub use batch::{batch_lines, pixel_budget_batches, width_sorted_batches};
 pub use pieces::{Join, MAX_RATIO};
 
 use crate::error::{InklineError, Result};

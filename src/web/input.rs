@@ -3,7 +3,7 @@
 //! The size is checked before any pixel is copied, and pixels are converted in blocks of rows,
 //! so the module never holds a copy of the RGBA bytes.
 
-use crate::image::{GrayImage, check_size, push_rgba};
+use crate::image::{GrayImage, PixelFormat, check_pixel_bytes, check_size, push_rgba};
 use crate::{InklineError, Result};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -46,13 +46,8 @@ fn from_typed(width: usize, height: usize, data: &JsValue) -> Result<GrayImage> 
             "`data` must be a Uint8ClampedArray or Uint8Array of RGBA pixels".into(),
         ));
     };
-    let expected = width * height * 4;
     let len = array.length() as usize;
-    if len != expected {
-        return Err(InklineError::InvalidImage(format!(
-            "pixel data has {len} bytes, but a {width}x{height} Rgba8 image needs {expected}"
-        )));
-    }
+    check_pixel_bytes(width, height, len, PixelFormat::Rgba8)?;
     let mut gray = Vec::with_capacity(width * height);
     let mut block = vec![0u8; (BLOCK_BYTES as usize).min(len)];
     let mut at = 0u32;

@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Result<()> {
         let geometry = *recognizer.geometry();
         std::fs::create_dir_all(&out)
             .with_context(|| format!("cannot create {}", out.display()))?;
-        let mut table = String::new();
+        let (mut table, mut written) = (String::new(), 0);
         let samples = crate::data::dataset::read(&data)?;
         for (i, sample) in samples.iter().enumerate() {
             let image: GrayImage = crate::data::imageio::load(&sample.path)?;
@@ -65,6 +65,7 @@ pub fn run(args: Args) -> Result<()> {
                 .flat_map(|v| v.to_le_bytes())
                 .collect();
             std::fs::write(out.join(&name), raw)?;
+            written += 1;
             let frames = line.image.width / geometry.width_multiple;
             writeln!(
                 table,
@@ -74,7 +75,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         std::fs::write(out.join("lines.tsv"), table)?;
         println!(
-            "wrote the inputs of {} lines to {}",
+            "wrote the inputs of {written} of {} lines (single-line images) to {}",
             samples.len(),
             out.display()
         );

@@ -4,7 +4,7 @@
 //! Inputs: `image` `[batch, 1, H, width]` (ink 1 on background 0, as `inkline`'s preprocessing
 //! gives it; width a multiple of the CNN's stride) and `frames` `[batch]` (int32: each line's
 //! real frame count, width / stride for an unpadded line). Output: `log_probs`
-//! `[batch, width / stride, classes]`, class 0 the CTC blank, classes 1.. the charset stored
+//! `[batch, steps, classes]` (steps = width / stride), class 0 the CTC blank, classes 1.. the charset stored
 //! in the metadata property `charset`. Each conv block is Conv, BatchNormalization, Relu;
 //! each BiLSTM layer one bidirectional ONNX `LSTM` (gates reordered from inkline's i, f, c, o
 //! to ONNX's i, o, f, c) with `frames` as its sequence lengths.
@@ -137,7 +137,7 @@ pub fn export(model: &CnnDblstm, meta: &ModelMeta) -> Vec<u8> {
             proto::FLOAT,
             &[
                 Size::Named("batch"),
-                Size::Named("frames"),
+                Size::Named("steps"),
                 Size::Fixed(config.num_classes as i64),
             ],
         )],
@@ -349,5 +349,112 @@ fn string(name: &str, value: &str) -> Attribute {
         s: value.as_bytes().to_vec(),
         r#type: proto::ATTR_STRING,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inkline::burn::tensor::Device;
+    use inkline::{Charset, ModelFile, Network, Preset, Provenance};
+    use std::collections::HashSet;
+
+    fn export_tiny() -> (ModelFile, proto::Model) {
+        let cs = Charset::printable_ascii();
+        let config = Preset::Tiny.config(Network::Darknet, &cs);
+        let model = CnnDblstm::new(&config, &Device::flex()).unwrap();
+        let file = ModelFile::new(model, config, &cs, Provenance::default());
+        let bytes = export(&file.model, &file.meta);
+        (file, proto::Model::decode(bytes.as_slice()).unwrap())
+    }
+
+    fn floats(t: &proto::Tensor) -> Vec<f32> {
+        t.raw_data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
+
+    #[test]
+    fn the_graph_is_closed_and_declares_its_interface() {
+        let (file, m) = export_tiny();
+        assert_eq!((m.ir_version, m.opset_import[0].version), (8, OPSET));
+        let g = m.graph.unwrap();
+        let names = |v: &[ValueInfo]| v.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&g.input), ["image", "frames"]);
+        assert_eq!(names(&g.output), ["log_probs"]);
+        let dims = &g.input[0]
+            .r#type
+            .as_ref()
+            .unwrap()
+            .tensor_type
+            .as_ref()
+            .unwrap();
+        let height = dims.shape.as_ref().unwrap().dim[2].dim_value;
+        assert_eq!(height, Some(file.meta.config.input_height as i64));
+        // Every node reads only graph inputs, weights or earlier nodes' outputs.
+        let mut known: HashSet<String> = names(&g.input).into_iter().collect();
+        known.extend(g.initializer.iter().map(|t| t.name.clone()));
+        for node in &g.node {
+            for input in &node.input {
+                assert!(
+                    known.contains(input),
+                    "{} reads unknown '{input}'",
+                    node.name
+                );
+            }
+            known.extend(node.output.iter().cloned());
+        }
+        assert!(known.contains("log_probs"));
+        let lstms: Vec<_> = g.node.iter().filter(|n| n.op_type == "LSTM").collect();
+        assert_eq!(lstms.len(), 2);
+        assert!(
+            lstms
+                .iter()
+                .all(|n| n.attribute.iter().any(|a| a.s == b"bidirectional"))
+        );
+        let meta = m
+            .metadata_props
+            .iter()
+            .find(|p| p.key == "charset")
+            .unwrap();
+        assert_eq!(meta.value, file.meta.charset);
+    }
+
+    #[test]
+    fn lstm_weights_are_transposed_into_onnx_gate_order() {
+        let (file, m) = export_tiny();
+        let g = m.graph.unwrap();
+        let init = |name: &str| g.initializer.iter().find(|t| t.name == name).unwrap();
+        let layer = &file.model.head.lstm1;
+        let [d, four_h] = layer.forward.input.weight.dims();
+        let h = four_h / 4;
+        let w = init("lstm1.W");
+        assert_eq!(w.dims, [2, four_h as i64, d as i64]);
+        let (ours_f, ours_b) = (
+            values(layer.forward.input.weight.val()),
+            values(layer.backward.input.weight.val()),
+        );
+        let onnx = floats(w);
+        // ONNX gate blocks i, o, f, c are inkline's 0, 3, 1, 2; rows are inkline's columns.
+        for (block, ours_gate) in [(0, 0), (1, 3), (2, 1), (3, 2)] {
+            for (dir, ours) in [(0, &ours_f), (1, &ours_b)] {
+                for u in [0, h - 1] {
+                    for i in [0, d - 1] {
+                        let got = onnx[(dir * four_h + block * h + u) * d + i];
+                        assert_eq!(got, ours[i * four_h + ours_gate * h + u]);
+                    }
+                }
+            }
+        }
+        let r = init("lstm1.R");
+        assert_eq!(r.dims, [2, four_h as i64, h as i64]);
+        let b = floats(init("lstm1.B"));
+        let bias = values(layer.forward.input.bias.as_ref().unwrap().val());
+        // Forward direction: input bias in ONNX order (the forget gate's 1s second to last),
+        // then the recurrent bias, all zero.
+        assert_eq!(&b[..h], &bias[..h]);
+        assert_eq!(&b[2 * h..3 * h], &bias[h..2 * h]);
+        assert!(b[4 * h..8 * h].iter().all(|&v| v == 0.0));
     }
 }
