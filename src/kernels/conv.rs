@@ -3,6 +3,7 @@
 //! weight `[O, C, KH, KW]`, the output gradient `[B, O, H, W]`.
 
 use super::matmul::{MatRef, matmul};
+use super::parallel;
 
 /// Sizes of one convolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,17 +106,25 @@ fn image(x: &[f32], b: usize, per: usize) -> &[f32] {
 }
 
 /// The convolution `[B, O, H, W]` of `x` with `weight`: per image, the weight `[O, CK]` times
-/// the image's columns `[CK, HW]`.
+/// the image's columns `[CK, HW]`; groups of images on the pool's threads (see [`parallel`]).
 pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims) -> Vec<f32> {
     let (hw, ck) = (d.plane(), d.taps());
     assert_eq!(x.len(), d.batch * d.channels * hw, "input size");
     assert_eq!(weight.len(), d.out * ck, "weight size");
     let mut out = vec![0.0f32; d.batch * d.out * hw];
-    let mut cols = Columns::new(d);
     let w = MatRef::new(weight, d.out, ck);
-    for (b, out) in out.chunks_exact_mut(d.out * hw).enumerate() {
-        matmul(out, w, cols.of(image(x, b, d.channels * hw)), false);
-    }
+    let groups = parallel::groups(d.batch, parallel::threads());
+    let work: Vec<_> = groups
+        .iter()
+        .cloned()
+        .zip(parallel::split_by(&mut out, &groups, d.out * hw))
+        .collect();
+    parallel::map(work, |(images, out)| {
+        let mut cols = Columns::new(d);
+        for (b, out) in images.zip(out.chunks_exact_mut(d.out * hw)) {
+            matmul(out, w, cols.of(image(x, b, d.channels * hw)), false);
+        }
+    });
     out
 }
 
@@ -158,33 +167,53 @@ pub fn input_grad(weight: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
     assert_eq!(weight.len(), d.out * ck, "weight size");
     assert_eq!(grad.len(), d.batch * d.out * hw, "output gradient size");
     let mut dx = vec![0.0f32; d.batch * d.channels * hw];
-    let mut cols = Columns::new(d);
     let w_t = MatRef::new(weight, d.out, ck).t();
-    for (b, dx) in dx.chunks_exact_mut(d.channels * hw).enumerate() {
-        let g = MatRef::new(image(grad, b, d.out * hw), d.out, hw);
-        if d.one_by_one() {
-            matmul(dx, w_t, g, false);
-        } else {
-            matmul(&mut cols.buffer, w_t, g, false);
-            col2im(&cols.buffer, d, dx);
+    let groups = parallel::groups(d.batch, parallel::threads());
+    let work: Vec<_> = groups
+        .iter()
+        .cloned()
+        .zip(parallel::split_by(&mut dx, &groups, d.channels * hw))
+        .collect();
+    parallel::map(work, |(images, dx)| {
+        let mut cols = Columns::new(d);
+        for (b, dx) in images.zip(dx.chunks_exact_mut(d.channels * hw)) {
+            let g = MatRef::new(image(grad, b, d.out * hw), d.out, hw);
+            if d.one_by_one() {
+                matmul(dx, w_t, g, false);
+            } else {
+                matmul(&mut cols.buffer, w_t, g, false);
+                col2im(&cols.buffer, d, dx);
+            }
         }
-    }
+    });
     dx
 }
 
 /// The weight gradient `[O, C, KH, KW]` of a "same" stride-1 convolution of `x` given the output
-/// gradient `grad`.
+/// gradient `grad`: each group of images sums its own part, then the parts are added.
 #[cfg(any(test, feature = "autodiff"))]
 pub fn weight_grad(x: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
     let (hw, ck) = (d.plane(), d.taps());
     assert_eq!(x.len(), d.batch * d.channels * hw, "input size");
     assert_eq!(grad.len(), d.batch * d.out * hw, "output gradient size");
-    let mut dw = vec![0.0f32; d.out * ck];
-    let mut cols = Columns::new(d);
-    for b in 0..d.batch {
-        let g = MatRef::new(image(grad, b, d.out * hw), d.out, hw);
-        matmul(&mut dw, g, cols.of(image(x, b, d.channels * hw)).t(), b > 0);
-    }
+    let groups = parallel::groups(d.batch, parallel::threads());
+    let parts = parallel::map(groups, |images| {
+        let mut dw = vec![0.0f32; d.out * ck];
+        let mut cols = Columns::new(d);
+        let first = images.start;
+        for b in images {
+            let g = MatRef::new(image(grad, b, d.out * hw), d.out, hw);
+            matmul(
+                &mut dw,
+                g,
+                cols.of(image(x, b, d.channels * hw)).t(),
+                b > first,
+            );
+        }
+        dw
+    });
+    let mut dw = parallel::sum(parts);
+    dw.resize(d.out * ck, 0.0);
     dw
 }
 

@@ -8,6 +8,7 @@
 
 use super::activation::{sigmoid, tanh};
 use super::matmul::{MatRef, matmul};
+use super::parallel;
 
 /// Sizes of one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +49,17 @@ impl Walk {
         }
     }
 
+    /// The walk of sequences `range` alone.
+    fn part(&self, range: std::ops::Range<usize>) -> Self {
+        let lengths = self.lengths[range].to_vec();
+        let longest = lengths.iter().copied().max().unwrap_or(0);
+        Self {
+            lengths,
+            reverse: self.reverse,
+            longest,
+        }
+    }
+
     /// The frame of sequence `b` at step `s`, or `None` when `b` has ended.
     fn frame(&self, b: usize, s: usize) -> Option<usize> {
         let len = self.lengths[b];
@@ -66,7 +78,8 @@ pub struct Saved {
 }
 
 /// The recurrence: hidden states `[B, T, H]` of projected inputs `proj` with recurrent weight
-/// `weight`, and (when `keep`) what the backward needs.
+/// `weight`, and (when `keep`) what the backward needs. Groups of sequences run on the pool's
+/// threads (see [`parallel`]).
 pub fn forward(
     proj: &[f32],
     weight: &[f32],
@@ -87,6 +100,47 @@ pub fn forward(
         gates: vec![0.0; batch * steps * g4],
         cells: vec![0.0; batch * steps * h],
     });
+    let groups = parallel::groups(batch, parallel::threads());
+    let kept: Vec<Option<(&mut [f32], &mut [f32])>> = match saved.as_mut() {
+        Some(s) => parallel::split_by(&mut s.gates, &groups, steps * g4)
+            .into_iter()
+            .zip(parallel::split_by(&mut s.cells, &groups, steps * h))
+            .map(Some)
+            .collect(),
+        None => groups.iter().map(|_| None).collect(),
+    };
+    let work: Vec<_> = groups
+        .iter()
+        .cloned()
+        .zip(parallel::split_by(&mut out, &groups, steps * h))
+        .zip(kept)
+        .collect();
+    parallel::map(work, |((seqs, out), kept)| {
+        let part = Dims {
+            batch: seqs.len(),
+            ..*dims
+        };
+        let proj = &proj[seqs.start * steps * g4..seqs.end * steps * g4];
+        forward_group(proj, weight, &part, &walk.part(seqs), out, kept);
+    });
+    (out, saved)
+}
+
+/// [`forward`] of one group of sequences, into its `out` and (when given) saved gates and cells.
+fn forward_group(
+    proj: &[f32],
+    weight: &[f32],
+    dims: &Dims,
+    walk: &Walk,
+    out: &mut [f32],
+    mut saved: Option<(&mut [f32], &mut [f32])>,
+) {
+    let Dims {
+        batch,
+        steps,
+        hidden: h,
+    } = *dims;
+    let g4 = dims.gates();
     let mut h_state = vec![0.0f32; batch * h];
     let mut c_state = vec![0.0f32; batch * h];
     let mut gates = vec![0.0f32; batch * g4];
@@ -109,13 +163,12 @@ pub fn forward(
             cell_step(row, c, hs);
             let at = b * steps + t;
             out[at * h..(at + 1) * h].copy_from_slice(hs);
-            if let Some(saved) = saved.as_mut() {
-                saved.gates[at * g4..(at + 1) * g4].copy_from_slice(row_of(&gates, b, g4));
-                saved.cells[at * h..(at + 1) * h].copy_from_slice(c);
+            if let Some((saved_gates, saved_cells)) = saved.as_mut() {
+                saved_gates[at * g4..(at + 1) * g4].copy_from_slice(row_of(&gates, b, g4));
+                saved_cells[at * h..(at + 1) * h].copy_from_slice(c);
             }
         }
     }
-    (out, saved)
 }
 
 /// One cell update: activates the gate pre-activations `row` (`[i | f | g | o]`, in place) and
@@ -156,7 +209,8 @@ fn row_of(x: &[f32], r: usize, width: usize) -> &[f32] {
 #[cfg(any(test, feature = "autodiff"))]
 /// The backward through time: gradients of the projected inputs `[B, T, 4H]` and of the recurrent
 /// weight `[H, 4H]`, given the gradient `grad_out` of the hidden states and the forward's
-/// `hidden` outputs and `saved` state.
+/// `hidden` outputs and `saved` state. Groups of sequences run on the pool's threads, each
+/// with its part of the weight gradient, then the parts are added.
 pub fn backward(
     grad_out: &[f32],
     hidden: &[f32],
@@ -173,6 +227,51 @@ pub fn backward(
     let g4 = dims.gates();
     assert_eq!(grad_out.len(), batch * steps * h, "output gradient size");
     let mut grad_proj = vec![0.0f32; batch * steps * g4];
+    let groups = parallel::groups(batch, parallel::threads());
+    let work: Vec<_> = groups
+        .iter()
+        .cloned()
+        .zip(parallel::split_by(&mut grad_proj, &groups, steps * g4))
+        .collect();
+    let parts = parallel::map(work, |(seqs, grad_proj)| {
+        let (per_h, per_g) = (steps * h, steps * g4);
+        let rows = |per: usize| seqs.start * per..seqs.end * per;
+        backward_group(
+            &grad_out[rows(per_h)],
+            &hidden[rows(per_h)],
+            (&saved.gates[rows(per_g)], &saved.cells[rows(per_h)]),
+            weight,
+            &Dims {
+                batch: seqs.len(),
+                ..*dims
+            },
+            &walk.part(seqs.clone()),
+            grad_proj,
+        )
+    });
+    let mut grad_weight = parallel::sum(parts);
+    grad_weight.resize(h * g4, 0.0);
+    (grad_proj, grad_weight)
+}
+
+#[cfg(any(test, feature = "autodiff"))]
+/// [`backward`] of one group of sequences: writes its `grad_proj` and returns its part of the
+/// recurrent weight's gradient.
+fn backward_group(
+    grad_out: &[f32],
+    hidden: &[f32],
+    (saved_gates, saved_cells): (&[f32], &[f32]),
+    weight: &[f32],
+    dims: &Dims,
+    walk: &Walk,
+    grad_proj: &mut [f32],
+) -> Vec<f32> {
+    let Dims {
+        batch,
+        steps,
+        hidden: h,
+    } = *dims;
+    let g4 = dims.gates();
     // The hidden state each frame's gates saw (zero at a sequence's first step), to form the
     // weight gradient in one product at the end.
     let mut h_prev = vec![0.0f32; batch * steps * h];
@@ -189,8 +288,8 @@ pub fn backward(
             };
             let at = b * steps + t;
             let prev = (s > 0).then(|| b * steps + walk.frame(b, s - 1).expect("earlier step"));
-            let gate = row_of(&saved.gates, at, g4);
-            let c = row_of(&saved.cells, at, h);
+            let gate = row_of(saved_gates, at, g4);
+            let c = row_of(saved_cells, at, h);
             let dh_b = &dh[b * h..(b + 1) * h];
             let dc_b = &mut dc[b * h..(b + 1) * h];
             let go = row_of(grad_out, at, h);
@@ -199,7 +298,7 @@ pub fn backward(
             let (dg, d_o) = rest.split_at_mut(h);
             for u in 0..h {
                 let (iu, fu, gu, ou) = (gate[u], gate[h + u], gate[2 * h + u], gate[3 * h + u]);
-                let c_prev = prev.map_or(0.0, |p| saved.cells[p * h + u]);
+                let c_prev = prev.map_or(0.0, |p| saved_cells[p * h + u]);
                 let tc = tanh(c[u]);
                 let dhu = go[u] + dh_b[u];
                 let dcu = dhu * ou * (1.0 - tc * tc) + dc_b[u];
@@ -221,10 +320,10 @@ pub fn backward(
     matmul(
         &mut grad_weight,
         MatRef::new(&h_prev, batch * steps, h).t(),
-        MatRef::new(&grad_proj, batch * steps, g4),
+        MatRef::new(grad_proj, batch * steps, g4),
         false,
     );
-    (grad_proj, grad_weight)
+    grad_weight
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod batch_norm;
 pub mod conv;
 pub mod lstm;
 pub mod matmul;
+pub mod parallel;
 pub mod pool;
 
 /// Defines `fn $name(args) -> ret` that runs the `#[inline(always)]` function `$body` compiled

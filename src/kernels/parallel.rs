@@ -1,0 +1,99 @@
+//! Work split across threads: in builds with the `parallel` feature (the trainer) a kernel
+//! splits its batch into contiguous groups, one per thread of rayon's current pool (the CPU
+//! backend's `--threads`); elsewhere (the browser, plain inference) everything runs in turn on
+//! the calling thread.
+
+use std::ops::Range;
+
+/// Threads a kernel may use now.
+pub fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
+/// `items` split into at most `parts` contiguous, non-empty ranges of near-equal size.
+pub fn groups(items: usize, parts: usize) -> Vec<Range<usize>> {
+    let parts = parts.clamp(1, items.max(1));
+    (0..parts)
+        .map(|p| p * items / parts..(p + 1) * items / parts)
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+/// `data` cut into consecutive pieces of `per * group.len()` values, one per group.
+pub fn split_by<'a, T>(
+    mut data: &'a mut [T],
+    groups: &[Range<usize>],
+    per: usize,
+) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(groups.len());
+    for g in groups {
+        let (head, rest) = data.split_at_mut(g.len() * per);
+        out.push(head);
+        data = rest;
+    }
+    out
+}
+
+/// Runs `f` on every item, on the pool's threads where the build allows, and returns the results
+/// in order.
+pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        if items.len() > 1 {
+            return items.into_par_iter().map(f).collect();
+        }
+    }
+    items.into_iter().map(f).collect()
+}
+
+/// Adds every later vector into the first and returns it (the partial sums of [`map`]).
+pub fn sum(parts: Vec<Vec<f32>>) -> Vec<f32> {
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_default();
+    for p in parts {
+        for (t, v) in total.iter_mut().zip(p) {
+            *t += v;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_cover_every_item_once_in_order() {
+        for (items, parts) in [(16, 2), (5, 3), (3, 8), (1, 4), (7, 1)] {
+            let g = groups(items, parts);
+            assert!(g.len() <= parts.min(items));
+            assert_eq!(g.first().map(|r| r.start), Some(0));
+            assert_eq!(g.last().map(|r| r.end), Some(items));
+            for w in g.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+            }
+            assert!(g.iter().all(|r| !r.is_empty()));
+        }
+        assert!(groups(0, 2).is_empty());
+    }
+
+    #[test]
+    fn split_by_gives_each_group_its_rows() {
+        let mut data: Vec<u32> = (0..10).collect();
+        let g = groups(5, 2);
+        let pieces = split_by(&mut data, &g, 2);
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0], &[0, 1, 2, 3]);
+        assert_eq!(pieces[1], &[4, 5, 6, 7, 8, 9]);
+        assert_eq!(sum(vec![vec![1.0, 2.0], vec![3.0, 4.0]]), vec![4.0, 6.0]);
+        assert_eq!(map(vec![1, 2, 3], |x| x * 2), vec![2, 4, 6]);
+    }
+}
