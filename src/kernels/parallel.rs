@@ -55,6 +55,7 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) ->
 }
 
 /// Adds every later vector into the first and returns it (the partial sums of [`map`]).
+#[cfg(any(test, feature = "autodiff"))]
 pub fn sum(parts: Vec<Vec<f32>>) -> Vec<f32> {
     let mut parts = parts.into_iter();
     let mut total = parts.next().unwrap_or_default();
