@@ -7,7 +7,7 @@
 //! the tensors is needed.
 
 use super::activation::{sigmoid, tanh};
-use super::matmul::{MatRef, matmul};
+use super::matmul::{MatRef, Panels, matmul};
 use super::parallel;
 
 /// Sizes of one call.
@@ -66,6 +66,9 @@ impl Walk {
         (s < len).then(|| if self.reverse { len - 1 - s } else { s })
     }
 }
+
+/// Groups of at most this many sequences take the packed recurrent weight ([`Panels`]).
+const PANEL_ROWS: usize = 4;
 
 /// What the forward keeps for the backward: the gate activations `[B, T, 4H]` and cell states
 /// `[B, T, H]` of every real frame.
@@ -144,6 +147,8 @@ fn forward_group(
     let mut h_state = vec![0.0f32; batch * h];
     let mut c_state = vec![0.0f32; batch * h];
     let mut gates = vec![0.0f32; batch * g4];
+    // A single line (inference) reads the weight once per step: packed into panels, it streams.
+    let panels = (batch <= PANEL_ROWS).then(|| Panels::new(weight, h, g4));
     let w = MatRef::new(weight, h, g4);
     for s in 0..walk.longest {
         for b in 0..batch {
@@ -153,7 +158,10 @@ fn forward_group(
             }
         }
         if s > 0 {
-            matmul(&mut gates, MatRef::new(&h_state, batch, h), w, true);
+            match &panels {
+                Some(p) => p.product(&mut gates, &h_state, batch, true),
+                None => matmul(&mut gates, MatRef::new(&h_state, batch, h), w, true),
+            }
         }
         for b in 0..batch {
             let Some(t) = walk.frame(b, s) else { continue };

@@ -115,6 +115,86 @@ super::widest_vectors! {
     )
 }
 
+/// A `k x n` matrix stored as column panels `CHUNK` wide (each panel's `k` rows of `CHUNK`
+/// values one after another, the last panel padded with zeros), for many few-row products
+/// with the same right-hand side (the LSTM's recurrent weight at every step): a panel is read
+/// front to back, which the prefetcher follows, where the row-major matrix is read in strips.
+#[derive(Debug, Clone)]
+pub struct Panels {
+    data: Vec<f32>,
+    k: usize,
+    n: usize,
+}
+
+impl Panels {
+    /// The panels of the row-major `k x n` matrix `b`.
+    pub fn new(b: &[f32], k: usize, n: usize) -> Self {
+        assert!(b.len() >= k * n, "matrix data too short");
+        let panels = n.div_ceil(CHUNK);
+        let mut data = vec![0.0f32; panels * k * CHUNK];
+        for (q, panel) in data.chunks_exact_mut(k * CHUNK).enumerate() {
+            let (j, width) = (q * CHUNK, CHUNK.min(n - q * CHUNK));
+            for (p, row) in panel.chunks_exact_mut(CHUNK).enumerate() {
+                row[..width].copy_from_slice(&b[p * n + j..p * n + j + width]);
+            }
+        }
+        Self { data, k, n }
+    }
+
+    /// `dst (+)= a self` for the `m` rows of `a` (row-major `m x k`), `dst` row-major `m x n`.
+    pub fn product(&self, dst: &mut [f32], a: &[f32], m: usize, accumulate: bool) {
+        assert!(a.len() >= m * self.k, "left matrix too short");
+        assert!(dst.len() >= m * self.n, "output too short");
+        panels_times(dst, a, &self.data, m, self.k, self.n, accumulate);
+    }
+}
+
+/// [`Panels::product`]: per row of `a` and per panel, `CHUNK` accumulators in registers over
+/// the panel's rows.
+#[inline(always)]
+fn panels_body(
+    dst: &mut [f32],
+    a: &[f32],
+    panels: &[f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    accumulate: bool,
+) {
+    for i in 0..m {
+        let out = &mut dst[i * n..(i + 1) * n];
+        let row = &a[i * k..(i + 1) * k];
+        for (q, panel) in panels.chunks_exact(k * CHUNK).enumerate() {
+            let (j, width) = (q * CHUNK, CHUNK.min(n - q * CHUNK));
+            let mut acc = [0.0f32; CHUNK];
+            if accumulate {
+                acc[..width].copy_from_slice(&out[j..j + width]);
+            }
+            for (&ap, bp) in row.iter().zip(panel.chunks_exact(CHUNK)) {
+                let bp: &[f32; CHUNK] = bp.try_into().expect("a chunk");
+                for (x, &bv) in acc.iter_mut().zip(bp) {
+                    *x += ap * bv;
+                }
+            }
+            out[j..j + width].copy_from_slice(&acc[..width]);
+        }
+    }
+}
+
+super::widest_vectors! {
+    avx512
+    /// [`panels_body`] with the widest vectors this CPU has (AVX-512 first: it streams).
+    fn panels_times = panels_body(
+        dst: &mut [f32],
+        a: &[f32],
+        panels: &[f32],
+        m: usize,
+        k: usize,
+        n: usize,
+        accumulate: bool,
+    )
+}
+
 /// `dst = a b` (or `dst += a b` when `accumulate`), `dst` row-major `m x n`.
 pub fn matmul(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool) {
     let (m, k) = a.shape();
@@ -191,6 +271,25 @@ mod tests {
     fn products_match_the_definition_in_every_orientation() {
         for (m, k, n) in [(5, 7, 3), (1, 9, 33), (3, 4, 17), (2, 5, 150)] {
             check(m, k, n);
+        }
+    }
+
+    #[test]
+    fn panel_products_match_the_definition_with_a_ragged_last_panel() {
+        for (m, k, n) in [(1, 9, 33), (3, 4, 64), (2, 5, 150), (4, 128, 512)] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.71).cos()).collect();
+            let want = naive(&a, &b, m, k, n);
+            let panels = Panels::new(&b, k, n);
+            let mut got = vec![7.0; m * n];
+            panels.product(&mut got, &a, m, false);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-4, "{g} vs {w}");
+            }
+            panels.product(&mut got, &a, m, true);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - 2.0 * w).abs() < 1e-4, "{g} vs {}", 2.0 * w);
+            }
         }
     }
 
