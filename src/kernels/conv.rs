@@ -105,12 +105,18 @@ fn image(x: &[f32], b: usize, per: usize) -> &[f32] {
     &x[b * per..(b + 1) * per]
 }
 
-/// The convolution `[B, O, H, W]` of `x` with `weight`: per image, the weight `[O, CK]` times
-/// the image's columns `[CK, HW]`; groups of images on the pool's threads (see [`parallel`]).
-pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims) -> Vec<f32> {
+/// The convolution `[B, O, H, W]` of `x` with `weight`, then, when `shift_relu` is given, per
+/// output channel `o` the value `max(v + shift_relu[o], 0)` (BatchNorm folded into the weights
+/// and ReLU, at inference), while the image's output is in cache. Per image, the weight
+/// `[O, CK]` times the image's columns `[CK, HW]`; groups of images on the pool's threads (see
+/// [`parallel`]).
+pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims, shift_relu: Option<&[f32]>) -> Vec<f32> {
     let (hw, ck) = (d.plane(), d.taps());
     assert_eq!(x.len(), d.batch * d.channels * hw, "input size");
     assert_eq!(weight.len(), d.out * ck, "weight size");
+    if let Some(shift) = shift_relu {
+        assert_eq!(shift.len(), d.out, "shift size");
+    }
     let mut out = vec![0.0f32; d.batch * d.out * hw];
     let w = MatRef::new(weight, d.out, ck);
     let groups = parallel::groups(d.batch, parallel::threads());
@@ -123,6 +129,13 @@ pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims) -> Vec<f32> {
         let mut cols = Columns::new(d);
         for (b, out) in images.zip(out.chunks_exact_mut(d.out * hw)) {
             matmul(out, w, cols.of(image(x, b, d.channels * hw)), false);
+            if let Some(shift) = shift_relu {
+                for (plane, &s) in out.chunks_exact_mut(hw).zip(shift) {
+                    for v in plane {
+                        *v = (*v + s).max(0.0);
+                    }
+                }
+            }
         }
     });
     out
@@ -291,37 +304,58 @@ mod tests {
     }
 
     #[test]
-    fn the_forward_matches_the_definition() {
-        let d = ConvDims {
-            batch: 2,
-            channels: 3,
-            out: 4,
-            height: 5,
-            width: 6,
-            kernel: [3, 3],
-        };
-        let x: Vec<f32> = (0..2 * 3 * 30).map(|i| (i as f32 * 0.37).sin()).collect();
-        let weight: Vec<f32> = (0..4 * 3 * 9).map(|i| (i as f32 * 0.53).sin()).collect();
-        let got = forward(&x, &weight, &d);
-        for b in 0..2 {
-            for o in 0..4 {
-                for y in 0..5isize {
-                    for xo in 0..6isize {
-                        let mut s = 0.0;
-                        for c in 0..3 {
-                            for i in 0..3isize {
-                                for j in 0..3isize {
-                                    let (sy, sx) = (y + i - 1, xo + j - 1);
-                                    if (0..5).contains(&sy) && (0..6).contains(&sx) {
-                                        s += x[((b * 3 + c) * 5 + sy as usize) * 6 + sx as usize]
-                                            * weight
-                                                [((o * 3 + c) * 3 + i as usize) * 3 + j as usize];
+    fn the_forward_matches_the_definition_on_both_paths_with_and_without_the_epilogue() {
+        // Odd widths and channel counts; kernels 3x3 and 1x5 (odd, not square).
+        for (channels, width, kernel) in [
+            (3, 6, [3, 3]),
+            (3, 70, [3, 3]),
+            (12, 70, [3, 3]),
+            (2, 9, [1, 5]),
+        ] {
+            let d = ConvDims {
+                batch: 2,
+                channels,
+                out: 4,
+                height: 5,
+                width,
+                kernel,
+            };
+            let [kh, kw] = kernel;
+            let x: Vec<f32> = (0..2 * channels * 5 * width)
+                .map(|i| (i as f32 * 0.37).sin())
+                .collect();
+            let weight: Vec<f32> = (0..4 * channels * kh * kw)
+                .map(|i| (i as f32 * 0.53).sin())
+                .collect();
+            let shift = [0.5, -0.25, 0.0, -3.0];
+            let plain = forward(&x, &weight, &d, None);
+            let fused = forward(&x, &weight, &d, Some(&shift));
+            for b in 0..2 {
+                for o in 0..4 {
+                    for y in 0..5isize {
+                        for xo in 0..width as isize {
+                            let mut s = 0.0;
+                            for c in 0..channels {
+                                for i in 0..kh as isize {
+                                    for j in 0..kw as isize {
+                                        let (sy, sx) =
+                                            (y + i - kh as isize / 2, xo + j - kw as isize / 2);
+                                        if (0..5).contains(&sy) && (0..width as isize).contains(&sx)
+                                        {
+                                            s += x[((b * channels + c) * 5 + sy as usize) * width
+                                                + sx as usize]
+                                                * weight[((o * channels + c) * kh + i as usize)
+                                                    * kw
+                                                    + j as usize];
+                                        }
                                     }
                                 }
                             }
+                            let at = ((b * 4 + o) * 5 + y as usize) * width + xo as usize;
+                            assert!((plain[at] - s).abs() < 1e-4, "{} vs {s} ({d:?})", plain[at]);
+                            let want = (s + shift[o]).max(0.0);
+                            assert!((fused[at] - want).abs() < 1e-4, "{} vs {want}", fused[at]);
                         }
-                        let g = got[((b * 4 + o) * 5 + y as usize) * 6 + xo as usize];
-                        assert!((g - s).abs() < 1e-4, "{g} vs {s}");
                     }
                 }
             }

@@ -223,8 +223,7 @@ impl ConvStack {
 impl ConvBlock {
     /// The block at inference on the CPU backend with BatchNorm folded in: the last
     /// convolution's weights scaled per output channel by `gamma / sqrt(var + eps)`, then
-    /// `beta - mean * scale` added and ReLU, two passes over the output instead of BatchNorm's
-    /// four and ReLU's one.
+    /// `beta - mean * scale` added and ReLU in the convolution's own pass over its output.
     fn infer(&self, x: Tensor<4>) -> Tensor<4> {
         let Some((last, first)) = self.convs.split_last() else {
             return relu(
@@ -245,8 +244,7 @@ impl ConvBlock {
         let shift = bn.beta.val() - bn.running_mean.value() * scale.clone();
         let channels = scale.dims()[0];
         let weight = last.weight.val() * scale.reshape([channels, 1, 1, 1]);
-        let y = crate::ops::conv::conv2d_same(x, weight);
-        relu(y + shift.reshape([1, channels, 1, 1]))
+        crate::ops::conv::conv2d_same_shift_relu(x, weight, shift)
     }
 }
 

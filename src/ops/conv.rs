@@ -15,6 +15,14 @@ pub trait ConvOps: Backend {
     /// `x` `[B, C, H, W]` convolved with `weight` `[O, C, KH, KW]` (odd kernel, stride 1, zero
     /// padding KH/2, KW/2), without bias: `[B, O, H, W]`.
     fn conv2d_same(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// [`ConvOps::conv2d_same`], then per output channel `shift` `[O]` added and ReLU, in one
+    /// pass over each image's output while it is in cache (inference with BatchNorm folded).
+    fn conv2d_same_shift_relu(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        shift: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
 }
 
 /// The operation on tensors; the device must satisfy [`super::runs_on`].
@@ -29,9 +37,31 @@ impl ConvOps for Flex {
     fn conv2d_same(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
         let (x, weight) = (contiguous(x), contiguous(weight));
         let d = dims(&x, &weight);
-        let out = conv::forward(slice(&x), slice(&weight), &d);
+        let out = conv::forward(slice(&x), slice(&weight), &d, None);
         tensor(out, [d.batch, d.out, d.height, d.width])
     }
+
+    fn conv2d_same_shift_relu(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        shift: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let (x, weight, shift) = (contiguous(x), contiguous(weight), contiguous(shift));
+        let d = dims(&x, &weight);
+        let out = conv::forward(slice(&x), slice(&weight), &d, Some(slice(&shift)));
+        tensor(out, [d.batch, d.out, d.height, d.width])
+    }
+}
+
+/// [`ConvOps::conv2d_same_shift_relu`] on tensors; the device must satisfy [`super::runs_on`].
+pub fn conv2d_same_shift_relu(x: Tensor<4>, weight: Tensor<4>, shift: Tensor<1>) -> Tensor<4> {
+    Tensor::from_dispatch(
+        <burn::backend::Dispatch as ConvOps>::conv2d_same_shift_relu(
+            x.into_dispatch(),
+            weight.into_dispatch(),
+            shift.into_dispatch(),
+        ),
+    )
 }
 
 /// The sizes of the convolution of `x` with `weight` (odd kernel).
@@ -63,6 +93,7 @@ mod autodiff {
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
     use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+    use burn::tensor::Shape;
 
     /// The backward of [`ConvOps::conv2d_same`]; its state is the forward's input and weight.
     #[derive(Debug)]
@@ -101,6 +132,19 @@ mod autodiff {
                 }
                 OpsKind::UnTracked(prep) => prep.finish(Flex::conv2d_same(x, weight)),
             }
+        }
+
+        /// Composed of tracked operations (training never asks for it; gradients stay right).
+        fn conv2d_same_shift_relu(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            shift: FloatTensor<Self>,
+        ) -> FloatTensor<Self> {
+            use burn::backend::ops::{ActivationOps, FloatTensorOps};
+            let channels = shift.shape()[0];
+            let y = Self::conv2d_same(x, weight);
+            let shift = Self::float_reshape(shift, Shape::new([1, channels, 1, 1]));
+            Self::relu(Self::float_add(y, shift))
         }
     }
 }
