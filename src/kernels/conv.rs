@@ -2,6 +2,7 @@
 //! convolutions with zero padding that keeps the size ("same"): `x` is `[B, C, H, W]`, the
 //! weight `[O, C, KH, KW]`, the output gradient `[B, O, H, W]`.
 
+use super::activation::max;
 use super::matmul::{MatRef, matmul};
 use super::parallel;
 
@@ -132,7 +133,7 @@ pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims, shift_relu: Option<&[f32
             if let Some(shift) = shift_relu {
                 for (plane, &s) in out.chunks_exact_mut(hw).zip(shift) {
                     for v in plane {
-                        *v = (*v + s).max(0.0);
+                        *v = max(*v + s, 0.0);
                     }
                 }
             }

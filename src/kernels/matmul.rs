@@ -56,7 +56,12 @@ impl<'a> MatRef<'a> {
 const FEW_ROWS: usize = 4;
 
 /// Output columns one sweep keeps in registers (8 AVX vectors).
+#[cfg(not(target_arch = "wasm32"))]
 const CHUNK: usize = 64;
+/// Output columns one sweep keeps in registers: 8 of wasm's 128-bit vectors (the engine maps
+/// them onto 16 machine registers; 16 vectors spilled).
+#[cfg(target_arch = "wasm32")]
+const CHUNK: usize = 32;
 
 /// `dst[i] (+)= a[i] b` for each of the few rows `i` of `a`: for each chunk of output columns,
 /// accumulators held in registers over all of `b`'s rows scaled by `a[i][p]` (loads only, no

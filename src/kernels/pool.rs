@@ -2,6 +2,8 @@
 //! not fill a window is dropped), over `[N, H, W]` planes (N = batch x channels). The forward
 //! can keep, per output, the input position of its maximum for the backward.
 
+use super::activation::max;
+
 /// Output height and width of pooling `[h, w]` planes with window `[ph, pw]`.
 pub fn output_size(h: usize, w: usize, window: [usize; 2]) -> [usize; 2] {
     [h / window[0].max(1), w / window[1].max(1)]
@@ -68,17 +70,17 @@ fn pool_plane_body(
             match pw {
                 1 => {
                     for (o, &v) in o_row.iter_mut().zip(row) {
-                        *o = o.max(v);
+                        *o = max(*o, v);
                     }
                 }
                 2 => {
                     for (x, o) in o_row.iter_mut().enumerate() {
-                        *o = o.max(row[2 * x].max(row[2 * x + 1]));
+                        *o = max(*o, max(row[2 * x], row[2 * x + 1]));
                     }
                 }
                 _ => {
                     for (o, chunk) in o_row.iter_mut().zip(row.chunks_exact(pw)) {
-                        *o = chunk.iter().fold(*o, |m, &v| m.max(v));
+                        *o = chunk.iter().fold(*o, |m, &v| max(m, v));
                     }
                 }
             }
