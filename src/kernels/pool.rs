@@ -3,6 +3,7 @@
 //! can keep, per output, the input position of its maximum for the backward.
 
 use super::activation::max;
+use super::parallel;
 
 /// Output height and width of pooling `[h, w]` planes with window `[ph, pw]`.
 pub fn output_size(h: usize, w: usize, window: [usize; 2]) -> [usize; 2] {
@@ -24,11 +25,30 @@ pub fn forward(
     assert_eq!(x.len(), planes * h * w, "input size");
     let mut out = vec![f32::NEG_INFINITY; planes * oh * ow];
     let mut arg = keep.then(|| vec![0u32; planes * oh * ow]);
-    for p in 0..planes {
-        let plane = &x[p * h * w..(p + 1) * h * w];
-        let o_plane = &mut out[p * oh * ow..(p + 1) * oh * ow];
-        if let Some(arg) = arg.as_mut() {
-            let a_plane = &mut arg[p * oh * ow..(p + 1) * oh * ow];
+    let groups = parallel::groups(planes, parallel::threads());
+    let args: Vec<Option<&mut [u32]>> = match arg.as_mut() {
+        Some(a) => parallel::split_by(a, &groups, oh * ow)
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => groups.iter().map(|_| None).collect(),
+    };
+    let work: Vec<_> = groups
+        .iter()
+        .cloned()
+        .zip(parallel::split_by(&mut out, &groups, oh * ow))
+        .zip(args)
+        .collect();
+    parallel::map(work, |((range, out), mut arg)| {
+        let first = range.start;
+        for p in range {
+            let plane = &x[p * h * w..(p + 1) * h * w];
+            let o_plane = &mut out[(p - first) * oh * ow..(p - first + 1) * oh * ow];
+            let Some(arg) = arg.as_mut() else {
+                pool_plane(plane, o_plane, w, [oh, ow], window);
+                continue;
+            };
+            let a_plane = &mut arg[(p - first) * oh * ow..(p - first + 1) * oh * ow];
             for oy in 0..oh {
                 for ox in 0..ow {
                     let (mut best, mut at) = (f32::NEG_INFINITY, oy * ph * w + ox * pw);
@@ -44,10 +64,8 @@ pub fn forward(
                     a_plane[oy * ow + ox] = (p * h * w + at) as u32;
                 }
             }
-        } else {
-            pool_plane(plane, o_plane, w, [oh, ow], window);
         }
-    }
+    });
     (out, arg)
 }
 
