@@ -8,6 +8,9 @@
 # any interruption and it goes on from the last checkpoint (every 2 minutes); finished stages
 # are skipped; early stopping is off. One thread at low priority, so the other core stays free.
 #   bash scripts/train-v2.sh   (RUN=runs/v2 STEPS=31250 DISTILL=10000 FINETUNE=5000 HEIGHT=48 NORM=ink-box)
+#   ONLY=scratch bash scripts/train-v2.sh  one stage alone (e.g. the scratch student on the other
+#                                         core beside the chain; each stage holds a lock, so the
+#                                         chain waits for it instead of running it twice at once)
 #   bash scripts/train-v2.sh --save DIR   copy every stage's checkpoint and models to DIR (to
 #                                         keep them across machines), and --restore DIR back
 set -euo pipefail
@@ -52,9 +55,19 @@ fi
 T="nice -n 5 $RUN/trainer"
 COMMON=(--preset small --run "$RUN" --threads 1 --height "$HEIGHT" --norm "$NORM" --val-every 500
   --patience 1000000 --quiet)
-$T teacher "${COMMON[@]}" --teacher-steps "$STEPS"
-$T distill --criterion cnn-l2 "${COMMON[@]}" --steps "$DISTILL"
-$T finetune --from "$RUN/distill-cnn-l2/best.inkline" --name finetune-cnn-l2 "${COMMON[@]}" \
-  --steps "$FINETUNE"
-$T scratch "${COMMON[@]}" --steps $((DISTILL + FINETUNE))
+ONLY=${ONLY:-}
+# stage NAME ARGS...: `trainer ARGS...` under NAME's lock (resumes, or skips a finished stage).
+stage() {
+  local name=$1
+  shift
+  if [ -z "$ONLY" ] || [ "$ONLY" = "$name" ]; then
+    flock "$RUN/$name.lock" $T "$@"
+  fi
+}
+stage teacher teacher "${COMMON[@]}" --teacher-steps "$STEPS"
+stage distill-cnn-l2 distill --criterion cnn-l2 "${COMMON[@]}" --steps "$DISTILL"
+stage finetune-cnn-l2 finetune --from "$RUN/distill-cnn-l2/best.inkline" --name finetune-cnn-l2 \
+  "${COMMON[@]}" --steps "$FINETUNE"
+stage scratch scratch "${COMMON[@]}" --steps $((DISTILL + FINETUNE))
+[ -n "$ONLY" ] && exit 0
 echo "ship v2: every stage done in $RUN" >&2
