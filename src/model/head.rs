@@ -41,8 +41,8 @@ impl DblstmHead {
     /// layer's feed-forward inputs and the last layer's outputs.
     pub fn recur(&self, features: Tensor<3>, lengths: &[usize]) -> (Tensor<3>, Tensor<3>) {
         let l1 = self.lstm1.forward(features, lengths);
-        let l2 = self.lstm2.forward(l1.hidden, lengths);
-        (l1.input_proj, l2.hidden)
+        let proj = l1.joined_input_proj();
+        (proj, self.lstm2.forward(l1.hidden, lengths).hidden)
     }
 
     /// The IP layer: per-frame logits `[B, T, C]` of the last LSTM layer's outputs.

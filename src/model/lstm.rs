@@ -104,10 +104,18 @@ fn stable_tanh(x: Tensor<2>) -> Tensor<2> {
 /// Outputs of a bidirectional layer.
 #[derive(Debug, Clone)]
 pub struct BiLstmOutput {
-    /// Input projections of both directions, `[B, T, 8H]` (forward then backward).
-    pub input_proj: Tensor<3>,
+    /// Input projections of the forward and the backward direction, `[B, T, 4H]` each (joined
+    /// only where a criterion asks for them: [`BiLstmOutput::joined_input_proj`]).
+    pub input_proj: [Tensor<3>; 2],
     /// Hidden states of both directions, `[B, T, 2H]`.
     pub hidden: Tensor<3>,
+}
+
+impl BiLstmOutput {
+    /// Input projections of both directions side by side, `[B, T, 8H]` (forward then backward).
+    pub fn joined_input_proj(&self) -> Tensor<3> {
+        Tensor::cat(self.input_proj.to_vec(), 2)
+    }
 }
 
 /// A bidirectional LSTM layer.
@@ -135,7 +143,7 @@ impl BiLstm {
         let hf = self.forward.recur(pf.clone(), lengths, false);
         let hb = self.backward.recur(pb.clone(), lengths, true);
         BiLstmOutput {
-            input_proj: Tensor::cat(vec![pf, pb], 2),
+            input_proj: [pf, pb],
             hidden: Tensor::cat(vec![hf, hb], 2),
         }
     }
