@@ -286,7 +286,14 @@ fn backward_group(
     let mut dh = vec![0.0f32; batch * h];
     let mut dc = vec![0.0f32; batch * h];
     let mut dgates = vec![0.0f32; batch * g4];
-    let w = MatRef::new(weight, h, g4);
+    // The recurrent weight transposed, `[4H, H]`, in panels: every step multiplies by it.
+    let mut w_t = vec![0.0f32; g4 * h];
+    for (r, row) in weight.chunks_exact(g4).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            w_t[c * h + r] = v;
+        }
+    }
+    let w_t = Panels::new(&w_t, g4, h);
     for s in (0..walk.longest).rev() {
         for b in 0..batch {
             let row = &mut dgates[b * g4..(b + 1) * g4];
@@ -322,7 +329,7 @@ fn backward_group(
             }
         }
         // The recurrent part of the next (earlier) step's hidden-state gradient: dgates W^T.
-        matmul(&mut dh, MatRef::new(&dgates, batch, g4), w.t(), false);
+        w_t.product(&mut dh, &dgates, batch, false);
     }
     let mut grad_weight = vec![0.0f32; h * g4];
     matmul(
