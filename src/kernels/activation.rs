@@ -68,4 +68,14 @@ mod tests {
         assert_eq!(super::tanh(50.0), 1.0);
         assert_eq!(super::tanh(-50.0), -1.0);
     }
+
+    #[test]
+    fn max_picks_the_larger_and_the_second_on_nan() {
+        assert_eq!(super::max(1.0, 2.0), 2.0);
+        assert_eq!(super::max(2.0, 1.0), 2.0);
+        assert_eq!(super::max(-0.5, 0.0), 0.0);
+        assert_eq!(super::max(f32::NEG_INFINITY, -3.0), -3.0);
+        assert_eq!(super::max(f32::NAN, 1.5), 1.5);
+        assert!(super::max(1.5, f32::NAN).is_nan());
+    }
 }
