@@ -77,47 +77,44 @@ pub fn backward(
     let n = (batch * hw).max(1) as f64;
     let inv_std = |c: usize| 1.0 / (f64::from(var[c]) + eps).sqrt();
     // Per channel, the sums of g and of g xhat (groups of channels on the pool's threads)...
-    let sums: Vec<(f64, f64)> =
-        parallel::map(parallel::groups(channels, parallel::threads()), |cs| {
-            cs.map(|c| {
-                let (s, m) = (inv_std(c), f64::from(mean[c]));
-                let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
-                for b in 0..batch {
-                    let at = (b * channels + c) * hw;
-                    for (&g, &v) in grad[at..at + hw].iter().zip(&x[at..at + hw]) {
-                        sum_g += f64::from(g);
-                        sum_gx += f64::from(g) * (f64::from(v) - m) * s;
-                    }
+    let sums: Vec<(f64, f64)> = parallel::map(parallel::thread_groups(channels), |cs| {
+        cs.map(|c| {
+            let (s, m) = (inv_std(c), f64::from(mean[c]));
+            let (mut sum_g, mut sum_gx) = (0.0f64, 0.0f64);
+            for b in 0..batch {
+                let at = (b * channels + c) * hw;
+                for (&g, &v) in grad[at..at + hw].iter().zip(&x[at..at + hw]) {
+                    sum_g += f64::from(g);
+                    sum_gx += f64::from(g) * (f64::from(v) - m) * s;
                 }
-                (sum_g, sum_gx)
-            })
-            .collect::<Vec<_>>()
+            }
+            (sum_g, sum_gx)
         })
-        .concat();
+        .collect::<Vec<_>>()
+    })
+    .concat();
     let dbeta: Vec<f32> = sums.iter().map(|s| s.0 as f32).collect();
     let dgamma: Vec<f32> = sums.iter().map(|s| s.1 as f32).collect();
     // ... then dx = gamma inv_std (g - mean(g) - xhat mean(g xhat)), groups of images in turn.
     let mut dx = vec![0.0f32; x.len()];
-    let groups = parallel::groups(batch, parallel::threads());
-    let work: Vec<_> = groups
-        .iter()
-        .cloned()
-        .zip(parallel::split_by(&mut dx, &groups, channels * hw))
-        .collect();
-    parallel::map(work, |(images, dx)| {
-        for (b, dx) in images.zip(dx.chunks_exact_mut(channels * hw)) {
-            for (c, dx) in dx.chunks_exact_mut(hw).enumerate() {
-                let s = inv_std(c);
-                let scale = (f64::from(gamma[c]) * s) as f32;
-                let (mg, mgx) = ((sums[c].0 / n) as f32, (sums[c].1 / n) as f32);
-                let (m, s) = (mean[c], s as f32);
-                let at = (b * channels + c) * hw;
-                for ((d, &g), &v) in dx.iter_mut().zip(&grad[at..at + hw]).zip(&x[at..at + hw]) {
-                    *d = scale * (g - mg - (v - m) * s * mgx);
+    parallel::map(
+        parallel::pieces(&mut dx, batch, channels * hw),
+        |(images, dx)| {
+            for (b, dx) in images.zip(dx.chunks_exact_mut(channels * hw)) {
+                for (c, dx) in dx.chunks_exact_mut(hw).enumerate() {
+                    let s = inv_std(c);
+                    let scale = (f64::from(gamma[c]) * s) as f32;
+                    let (mg, mgx) = ((sums[c].0 / n) as f32, (sums[c].1 / n) as f32);
+                    let (m, s) = (mean[c], s as f32);
+                    let at = (b * channels + c) * hw;
+                    for ((d, &g), &v) in dx.iter_mut().zip(&grad[at..at + hw]).zip(&x[at..at + hw])
+                    {
+                        *d = scale * (g - mg - (v - m) * s * mgx);
+                    }
                 }
             }
-        }
-    });
+        },
+    );
     (dx, dgamma, dbeta)
 }
 

@@ -120,25 +120,22 @@ pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims, shift_relu: Option<&[f32
     }
     let mut out = vec![0.0f32; d.batch * d.out * hw];
     let w = MatRef::new(weight, d.out, ck);
-    let groups = parallel::groups(d.batch, parallel::threads());
-    let work: Vec<_> = groups
-        .iter()
-        .cloned()
-        .zip(parallel::split_by(&mut out, &groups, d.out * hw))
-        .collect();
-    parallel::map(work, |(images, out)| {
-        let mut cols = Columns::new(d);
-        for (b, out) in images.zip(out.chunks_exact_mut(d.out * hw)) {
-            matmul(out, w, cols.of(image(x, b, d.channels * hw)), false);
-            if let Some(shift) = shift_relu {
-                for (plane, &s) in out.chunks_exact_mut(hw).zip(shift) {
-                    for v in plane {
-                        *v = max(*v + s, 0.0);
+    parallel::map(
+        parallel::pieces(&mut out, d.batch, d.out * hw),
+        |(images, out)| {
+            let mut cols = Columns::new(d);
+            for (b, out) in images.zip(out.chunks_exact_mut(d.out * hw)) {
+                matmul(out, w, cols.of(image(x, b, d.channels * hw)), false);
+                if let Some(shift) = shift_relu {
+                    for (plane, &s) in out.chunks_exact_mut(hw).zip(shift) {
+                        for v in plane {
+                            *v = max(*v + s, 0.0);
+                        }
                     }
                 }
             }
-        }
-    });
+        },
+    );
     out
 }
 
@@ -182,24 +179,21 @@ pub fn input_grad(weight: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
     assert_eq!(grad.len(), d.batch * d.out * hw, "output gradient size");
     let mut dx = vec![0.0f32; d.batch * d.channels * hw];
     let w_t = MatRef::new(weight, d.out, ck).t();
-    let groups = parallel::groups(d.batch, parallel::threads());
-    let work: Vec<_> = groups
-        .iter()
-        .cloned()
-        .zip(parallel::split_by(&mut dx, &groups, d.channels * hw))
-        .collect();
-    parallel::map(work, |(images, dx)| {
-        let mut cols = Columns::new(d);
-        for (b, dx) in images.zip(dx.chunks_exact_mut(d.channels * hw)) {
-            let g = MatRef::new(image(grad, b, d.out * hw), d.out, hw);
-            if d.one_by_one() {
-                matmul(dx, w_t, g, false);
-            } else {
-                matmul(&mut cols.buffer, w_t, g, false);
-                col2im(&cols.buffer, d, dx);
+    parallel::map(
+        parallel::pieces(&mut dx, d.batch, d.channels * hw),
+        |(images, dx)| {
+            let mut cols = Columns::new(d);
+            for (b, dx) in images.zip(dx.chunks_exact_mut(d.channels * hw)) {
+                let g = MatRef::new(image(grad, b, d.out * hw), d.out, hw);
+                if d.one_by_one() {
+                    matmul(dx, w_t, g, false);
+                } else {
+                    matmul(&mut cols.buffer, w_t, g, false);
+                    col2im(&cols.buffer, d, dx);
+                }
             }
-        }
-    });
+        },
+    );
     dx
 }
 
@@ -210,8 +204,7 @@ pub fn weight_grad(x: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
     let (hw, ck) = (d.plane(), d.taps());
     assert_eq!(x.len(), d.batch * d.channels * hw, "input size");
     assert_eq!(grad.len(), d.batch * d.out * hw, "output gradient size");
-    let groups = parallel::groups(d.batch, parallel::threads());
-    let parts = parallel::map(groups, |images| {
+    let parts = parallel::map(parallel::thread_groups(d.batch), |images| {
         let mut dw = vec![0.0f32; d.out * ck];
         let mut cols = Columns::new(d);
         let first = images.start;

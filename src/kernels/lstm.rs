@@ -103,22 +103,17 @@ pub fn forward(
         gates: vec![0.0; batch * steps * g4],
         cells: vec![0.0; batch * steps * h],
     });
-    let groups = parallel::groups(batch, parallel::threads());
-    let kept: Vec<Option<(&mut [f32], &mut [f32])>> = match saved.as_mut() {
-        Some(s) => parallel::split_by(&mut s.gates, &groups, steps * g4)
-            .into_iter()
-            .zip(parallel::split_by(&mut s.cells, &groups, steps * h))
-            .map(Some)
-            .collect(),
-        None => groups.iter().map(|_| None).collect(),
-    };
-    let work: Vec<_> = groups
-        .iter()
-        .cloned()
-        .zip(parallel::split_by(&mut out, &groups, steps * h))
-        .zip(kept)
+    let (gates, cells) = saved
+        .as_mut()
+        .map(|s| (&mut s.gates[..], &mut s.cells[..]))
+        .unzip();
+    let work: Vec<_> = parallel::pieces(&mut out, batch, steps * h)
+        .into_iter()
+        .zip(parallel::optional_pieces(gates, batch, steps * g4))
+        .zip(parallel::optional_pieces(cells, batch, steps * h))
+        .map(|(((seqs, out), gates), cells)| (seqs, out, gates.zip(cells)))
         .collect();
-    parallel::map(work, |((seqs, out), kept)| {
+    parallel::map(work, |(seqs, out, kept)| {
         let part = Dims {
             batch: seqs.len(),
             ..*dims
@@ -235,12 +230,7 @@ pub fn backward(
     let g4 = dims.gates();
     assert_eq!(grad_out.len(), batch * steps * h, "output gradient size");
     let mut grad_proj = vec![0.0f32; batch * steps * g4];
-    let groups = parallel::groups(batch, parallel::threads());
-    let work: Vec<_> = groups
-        .iter()
-        .cloned()
-        .zip(parallel::split_by(&mut grad_proj, &groups, steps * g4))
-        .collect();
+    let work = parallel::pieces(&mut grad_proj, batch, steps * g4);
     let parts = parallel::map(work, |(seqs, grad_proj)| {
         let (per_h, per_g) = (steps * h, steps * g4);
         let rows = |per: usize| seqs.start * per..seqs.end * per;

@@ -26,19 +26,38 @@ pub fn groups(items: usize, parts: usize) -> Vec<Range<usize>> {
         .collect()
 }
 
-/// `data` cut into consecutive pieces of `per * group.len()` values, one per group.
-pub fn split_by<'a, T>(
-    mut data: &'a mut [T],
-    groups: &[Range<usize>],
-    per: usize,
-) -> Vec<&'a mut [T]> {
+/// `items` split into one group per thread of the pool (see [`groups`]).
+pub fn thread_groups(items: usize) -> Vec<Range<usize>> {
+    groups(items, threads())
+}
+
+/// `items` split as [`thread_groups`] does, each group with its own piece of `data` (`per`
+/// values per item, in order): what each thread writes.
+pub fn pieces<T>(data: &mut [T], items: usize, per: usize) -> Vec<(Range<usize>, &mut [T])> {
+    let groups = thread_groups(items);
+    let mut rest = data;
     let mut out = Vec::with_capacity(groups.len());
     for g in groups {
-        let (head, rest) = data.split_at_mut(g.len() * per);
-        out.push(head);
-        data = rest;
+        let (head, tail) = rest.split_at_mut(g.len() * per);
+        out.push((g, head));
+        rest = tail;
     }
     out
+}
+
+/// [`pieces`] of a buffer that may be absent: each group's piece, or `None` for every group.
+pub fn optional_pieces<T>(
+    data: Option<&mut [T]>,
+    items: usize,
+    per: usize,
+) -> Vec<Option<&mut [T]>> {
+    match data {
+        Some(d) => pieces(d, items, per)
+            .into_iter()
+            .map(|(_, p)| Some(p))
+            .collect(),
+        None => thread_groups(items).iter().map(|_| None).collect(),
+    }
 }
 
 /// Runs `f` on every item, on the pool's threads where the build allows, and returns the results
@@ -87,13 +106,26 @@ mod tests {
     }
 
     #[test]
-    fn split_by_gives_each_group_its_rows() {
+    fn pieces_give_each_group_its_rows() {
         let mut data: Vec<u32> = (0..10).collect();
-        let g = groups(5, 2);
-        let pieces = split_by(&mut data, &g, 2);
-        assert_eq!(pieces.len(), 2);
-        assert_eq!(pieces[0], &[0, 1, 2, 3]);
-        assert_eq!(pieces[1], &[4, 5, 6, 7, 8, 9]);
+        let pieces = pieces(&mut data, 5, 2);
+        let groups = thread_groups(5);
+        assert_eq!(pieces.len(), groups.len());
+        for ((range, piece), g) in pieces.iter().zip(&groups) {
+            assert_eq!(range, g);
+            let want: Vec<u32> = (2 * g.start as u32..2 * g.end as u32).collect();
+            assert_eq!(&piece[..], &want[..]);
+        }
+        assert!(
+            optional_pieces::<u32>(None, 5, 2)
+                .iter()
+                .all(Option::is_none)
+        );
+        let mut data: Vec<u32> = (0..10).collect();
+        assert_eq!(
+            optional_pieces(Some(&mut data[..]), 5, 2).len(),
+            groups.len()
+        );
         assert_eq!(sum(vec![vec![1.0, 2.0], vec![3.0, 4.0]]), vec![4.0, 6.0]);
         assert_eq!(map(vec![1, 2, 3], |x| x * 2), vec![2, 4, 6]);
     }

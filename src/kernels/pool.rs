@@ -25,19 +25,13 @@ pub fn forward(
     assert_eq!(x.len(), planes * h * w, "input size");
     let mut out = vec![f32::NEG_INFINITY; planes * oh * ow];
     let mut arg = keep.then(|| vec![0u32; planes * oh * ow]);
-    let groups = parallel::groups(planes, parallel::threads());
-    let args: Vec<Option<&mut [u32]>> = match arg.as_mut() {
-        Some(a) => parallel::split_by(a, &groups, oh * ow)
-            .into_iter()
-            .map(Some)
-            .collect(),
-        None => groups.iter().map(|_| None).collect(),
-    };
-    let work: Vec<_> = groups
-        .iter()
-        .cloned()
-        .zip(parallel::split_by(&mut out, &groups, oh * ow))
-        .zip(args)
+    let work: Vec<_> = parallel::pieces(&mut out, planes, oh * ow)
+        .into_iter()
+        .zip(parallel::optional_pieces(
+            arg.as_deref_mut(),
+            planes,
+            oh * ow,
+        ))
         .collect();
     parallel::map(work, |((range, out), mut arg)| {
         let first = range.start;
