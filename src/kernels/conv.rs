@@ -219,9 +219,7 @@ pub fn weight_grad(x: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
         }
         dw
     });
-    let mut dw = parallel::sum(parts);
-    dw.resize(d.out * ck, 0.0);
-    dw
+    parallel::sum(parts, d.out * ck)
 }
 
 #[cfg(test)]

@@ -230,6 +230,15 @@ pub fn backward(
     let g4 = dims.gates();
     assert_eq!(grad_out.len(), batch * steps * h, "output gradient size");
     let mut grad_proj = vec![0.0f32; batch * steps * g4];
+    // The recurrent weight transposed, `[4H, H]`, in panels, once for every group: each step
+    // multiplies by it.
+    let mut w_t = vec![0.0f32; g4 * h];
+    for (r, row) in weight.chunks_exact(g4).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            w_t[c * h + r] = v;
+        }
+    }
+    let w_t = Panels::new(&w_t, g4, h);
     let work = parallel::pieces(&mut grad_proj, batch, steps * g4);
     let parts = parallel::map(work, |(seqs, grad_proj)| {
         let (per_h, per_g) = (steps * h, steps * g4);
@@ -238,7 +247,7 @@ pub fn backward(
             &grad_out[rows(per_h)],
             &hidden[rows(per_h)],
             (&saved.gates[rows(per_g)], &saved.cells[rows(per_h)]),
-            weight,
+            &w_t,
             &Dims {
                 batch: seqs.len(),
                 ..*dims
@@ -247,9 +256,7 @@ pub fn backward(
             grad_proj,
         )
     });
-    let mut grad_weight = parallel::sum(parts);
-    grad_weight.resize(h * g4, 0.0);
-    (grad_proj, grad_weight)
+    (grad_proj, parallel::sum(parts, h * g4))
 }
 
 #[cfg(any(test, feature = "autodiff"))]
@@ -259,7 +266,7 @@ fn backward_group(
     grad_out: &[f32],
     hidden: &[f32],
     (saved_gates, saved_cells): (&[f32], &[f32]),
-    weight: &[f32],
+    w_t: &Panels,
     dims: &Dims,
     walk: &Walk,
     grad_proj: &mut [f32],
@@ -276,14 +283,6 @@ fn backward_group(
     let mut dh = vec![0.0f32; batch * h];
     let mut dc = vec![0.0f32; batch * h];
     let mut dgates = vec![0.0f32; batch * g4];
-    // The recurrent weight transposed, `[4H, H]`, in panels: every step multiplies by it.
-    let mut w_t = vec![0.0f32; g4 * h];
-    for (r, row) in weight.chunks_exact(g4).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            w_t[c * h + r] = v;
-        }
-    }
-    let w_t = Panels::new(&w_t, g4, h);
     for s in (0..walk.longest).rev() {
         for b in 0..batch {
             let row = &mut dgates[b * g4..(b + 1) * g4];

@@ -73,11 +73,11 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) ->
     items.into_iter().map(f).collect()
 }
 
-/// Adds every later vector into the first and returns it (the partial sums of [`map`]).
+/// The element-wise sum of `parts` (the partial sums [`map`] returns), `len` values: zeros
+/// when there are no parts (an empty batch).
 #[cfg(any(test, feature = "autodiff"))]
-pub fn sum(parts: Vec<Vec<f32>>) -> Vec<f32> {
-    let mut parts = parts.into_iter();
-    let mut total = parts.next().unwrap_or_default();
+pub fn sum(parts: Vec<Vec<f32>>, len: usize) -> Vec<f32> {
+    let mut total = vec![0.0f32; len];
     for p in parts {
         for (t, v) in total.iter_mut().zip(p) {
             *t += v;
@@ -126,7 +126,8 @@ mod tests {
             optional_pieces(Some(&mut data[..]), 5, 2).len(),
             groups.len()
         );
-        assert_eq!(sum(vec![vec![1.0, 2.0], vec![3.0, 4.0]]), vec![4.0, 6.0]);
+        assert_eq!(sum(vec![vec![1.0, 2.0], vec![3.0, 4.0]], 2), vec![4.0, 6.0]);
+        assert_eq!(sum(Vec::new(), 3), vec![0.0; 3]);
         assert_eq!(map(vec![1, 2, 3], |x| x * 2), vec![2, 4, 6]);
     }
 }

@@ -35,10 +35,7 @@ pub fn conv2d_same(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
 
 impl ConvOps for Flex {
     fn conv2d_same(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
-        let (x, weight) = (contiguous(x), contiguous(weight));
-        let d = dims(&x, &weight);
-        let out = conv::forward(slice(&x), slice(&weight), &d, None);
-        tensor(out, [d.batch, d.out, d.height, d.width])
+        run(x, weight, None)
     }
 
     fn conv2d_same_shift_relu(
@@ -46,11 +43,20 @@ impl ConvOps for Flex {
         weight: FloatTensor<Self>,
         shift: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let (x, weight, shift) = (contiguous(x), contiguous(weight), contiguous(shift));
-        let d = dims(&x, &weight);
-        let out = conv::forward(slice(&x), slice(&weight), &d, Some(slice(&shift)));
-        tensor(out, [d.batch, d.out, d.height, d.width])
+        run(x, weight, Some(shift))
     }
+}
+
+/// [`conv::forward`] on Flex tensors, with the shift + ReLU epilogue when `shift` is given.
+fn run(
+    x: FloatTensor<Flex>,
+    weight: FloatTensor<Flex>,
+    shift: Option<FloatTensor<Flex>>,
+) -> FloatTensor<Flex> {
+    let (x, weight, shift) = (contiguous(x), contiguous(weight), shift.map(contiguous));
+    let d = dims(&x, &weight);
+    let out = conv::forward(slice(&x), slice(&weight), &d, shift.as_ref().map(slice));
+    tensor(out, [d.batch, d.out, d.height, d.width])
 }
 
 /// [`ConvOps::conv2d_same_shift_relu`] on tensors; the device must satisfy [`super::runs_on`].
