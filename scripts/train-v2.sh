@@ -3,8 +3,10 @@
 # VGG-DBLSTM teacher from scratch with CTC on the writers data at the geometry the study picked
 # (STEPS optimizer steps of 16 lines; the learning rate warms up, then steps down at 60% and 85%
 # of a stage), then the DarkNet-DBLSTM student distilled from it with CNN-L2 (the comparison's
-# best criterion; DISTILL steps), fine-tuned with CTC (FINETUNE steps), and a from-scratch
-# student for the same DISTILL + FINETUNE steps as the baseline. Resumable: run it again after
+# best criterion; DISTILL steps), fine-tuned with CTC (FINETUNE steps) twice: with the teacher's
+# style mix, and with a mix that leans on the styles where the distilled student trails its
+# teacher most on validation (finetune-cnn-l2-hard: HARD_MIX); and a from-scratch student for the
+# same DISTILL + FINETUNE steps as the baseline. scripts/ship.sh picks the student by validation. Resumable: run it again after
 # any interruption and it goes on from the last checkpoint (every 2 minutes); finished stages
 # are skipped; early stopping is off. One thread at low priority, so the other core stays free.
 #   bash scripts/train-v2.sh   (RUN=runs/v2 STEPS=31250 DISTILL=10000 FINETUNE=5000 HEIGHT=48 NORM=ink-box)
@@ -21,7 +23,8 @@ DISTILL=${DISTILL:-10000}
 FINETUNE=${FINETUNE:-5000}
 HEIGHT=${HEIGHT:-48}
 NORM=${NORM:-ink-box}
-STAGES="teacher distill-cnn-l2 finetune-cnn-l2 scratch"
+STAGES="teacher distill-cnn-l2 finetune-cnn-l2 finetune-cnn-l2-hard scratch"
+HARD_MIX=${HARD_MIX:-printed=0.5,handwriting=2,whiteboard=1.75,strokes=1}
 case "${1:-}" in
   --save)
     for stage in $STAGES; do
@@ -68,6 +71,8 @@ stage teacher teacher "${COMMON[@]}" --teacher-steps "$STEPS"
 stage distill-cnn-l2 distill --criterion cnn-l2 "${COMMON[@]}" --steps "$DISTILL"
 stage finetune-cnn-l2 finetune --from "$RUN/distill-cnn-l2/best.inkline" --name finetune-cnn-l2 \
   "${COMMON[@]}" --steps "$FINETUNE"
+stage finetune-cnn-l2-hard finetune --from "$RUN/distill-cnn-l2/best.inkline" \
+  --name finetune-cnn-l2-hard "${COMMON[@]}" --steps "$FINETUNE" --mix "$HARD_MIX"
 stage scratch scratch "${COMMON[@]}" --steps $((DISTILL + FINETUNE))
 [ -n "$ONLY" ] && exit 0
 echo "ship v2: every stage done in $RUN" >&2

@@ -95,6 +95,7 @@ enum Command {
 }
 
 fn main() -> Result<()> {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     if let Some(n) = cli.threads {
         rayon::ThreadPoolBuilder::new()
@@ -131,5 +132,16 @@ fn main() -> Result<()> {
             teacher,
             args,
         } => cli::train::tucker(args, ranks, teacher),
+    }
+}
+
+/// Ends the process quietly when stdout's reader goes away (`trainer info F | head`), as Unix
+/// tools do, instead of panicking in `println!`: Rust ignores SIGPIPE by default.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; restores the default
+    // disposition of one signal.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
