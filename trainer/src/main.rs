@@ -74,7 +74,8 @@ enum Command {
         #[command(flatten)]
         args: cli::train::TrainArgs,
     },
-    /// Draw a stage folder's metrics.csv into curves.png.
+    /// Draw a stage folder's metrics.csv into curves.png and print the stage's summary (steps,
+    /// lines, hours of training, best validation).
     Plot {
         /// Stage folder (holds metrics.csv).
         dir: std::path::PathBuf,
@@ -118,7 +119,7 @@ fn main() -> Result<()> {
         Command::BenchTrain(a) => cli::bench_train::run(a),
         Command::Teacher(a) => cli::train::teacher(a),
         Command::Pipeline(a) => cli::train::pipeline(a),
-        Command::Plot { dir } => trainer::train::curves::plot_stage(&dir),
+        Command::Plot { dir } => trainer::train::curves::plot_and_summarize(&dir),
         Command::Scratch(a) => cli::train::scratch(a),
         Command::Finetune { from, name, args } => cli::train::finetune(args, from, name),
         Command::Distill {

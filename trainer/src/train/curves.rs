@@ -1,5 +1,6 @@
 //! A PNG of a stage's curves from its `metrics.csv`: training loss (top) and mean validation
-//! CER (bottom), each panel titled with the value range, drawn with tiny-skia.
+//! CER (bottom), each panel titled with the value range, drawn with tiny-skia; and the stage's
+//! summary from the same file (steps, lines, hours of training, best validation).
 
 use crate::data::fonts::EMBEDDED;
 use crate::data::render::{Placement, render_outline};
@@ -159,6 +160,87 @@ pub fn plot_stage(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What a stage's `metrics.csv` says about its run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSummary {
+    /// The last step reached.
+    pub steps: u64,
+    /// Lines trained on, steps redone after a resume included.
+    pub lines: u64,
+    /// Seconds spent in training steps (data waits included, validation excluded), summed over
+    /// every row from its step count and lines per second.
+    pub train_secs: f64,
+    /// The best validation mean CER and its step.
+    pub best: Option<(u64, f64)>,
+}
+
+/// Summarizes a metrics file of a stage trained on batches of `batch` lines. A row stands for
+/// the steps since the row before it (10 where a resume went back).
+pub fn summarize(csv: &str, batch: usize) -> StageSummary {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name);
+    let (step_col, lps_col, cer_col) = (col("step"), col("lines_per_s"), col("val_mean_cer"));
+    let mut out = StageSummary {
+        steps: 0,
+        lines: 0,
+        train_secs: 0.0,
+        best: None,
+    };
+    let mut prev = 0u64;
+    for line in lines {
+        let cols: Vec<&str> = line.split(',').collect();
+        let field = |i: Option<usize>| i.and_then(|i| cols.get(i)?.parse::<f64>().ok());
+        let Some(step) = field(step_col).map(|s| s as u64) else {
+            continue;
+        };
+        let done = if step > prev { step - prev } else { 10 };
+        let row_lines = done * batch as u64;
+        out.lines += row_lines;
+        if let Some(lps) = field(lps_col).filter(|&l| l > 0.0) {
+            out.train_secs += row_lines as f64 / lps;
+        }
+        if let Some(cer) = field(cer_col)
+            && out.best.is_none_or(|(_, b)| cer < b)
+        {
+            out.best = Some((step, cer));
+        }
+        out.steps = out.steps.max(step);
+        prev = step;
+    }
+    out
+}
+
+impl std::fmt::Display for StageSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} steps, {} lines, {:.2} h of training steps ({:.1} lines/s)",
+            self.steps,
+            self.lines,
+            self.train_secs / 3600.0,
+            self.lines as f64 / self.train_secs.max(1e-9)
+        )?;
+        if let Some((step, cer)) = self.best {
+            write!(f, ", best validation mean CER {cer:.2} at step {step}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Redraws `dir/curves.png` and prints the stage's summary (batch size from `dir/run.json`).
+pub fn plot_and_summarize(dir: &Path) -> Result<()> {
+    plot_stage(dir)?;
+    let csv = std::fs::read_to_string(dir.join("metrics.csv"))?;
+    let batch = std::fs::read_to_string(dir.join("run.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .and_then(|v| v["batch"].as_u64())
+        .context("no batch size in run.json beside metrics.csv")?;
+    println!("{}: {}", dir.display(), summarize(&csv, batch as usize));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +268,23 @@ mod tests {
         // Some pixels are ink (curves, axes, labels), most are white.
         let dark = img.pixels().filter(|p| p.0[0] < 128).count();
         assert!(dark > 500 && dark < (W * PANEL) as usize, "{dark}");
+    }
+
+    #[test]
+    fn summarizes_steps_time_and_best_across_a_resume() {
+        // Rows every 10 steps; a resume from step 20 redoes step 30 at another speed.
+        let csv = "step,loss,lr,lines_per_s,val_mean_cer,val_cer_by_style\n\
+                   10,5.0,0.001,16,,\n20,3.0,0.001,32,50.0,a=50\n30,2.5,0.001,32,,\n\
+                   30,2.4,0.001,16,,\n40,1.0,0.001,32,40.0,a=40\n45,0.9,0.001,8,45.0,a=45\n";
+        let s = summarize(csv, 4);
+        assert_eq!(s.steps, 45);
+        assert_eq!(s.lines, (10 + 10 + 10 + 10 + 10 + 5) * 4);
+        // 40/16 + 40/32 + 40/32 + 40/16 + 40/32 + 20/8 seconds.
+        assert!((s.train_secs - 11.25).abs() < 1e-9, "{}", s.train_secs);
+        assert_eq!(s.best, Some((40, 40.0)));
+        assert_eq!(
+            s.to_string(),
+            "45 steps, 220 lines, 0.00 h of training steps (19.6 lines/s), best validation mean CER 40.00 at step 40"
+        );
     }
 }
