@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The accuracy table of the shipped models and the peer: writes the held-out test sets (test-split
 # font families and test-split text; seed 7, 200 lines per style) as image folders with gt.tsv
-# and families.tsv, then reads each with `trainer eval --json --by-family` for every model given
-# and with Tesseract 5 (`--psm 7`), and prints Markdown tables: CER / WER in percent per style,
-# then CER per handwriting family (worst first for the last model).
+# and families.tsv, then reads each with `trainer eval --json --by-family` for every model given,
+# the last one also with the character LM (LM=models/inkline.lm; its stored fusion weights,
+# beam 16; LM= skips it), and with Tesseract 5 (`--psm 7`), and prints Markdown tables: CER / WER
+# in percent per style, then CER per family of handwriting, whiteboard and pen strokes (worst
+# first for the last model's best path).
 #   bash scripts/results.sh [MODEL...]   (default: models/teacher-small.inkline models/inkline.inkline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +13,7 @@ DATA=${DATA:-runs/testsets}
 COUNT=${COUNT:-200}
 SEED=${SEED:-7}
 STYLES="printed handwriting whiteboard strokes"
+LM=${LM-models/inkline.lm}
 if [ $# -eq 0 ]; then
   set -- models/teacher-small.inkline models/inkline.inkline
 fi
@@ -30,28 +33,32 @@ trap 'rm -rf "$OUT"' EXIT
 # eval NAME ARGS...: one JSON result per style in $OUT/NAME.STYLE.json.
 n=0
 names=()
-for model in "$@" tesseract; do
+readers=("$@")
+last=$((${#readers[@]} - 1))
+[ -n "$LM" ] && readers+=("${readers[$last]}+lm")
+for model in "${readers[@]}" tesseract; do
   name="r$n"
   n=$((n + 1))
   for style in $STYLES; do
-    if [ "$model" = tesseract ]; then
-      $T eval --json --by-family --tesseract --data "$DATA/$style" > "$OUT/$name.$style.json"
-    else
-      $T eval --json --by-family --model "$model" --data "$DATA/$style" > "$OUT/$name.$style.json"
-    fi
+    case "$model" in
+      tesseract) args=(--tesseract) ;;
+      *+lm) args=(--model "${model%+lm}" --lm "$LM") ;;
+      *) args=(--model "$model") ;;
+    esac
+    $T eval --json --by-family "${args[@]}" --data "$DATA/$style" > "$OUT/$name.$style.json"
   done
-  if [ "$model" = tesseract ]; then
-    names+=("Tesseract $(tesseract --version 2>&1 | head -1 | cut -d' ' -f2) (--psm 7)")
-  else
-    names+=("$(basename "$model")")
-  fi
+  case "$model" in
+    tesseract) names+=("Tesseract $(tesseract --version 2>&1 | head -1 | cut -d' ' -f2) (--psm 7)") ;;
+    *+lm) names+=("$(basename "${model%+lm}") + $(basename "$LM")") ;;
+    *) names+=("$(basename "$model")") ;;
+  esac
 done
-node - "$OUT" "$STYLES" "${names[@]}" <<'JS'
-const [dir, styles, ...names] = process.argv.slice(2);
+node - "$OUT" "$STYLES" "$last" "${names[@]}" <<'JS'
+const [dir, styles, lastArg, ...names] = process.argv.slice(2);
 const fs = require('node:fs');
 const read = (i, s) => JSON.parse(fs.readFileSync(`${dir}/r${i}.${s}.json`, 'utf8'));
 const st = styles.split(' ');
-console.log('Test sets: held-out font families and text (`trainer synth --split test --seed 7`); CER / WER in percent, best-path decoding.\n');
+console.log('Test sets: held-out font families and text (`trainer synth --split test --seed 7`); CER / WER in percent, best-path decoding unless the row names the LM (prefix beam 16 + LM).\n');
 console.log(`| Reader | ${st.join(' | ')} | ms/line |`);
 console.log(`|---|${st.map(() => '---:|').join('')}---:|`);
 names.forEach((name, i) => {
@@ -59,8 +66,8 @@ names.forEach((name, i) => {
   const ms = st.reduce((a, s) => a + read(i, s).ms_per_line, 0) / st.length;
   console.log(`| ${name} | ${cells.join(' | ')} | ${ms.toFixed(1)} |`);
 });
-for (const s of ['handwriting', 'strokes']) {
-  const last = names.length - 2; // the last model (Tesseract is after it)
+for (const s of ['handwriting', 'whiteboard', 'strokes']) {
+  const last = Number(lastArg); // the last model's best path
   const fams = read(last, s).families.map((f) => f.family);
   console.log(`\nCER per ${s} family (test split; worst first for ${names[last]}):\n`);
   console.log(`| family | lines | ${names.join(' | ')} |`);
