@@ -167,6 +167,24 @@ fn complexity_json_lists_the_five_models() {
             .iter()
             .all(|m| m["ms_per_line"].as_f64().unwrap() > 0.0 && m["params"].as_u64().unwrap() > 0)
     );
+    // At another input height the reference line keeps its 16:1 shape and the models get
+    // more frames (tiny: 2 pixel columns per frame) and more operations, not more parameters.
+    let tall = trainer(&[
+        "complexity",
+        "--preset",
+        "tiny",
+        "--height",
+        "32",
+        "--json",
+        "--repeats",
+        "1",
+    ]);
+    let t: serde_json::Value = serde_json::from_str(tall.trim()).unwrap();
+    assert_eq!(t["reference_line"], serde_json::json!([32, 512]));
+    assert_eq!(t["frames"], 256);
+    let (a, b) = (&models[0], &t["models"][0]);
+    assert_eq!(a["params"], b["params"]);
+    assert!(b["gflops"].as_f64().unwrap() > 2.0 * a["gflops"].as_f64().unwrap());
 }
 
 #[test]

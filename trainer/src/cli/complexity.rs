@@ -1,4 +1,4 @@
-//! `trainer complexity --preset NAME [--threads 1] [--json]`: the paper's two complexity tables
+//! `trainer complexity --preset NAME [--height H] [--threads 1] [--json]`: the paper's two complexity tables
 //! (cost and measured latency per layer type, and per model with Cr, Sr and speed-up).
 
 use crate::report::cost::{LayerKind, costs, total};
@@ -15,6 +15,10 @@ pub struct Args {
     /// Model family size: paper, small or tiny.
     #[arg(long, default_value = "paper")]
     preset: Preset,
+    /// Input height of every model (default: the preset's; the CNN's last vertical pool takes up
+    /// the change, as in training with `--height`). The reference line stays 16:1.
+    #[arg(long)]
+    height: Option<usize>,
     /// Timed runs per model (after two warm-up runs); the median is reported.
     #[arg(long, default_value_t = 5)]
     repeats: usize,
@@ -28,10 +32,15 @@ pub fn run(args: Args, threads: usize) -> Result<()> {
     let preset = args.preset;
     let charset = Charset::printable_ascii();
     let device = Device::flex();
-    let configs: Vec<(String, _)> = Network::TABLE
+    let configs = Network::TABLE
         .iter()
-        .map(|n| (n.display_name(), preset.config(*n, &charset)))
-        .collect();
+        .map(|n| {
+            let config = preset.config(*n, &charset);
+            let height = args.height.unwrap_or(config.input_height);
+            let config = config.with_geometry(height, config.frame_stride(), config.line_norm)?;
+            Ok((n.display_name(), config))
+        })
+        .collect::<Result<Vec<(String, _)>>>()?;
     let h = configs[0].1.input_height;
     let w = 16 * h;
     let frames = w / configs[0].1.frame_stride();
