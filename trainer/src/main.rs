@@ -60,6 +60,12 @@ enum Command {
         /// Teacher model file (default: RUN/teacher/best.inkline).
         #[arg(long)]
         teacher: Option<std::path::PathBuf>,
+        /// Student model file to go on distilling (default: a fresh DarkNet student).
+        #[arg(long)]
+        from: Option<std::path::PathBuf>,
+        /// Stage name (output subfolder of the run; default distill-CRITERION).
+        #[arg(long)]
+        name: Option<String>,
         #[command(flatten)]
         args: cli::train::TrainArgs,
     },
@@ -126,8 +132,16 @@ fn main() -> Result<()> {
             criterion,
             temperature,
             teacher,
+            from,
+            name,
             args,
-        } => cli::train::distill(args, criterion, temperature, teacher),
+        } => cli::train::distill(
+            args,
+            criterion,
+            temperature,
+            teacher,
+            trainer::train::stages::DistillStart { from, name },
+        ),
         Command::Tucker {
             ranks,
             teacher,

@@ -70,6 +70,86 @@ fn distillation_keeps_the_shared_head_bit_identical() {
             .any(|k| k.starts_with("cnn.") && !tw.contains_key(k)
                 || tw.get(k).is_some_and(|v| v.shape != sw[k].shape))
     );
+
+    // Going on distilling that student (`--from`, its own stage name, other training lines):
+    // at a vanishing learning rate its CNN stays where the first stage left it, the head
+    // stays the teacher's, and the run records both seeds and where the student came from.
+    let first = dir.path().join("distill-cnn-mah/last.inkline");
+    trainer(&[
+        "distill",
+        "--criterion",
+        "cnn-mah",
+        "--preset",
+        "tiny",
+        "--run",
+        run,
+        "--steps",
+        "4",
+        "--lr",
+        "1e-12",
+        "--val-lines",
+        "4",
+        "--val-every",
+        "4",
+        "--quiet",
+        "--from",
+        first.to_str().unwrap(),
+        "--name",
+        "distill-more",
+        "--seed",
+        "2",
+        "--val-seed",
+        "1001",
+    ]);
+    let more = ModelFile::load(
+        dir.path().join("distill-more/last.inkline"),
+        &Device::flex(),
+    )
+    .unwrap();
+    let mw = collect_weights(&more.model);
+    for (k, v) in &sw {
+        let close = v
+            .values
+            .iter()
+            .zip(&mw[k].values)
+            .all(|(a, b)| (a - b).abs() < 1e-6);
+        assert!(
+            close || k.contains("running"),
+            "{k} did not start from the --from student"
+        );
+    }
+    let parent = more.meta.provenance.parent.clone().unwrap_or_default();
+    assert!(parent.contains("distill-cnn-mah/last.inkline"), "{parent}");
+    let runj: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("distill-more/run.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (runj["seed"].as_u64(), runj["val_seed"].as_u64()),
+        (Some(2), Some(1001))
+    );
+
+    // A student file that is not a DarkNet at the teacher's geometry is refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args([
+            "distill",
+            "--criterion",
+            "cnn-mah",
+            "--preset",
+            "tiny",
+            "--run",
+            run,
+        ])
+        .args(["--steps", "2", "--quiet", "--name", "bad", "--from"])
+        .arg(&teacher)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not a DarkNet student at the teacher's geometry"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -40,6 +40,10 @@ pub struct TrainArgs {
     /// Data seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Seed of the validation lines (default: 1000 + the data seed), to train a stage on
+    /// other lines (`--seed`) while validating on the same lines as the run's other stages.
+    #[arg(long)]
+    pub val_seed: Option<u64>,
     /// Validation lines per style (also the test lines per style of the pipeline's report).
     #[arg(long)]
     pub val_lines: Option<u64>,
@@ -91,6 +95,7 @@ impl TrainArgs {
         c.lr = self.lr.unwrap_or(c.lr);
         c.max_chars = self.max_chars.unwrap_or(c.max_chars);
         c.seed = self.seed;
+        c.val_seed = self.val_seed.unwrap_or(1000 + self.seed);
         if let Some(n) = self.val_lines {
             (c.val_lines, c.test_lines) = (n, n);
         }
@@ -148,11 +153,16 @@ pub fn distill(
     criterion: String,
     temperature: f32,
     teacher: Option<PathBuf>,
+    start: stages::DistillStart,
 ) -> Result<()> {
     let c = Criterion::parse(&criterion, temperature)?;
+    let name = start
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("distill-{}", c.name()));
     report(
-        stages::distill(&args.session()?, c, teacher)?,
-        &format!("distill-{}", c.name()),
+        stages::distill(&args.session()?, c, teacher, &start)?,
+        &name,
     )
 }
 

@@ -63,7 +63,7 @@ fn train_all(session: &Session) -> Result<(Vec<Row>, Vec<AnalysisRow>)> {
     let (_, teacher) = stages::teacher_file(run, None)?;
     let mut analysis_rows = Vec::new();
     for c in Criterion::ALL {
-        let distilled = stages::distill(session, c, None)?;
+        let distilled = stages::distill(session, c, None, &Default::default())?;
         let losses = analysis::losses(
             &distilled.model,
             &teacher.model,

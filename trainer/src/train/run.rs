@@ -41,6 +41,8 @@ pub struct RunConfig {
     pub max_chars: usize,
     /// Data seed.
     pub seed: u64,
+    /// Seed of the validation lines.
+    pub val_seed: u64,
     /// Validation lines per style.
     pub val_lines: u64,
     /// Test lines per style of the pipeline's report.
@@ -84,6 +86,7 @@ impl RunConfig {
             lr,
             max_chars,
             seed: 1,
+            val_seed: 1001,
             val_lines,
             test_lines: if preset == Preset::Tiny {
                 val_lines
@@ -164,7 +167,7 @@ impl Session {
             Split::Val,
             config.val_lines,
             &geometry,
-            1000 + config.seed,
+            config.val_seed,
         )?;
         Ok(Self {
             config,

@@ -77,12 +77,24 @@ pub fn finetune(session: &Session, from: &Path, name: &str) -> Result<StageResul
     )
 }
 
-/// Distillation with `criterion` into a fresh DarkNet student at the teacher's geometry, the
-/// teacher's DBLSTM and IP copied in and frozen; stage `distill-<criterion>`.
+/// Where a distillation starts: a fresh DarkNet student, or a student model file to go on
+/// training (a longer distillation than its first stage's fixed schedule).
+#[derive(Debug, Clone, Default)]
+pub struct DistillStart {
+    /// Student model file to continue from (a DarkNet at the teacher's geometry).
+    pub from: Option<PathBuf>,
+    /// Stage name (default `distill-<criterion>`).
+    pub name: Option<String>,
+}
+
+/// Distillation with `criterion` into a DarkNet student at the teacher's geometry (fresh, or
+/// `start.from`), the teacher's DBLSTM and IP copied in and frozen; stage `distill-<criterion>`
+/// unless `start.name` says otherwise.
 pub fn distill(
     session: &Session,
     criterion: Criterion,
     teacher: Option<PathBuf>,
+    start: &DistillStart,
 ) -> Result<StageResult> {
     let (tpath, tfile) = teacher_file(&session.config.run, teacher)?;
     let ad = session.device.clone().autodiff();
@@ -92,16 +104,37 @@ pub fn distill(
         t.frame_stride(),
         t.line_norm,
     )?;
-    let mut student = CnnDblstm::new(&config, &ad)?;
+    let mut student = match &start.from {
+        None => CnnDblstm::new(&config, &ad)?,
+        Some(from) => {
+            let file = ModelFile::load(from, &Device::flex())?;
+            if file.meta.config != config {
+                bail!(
+                    "{} is not a DarkNet student at the teacher's geometry ({} px, stride {})",
+                    from.display(),
+                    t.input_height,
+                    t.frame_stride()
+                );
+            }
+            file.model.to_device(&ad).train()
+        }
+    };
     student.head = tfile.model.head.clone().to_device(&ad).freeze();
     let objective = Objective::Distill {
         criterion,
         // Inference mode: no gradients, BatchNorm running statistics.
         teacher: Box::new(tfile.model.valid().to_device(&ad)),
     };
-    let name = format!("distill-{}", criterion.name());
+    let name = start
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("distill-{}", criterion.name()));
+    let parent = match &start.from {
+        Some(from) => format!("{} (student {})", tpath.display(), from.display()),
+        None => tpath.display().to_string(),
+    };
     stage::run(
-        &session.stage(&name, &config, Some(tpath.display().to_string())),
+        &session.stage(&name, &config, Some(parent)),
         student,
         session.generator.clone(),
         &session.val,
