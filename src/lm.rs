@@ -6,7 +6,7 @@
 use crate::charset::Charset;
 use crate::error::{InklineError, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The longest n-gram (a context of up to 7 characters packs into 112 bits).
@@ -30,8 +30,9 @@ pub struct CharLm {
     pub beta: f32,
     /// The characters it predicts (the model's charset, blank excluded).
     charset: String,
-    /// Kept contexts (0 to n - 1 characters) and what followed them.
-    contexts: HashMap<String, Followers>,
+    /// Kept contexts (0 to n - 1 characters) and what followed them; ordered, so the same
+    /// model always serializes to the same bytes.
+    contexts: BTreeMap<String, Followers>,
     /// The same contexts for lookups without strings (built on load).
     #[serde(skip)]
     index: Index,
@@ -121,7 +122,7 @@ struct Index {
 }
 
 impl Index {
-    fn new(charset: &str, contexts: &HashMap<String, Followers>) -> Self {
+    fn new(charset: &str, contexts: &BTreeMap<String, Followers>) -> Self {
         let mut index = Self {
             ascii: vec![0; 128],
             ..Self::default()
@@ -316,6 +317,26 @@ mod tests {
                 .map(|c| f64::from(lm.log_prob(&ctx, c)).exp())
                 .sum();
             assert!((sum - 1.0).abs() < 1e-5, "{ctx:?}: {sum}");
+        }
+    }
+
+    #[test]
+    fn the_same_text_makes_the_same_bytes() {
+        // Hash maps iterate in another order in every instance; the file must not.
+        let text = ["abab ab", "ba", "aab b", "bbba a"];
+        let first = CharLm::train(text, &abc(), 4, 1)
+            .unwrap()
+            .to_bytes()
+            .unwrap();
+        for _ in 0..8 {
+            let again = CharLm::train(text, &abc(), 4, 1)
+                .unwrap()
+                .to_bytes()
+                .unwrap();
+            assert!(
+                again == first,
+                "two builds of one LM serialized differently"
+            );
         }
     }
 

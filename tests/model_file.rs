@@ -99,6 +99,23 @@ fn round_trip_keeps_weights_outputs_and_metadata() {
 }
 
 #[test]
+fn one_model_always_serializes_to_the_same_bytes() {
+    // safetensors writes its metadata map in hash order; a shipped file must be reproducible.
+    let f = tiny_file(Network::Darknet);
+    let first = f.to_bytes().unwrap();
+    for _ in 0..8 {
+        assert!(
+            f.to_bytes().unwrap() == first,
+            "two saves of one model differ"
+        );
+        assert!(f.to_bytes_as(Precision::F16).unwrap() == f.to_bytes_as(Precision::F16).unwrap());
+    }
+    // The sorted header is still one that safetensors and the loader read.
+    let g = ModelFile::from_bytes(&first, &Device::flex()).unwrap();
+    assert_eq!(g.meta, f.meta);
+}
+
+#[test]
 fn half_precision_halves_the_weights_and_keeps_them_to_three_digits() {
     let f = tiny_file(Network::Darknet);
     let full = f.to_bytes().unwrap();

@@ -173,6 +173,7 @@ impl ModelFile {
             (CHECKSUM_KEY.to_string(), checksum),
         ]);
         safetensors::serialize(views, Some(info))
+            .map(sorted_header)
             .map_err(|e| InklineError::InvalidConfig(e.to_string()))
     }
 
@@ -381,4 +382,30 @@ fn parse_meta(md: Option<&HashMap<String, String>>, checks: Checks) -> Result<Mo
     }
     serde_json::from_value(value)
         .map_err(|e| InklineError::ForeignFile(format!("metadata is incomplete ({e})")))
+}
+
+/// The same safetensors bytes with the JSON header's keys in sorted order: safetensors writes
+/// its metadata map in hash order, so one model would otherwise serialize to different bytes
+/// on every save. The header keeps its length (same entries, compact JSON); anything
+/// unexpected leaves the bytes as they are.
+fn sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(n) = bytes
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+        .and_then(|n| usize::try_from(n).ok())
+    else {
+        return bytes;
+    };
+    let Some(header) = bytes.get(8..8 + n) else {
+        return bytes;
+    };
+    let json = header.trim_ascii_end();
+    let sorted = serde_json::from_slice::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| serde_json::to_vec(&v).ok());
+    if let Some(sorted) = sorted.filter(|s| s.len() == json.len()) {
+        bytes[8..8 + sorted.len()].copy_from_slice(&sorted);
+    }
+    bytes
 }
