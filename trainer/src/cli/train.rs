@@ -156,13 +156,9 @@ pub fn distill(
     start: stages::DistillStart,
 ) -> Result<()> {
     let c = Criterion::parse(&criterion, temperature)?;
-    let name = start
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("distill-{}", c.name()));
     report(
         stages::distill(&args.session()?, c, teacher, &start)?,
-        &name,
+        &start.stage_name(c),
     )
 }
 

@@ -16,25 +16,30 @@ const MARGIN: f32 = 50.0;
 /// `(step, value)` points of one curve.
 type Curve = Vec<(f64, f64)>;
 
-/// Reads the loss and validation-CER curves of a metrics file, by its header's column names.
-fn read(csv: &str) -> (Curve, Curve) {
+/// The rows of a metrics file with the named columns parsed (`None` where a cell is empty or
+/// the column is missing); rows without a step are skipped.
+fn rows<'a, const N: usize>(
+    csv: &'a str,
+    names: [&str; N],
+) -> impl Iterator<Item = (f64, [Option<f64>; N])> + 'a {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name);
-    let (step, loss_col, cer_col) = (col("step"), col("loss"), col("val_mean_cer"));
+    let step = col("step");
+    let cols = names.map(col);
+    lines.filter_map(move |line| {
+        let cells: Vec<&str> = line.split(',').collect();
+        let value = |i: Option<usize>| i.and_then(|i| cells.get(i)?.parse::<f64>().ok());
+        Some((value(step)?, cols.map(value)))
+    })
+}
+
+/// Reads the loss and validation-CER curves of a metrics file, by its header's column names.
+fn read(csv: &str) -> (Curve, Curve) {
     let (mut loss, mut cer) = (Vec::new(), Vec::new());
-    let value = |cols: &[&str], i: Option<usize>| i.and_then(|i| cols.get(i)?.parse::<f64>().ok());
-    for line in lines {
-        let cols: Vec<&str> = line.split(',').collect();
-        let Some(s) = value(&cols, step) else {
-            continue;
-        };
-        if let Some(v) = value(&cols, loss_col) {
-            loss.push((s, v));
-        }
-        if let Some(v) = value(&cols, cer_col) {
-            cer.push((s, v));
-        }
+    for (s, [l, c]) in rows(csv, ["loss", "val_mean_cer"]) {
+        loss.extend(l.map(|v| (s, v)));
+        cer.extend(c.map(|v| (s, v)));
     }
     (loss, cer)
 }
@@ -177,10 +182,6 @@ pub struct StageSummary {
 /// Summarizes a metrics file of a stage trained on batches of `batch` lines. A row stands for
 /// the steps since the row before it (10 where a resume went back).
 pub fn summarize(csv: &str, batch: usize) -> StageSummary {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name);
-    let (step_col, lps_col, cer_col) = (col("step"), col("lines_per_s"), col("val_mean_cer"));
     let mut out = StageSummary {
         steps: 0,
         lines: 0,
@@ -188,19 +189,15 @@ pub fn summarize(csv: &str, batch: usize) -> StageSummary {
         best: None,
     };
     let mut prev = 0u64;
-    for line in lines {
-        let cols: Vec<&str> = line.split(',').collect();
-        let field = |i: Option<usize>| i.and_then(|i| cols.get(i)?.parse::<f64>().ok());
-        let Some(step) = field(step_col).map(|s| s as u64) else {
-            continue;
-        };
+    for (step, [lps, cer]) in rows(csv, ["lines_per_s", "val_mean_cer"]) {
+        let step = step as u64;
         let done = if step > prev { step - prev } else { 10 };
         let row_lines = done * batch as u64;
         out.lines += row_lines;
-        if let Some(lps) = field(lps_col).filter(|&l| l > 0.0) {
+        if let Some(lps) = lps.filter(|&l| l > 0.0) {
             out.train_secs += row_lines as f64 / lps;
         }
-        if let Some(cer) = field(cer_col)
+        if let Some(cer) = cer
             && out.best.is_none_or(|(_, b)| cer < b)
         {
             out.best = Some((step, cer));

@@ -87,6 +87,15 @@ pub struct DistillStart {
     pub name: Option<String>,
 }
 
+impl DistillStart {
+    /// The stage's name: the one given, or `distill-<criterion>`.
+    pub fn stage_name(&self, criterion: Criterion) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("distill-{}", criterion.name()))
+    }
+}
+
 /// Distillation with `criterion` into a DarkNet student at the teacher's geometry (fresh, or
 /// `start.from`), the teacher's DBLSTM and IP copied in and frozen; stage `distill-<criterion>`
 /// unless `start.name` says otherwise.
@@ -125,10 +134,7 @@ pub fn distill(
         // Inference mode: no gradients, BatchNorm running statistics.
         teacher: Box::new(tfile.model.valid().to_device(&ad)),
     };
-    let name = start
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("distill-{}", criterion.name()));
+    let name = start.stage_name(criterion);
     let parent = match &start.from {
         Some(from) => format!("{} (student {})", tpath.display(), from.display()),
         None => tpath.display().to_string(),
