@@ -34,48 +34,13 @@ HEIGHT=${HEIGHT:-48}
 NORM=${NORM:-ink-box}
 STAGES="teacher distill-cnn-l2 finetune-cnn-l2 finetune-cnn-l2-hard scratch distill-cnn-l2-more"
 HARD_MIX=${HARD_MIX:-printed=0.5,handwriting=2,whiteboard=1.75,strokes=1}
-case "${1:-}" in
-  --save)
-    for stage in $STAGES; do
-      [ -d "$RUN/$stage/checkpoint" ] || continue
-      mkdir -p "$2/$stage"
-      cp "$RUN/$stage/checkpoint/"* "$RUN/$stage/metrics.csv" "$RUN/$stage/run.json" "$2/$stage/"
-      [ -f "$RUN/$stage/best.inkline" ] && cp "$RUN/$stage/best.inkline" "$2/$stage/"
-    done
-    exit 0
-    ;;
-  --restore)
-    for stage in $STAGES; do
-      # Stop 19 saved the teacher alone at the top of DIR.
-      src="$2/$stage"
-      [ "$stage" = teacher ] && [ ! -d "$src" ] && src="$2"
-      [ -f "$src/state.json" ] || continue
-      mkdir -p "$RUN/$stage/checkpoint"
-      for f in model.bpk optim.bpk state.json; do cp "$src/$f" "$RUN/$stage/checkpoint/"; done
-      cp "$src/metrics.csv" "$src/run.json" "$RUN/$stage/"
-      [ -f "$src/best.inkline" ] && cp "$src/best.inkline" "$RUN/$stage/"
-    done
-    exit 0
-    ;;
-esac
-mkdir -p "$RUN"
-# A private copy of the trainer, so rebuilding the working tree never changes a running run.
-if [ ! -x "$RUN/trainer" ]; then
-  cargo build --release -p trainer >&2
-  cp target/release/trainer "$RUN/trainer"
-fi
-T="nice -n 5 $RUN/trainer"
+# shellcheck source=lib/run-stages.sh
+. scripts/lib/run-stages.sh
+run_store "$@"
+build_private_trainer
 COMMON=(--preset small --run "$RUN" --threads "${THREADS:-1}" --height "$HEIGHT" --norm "$NORM" --val-every 500
-  --patience 1000000 --quiet)
+  --patience 1000000 --quiet --no-unipen)
 ONLY=${ONLY:-}
-# stage NAME ARGS...: `trainer ARGS...` under NAME's lock (resumes, or skips a finished stage).
-stage() {
-  local name=$1
-  shift
-  if [ -z "$ONLY" ] || [ "$ONLY" = "$name" ]; then
-    flock "$RUN/$name.lock" $T "$@"
-  fi
-}
 stage teacher teacher "${COMMON[@]}" --teacher-steps "$STEPS"
 stage distill-cnn-l2 distill --criterion cnn-l2 "${COMMON[@]}" --steps "$DISTILL"
 stage finetune-cnn-l2 finetune --from "$RUN/distill-cnn-l2/best.inkline" --name finetune-cnn-l2 \

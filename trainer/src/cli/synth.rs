@@ -1,14 +1,18 @@
-//! `trainer synth --style STYLE --count N --out DIR [--seed S] [--split SPLIT]`: writes PNGs,
-//! `gt.tsv` and a contact sheet of the first lines.
+//! `trainer synth --style STYLE --count N --out DIR [--seed S] [--split SPLIT] [--real]`:
+//! writes PNGs, `gt.tsv`, `families.tsv` (the font family, or the real writer) and a contact
+//! sheet of the first lines. `--real` draws real writers' ink instead of fonts: the validation
+//! writers' lines as written (`--split val`), or training lines as the trainer makes them.
 
 use crate::data::corpus::Corpus;
 use crate::data::fonts::{FontSet, Split};
+use crate::data::real::RealInk;
 use crate::data::style::Style;
-use crate::data::{Generator, dataset, imageio};
+use crate::data::{Generator, dataset, imageio, unipen};
 use crate::names::Named;
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Arguments of `synth`.
 #[derive(clap::Args)]
@@ -34,6 +38,15 @@ pub struct Args {
     /// Draw only from the families of this style group (e.g. `school`, `serif`).
     #[arg(long)]
     group: Option<String>,
+    /// Real writers' ink instead of fonts (handwriting, whiteboard or strokes): `--split val`
+    /// exports the validation writers' lines (at most --count; fewer if the data has fewer),
+    /// `--split train` lines as training draws them (real lines and lines composed of one
+    /// writer's words, varied).
+    #[arg(long)]
+    real: bool,
+    /// Folder of the real ink (default ../shared/data/unipen).
+    #[arg(long)]
+    unipen: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -50,13 +63,42 @@ pub fn run(args: Args) -> Result<()> {
             Generator::new(fonts, Corpus::load()?)
         }
     };
+    let mut count = args.count;
+    let generator = if args.real {
+        if style == Style::Printed {
+            bail!("real ink is handwriting: use --style handwriting, whiteboard or strokes");
+        }
+        if split == Split::Test {
+            bail!(
+                "the real ink has no test writers here (its owners hold them out): use --split val"
+            );
+        }
+        let Some(dir) = unipen::locate(args.unipen.as_deref()) else {
+            bail!("no real ink at {} (give --unipen DIR)", unipen::DEFAULT_DIR)
+        };
+        let real = RealInk::load(&dir)?;
+        eprint!("{}", real.report());
+        if split == Split::Val {
+            count = count.min(real.val_count(generator.max_chars()) as u64);
+        }
+        generator.with_real(Arc::new(real), 1.0)
+    } else {
+        generator
+    };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let rows: Vec<(String, String, crate::data::Sample)> = (0..args.count)
+    let rows: Vec<(String, String, crate::data::Sample)> = (0..count)
         .into_par_iter()
         .map(|i| {
-            let s = generator.sample(style, split, args.seed, i)?;
-            let name = format!("{}_{i:06}.png", style.name());
+            let s = match (args.real, split) {
+                (true, Split::Val) => generator.real_val_sample(style, args.seed, i)?,
+                _ => generator.sample(style, split, args.seed, i)?,
+            };
+            let name = if args.real {
+                format!("real-{}_{i:06}.png", style.name())
+            } else {
+                format!("{}_{i:06}.png", style.name())
+            };
             imageio::save_png(&s.image, &args.out.join(&name))?;
             Ok((name, s.text.clone(), s))
         })
@@ -81,11 +123,13 @@ pub fn run(args: Args) -> Result<()> {
     families.sort_unstable();
     families.dedup();
     println!(
-        "wrote {} {} lines ({:?} split, {} families: {}) to {}",
+        "wrote {} {}{} lines ({:?} split, {} {}: {}) to {}",
         rows.len(),
+        if args.real { "real " } else { "" },
         style.name(),
         split,
         families.len(),
+        if args.real { "writers" } else { "families" },
         families.join(", "),
         args.out.display()
     );

@@ -82,6 +82,21 @@ pub struct TrainArgs {
         default_value = "printed=1,handwriting=1.5,whiteboard=1,strokes=1"
     )]
     pub mix: String,
+    /// Folder of real writers' pen trajectories (UNIPEN JSON lines; default
+    /// ../shared/data/unipen when it exists): real validation writers join every run's
+    /// validation, and `--real` draws training lines from it.
+    #[arg(long)]
+    pub unipen: Option<PathBuf>,
+    /// Leave the real ink out, even where the default folder exists.
+    #[arg(long, conflicts_with = "unipen")]
+    pub no_unipen: bool,
+    /// Share (0..=1) of the handwriting, whiteboard and strokes training lines drawn from real
+    /// writers' ink.
+    #[arg(long, default_value_t = 0.0)]
+    pub real: f64,
+    /// Real validation lines per style.
+    #[arg(long)]
+    pub real_val_lines: Option<u64>,
 }
 
 impl TrainArgs {
@@ -106,6 +121,13 @@ impl TrainArgs {
         c.device = self.device.clone();
         (c.height, c.stride, c.norm) = (self.height, self.stride, self.norm);
         c.mix = self.mix.clone();
+        c.unipen = if self.no_unipen {
+            None
+        } else {
+            crate::data::unipen::locate(self.unipen.as_deref())
+        };
+        c.real = self.real;
+        c.real_val_lines = self.real_val_lines.unwrap_or(c.real_val_lines);
         c
     }
 

@@ -3,11 +3,13 @@
 
 use super::corpus::{self, Corpus};
 use super::fonts::{self, FontSet, Split};
+use super::real::RealInk;
 use super::style::{self, Style};
 use anyhow::{Result, bail};
 use inkline::GrayImage;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
 
 /// One synthesized line.
 pub struct Sample {
@@ -25,6 +27,8 @@ pub struct Generator {
     fonts: FontSet,
     corpus: Corpus,
     max_chars: usize,
+    /// Real writers' ink, and the share of training lines of the pen styles drawn from it.
+    real: Option<(Arc<RealInk>, f64)>,
 }
 
 impl Generator {
@@ -34,7 +38,40 @@ impl Generator {
             fonts,
             corpus,
             max_chars: corpus::MAX_CHARS,
+            real: None,
         }
+    }
+
+    /// Draws `share` (0..=1) of the training lines of the handwriting, whiteboard and strokes
+    /// styles from real writers' ink instead of fonts.
+    pub fn with_real(mut self, real: Arc<RealInk>, share: f64) -> Self {
+        self.real = Some((real, share.clamp(0.0, 1.0)));
+        self
+    }
+
+    /// The real ink, if any.
+    pub fn real(&self) -> Option<&RealInk> {
+        self.real.as_ref().map(|r| r.0.as_ref())
+    }
+
+    /// Longest line in characters.
+    pub fn max_chars(&self) -> usize {
+        self.max_chars
+    }
+
+    /// Real validation line `index` in `style`'s look (see [`RealInk::val_line`]); the look
+    /// depends only on (seed, style, index).
+    pub fn real_val_sample(&self, style: Style, seed: u64, index: u64) -> Result<Sample> {
+        let Some(real) = self.real() else {
+            bail!("no real ink loaded (--unipen DIR)")
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(sample_key(seed, style, Split::Val, index) ^ REAL);
+        let l = real.val_line(style, index as usize, self.max_chars, &mut rng)?;
+        Ok(Sample {
+            image: l.image,
+            text: l.text,
+            family: l.writer,
+        })
     }
 
     /// Caps line length at `max_chars` characters (whole words; at least 1), e.g. for a
@@ -51,11 +88,20 @@ impl Generator {
 
     /// Sample `index` of `style` in `split`.
     pub fn sample(&self, style: Style, split: Split, seed: u64, index: u64) -> Result<Sample> {
-        let key = seed
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .wrapping_add((style as u64) << 56 | (split as u64) << 48)
-            .wrapping_add(index);
-        let mut rng = ChaCha8Rng::seed_from_u64(key);
+        let mut rng = ChaCha8Rng::seed_from_u64(sample_key(seed, style, split, index));
+        if let Some((real, share)) = &self.real
+            && split == Split::Train
+            && *share > 0.0
+            && style != Style::Printed
+            && rng.random_bool(*share)
+        {
+            let l = real.train_line(style, self.max_chars, &mut rng)?;
+            return Ok(Sample {
+                image: l.image,
+                text: l.text,
+                family: l.writer,
+            });
+        }
         let kind = style.font_kind(&mut rng);
         let mut families = self.fonts.select(kind, split);
         if families.is_empty() {
@@ -111,6 +157,16 @@ impl Generator {
     }
 }
 
+/// Salt of the real validation lines' seeds.
+const REAL: u64 = 0x5245_414C;
+
+/// The seed of sample `index` of a style and split.
+fn sample_key(seed: u64, style: Style, split: Split, index: u64) -> u64 {
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add((style as u64) << 56 | (split as u64) << 48)
+        .wrapping_add(index)
+}
+
 /// Whether the face can draw `c`.
 pub fn has_glyph(face: &fonts::FontData, c: char) -> bool {
     match face {
@@ -147,7 +203,6 @@ mod tests {
     use super::*;
     use crate::data::hershey::HersheyFont;
     use fonts::{Family, FontData, FontKind};
-    use std::sync::Arc;
 
     use test_support::embedded;
 

@@ -1,5 +1,6 @@
 //! Rasterizing text into an ink-coverage mask: outline fonts (shaped with rustybuzz, drawn with
-//! tiny-skia, per-glyph jitter for handwriting) and Hershey fonts drawn as pen strokes.
+//! tiny-skia, per-glyph jitter for handwriting), Hershey fonts drawn as pen strokes, and real
+//! pen trajectories drawn with a pen whose width follows the writing's speed.
 
 use super::hershey::HersheyFont;
 use inkline::GrayImage;
@@ -327,6 +328,108 @@ pub fn render_hershey(
         }
     }
     Some(coverage(&sheet.pixmap))
+}
+
+/// A pen drawing a trajectory: its width, how much slow writing widens it, how much a
+/// smooth pressure field varies it.
+#[derive(Debug, Clone, Copy)]
+pub struct InkPen {
+    /// Width in pixels at the writing's mean speed.
+    pub width: f32,
+    /// Width gained where the pen moves slower than its median speed, lost where faster
+    /// (0: none; 0.5: half the width at a standstill).
+    pub speed_gain: f32,
+    /// Width variation along the line from pressure (a fraction).
+    pub pressure: f32,
+}
+
+/// Largest canvas side for a trajectory (pixels); longer lines are refused.
+const INK_MAX_SIDE: f32 = 6000.0;
+
+/// Draws a normalized trajectory (body one unit, baseline at y = 0) with the body `body_px`
+/// pixels high, with round caps and joins; `None` when it would not fit a canvas.
+pub fn render_ink(
+    ink: &super::ink::Ink,
+    body_px: f32,
+    pen: &InkPen,
+    rng: &mut impl Rng,
+) -> Option<GrayImage> {
+    let b = ink.bounds()?;
+    let margin = pen.width * (1.0 + pen.speed_gain + pen.pressure) + 2.0;
+    let (w, h) = (
+        b.width() * body_px + 2.0 * margin,
+        b.height() * body_px + 2.0 * margin,
+    );
+    if !(w.is_finite() && h.is_finite()) || w > INK_MAX_SIDE || h > INK_MAX_SIDE {
+        return None;
+    }
+    let mut pixmap = Pixmap::new(w.ceil() as u32, h.ceil() as u32)?;
+    let mut paint = Paint::default();
+    paint.set_color_rgba8(0, 0, 0, 255);
+    paint.anti_alias = true;
+    let to_px = |p: [f32; 2]| {
+        (
+            (p[0] - b.x0) * body_px + margin,
+            (p[1] - b.y0) * body_px + margin,
+        )
+    };
+    // Segment lengths stand for speed: the digitizers sample at a fixed rate.
+    let mut lens: Vec<f32> = ink
+        .strokes
+        .iter()
+        .flat_map(|s| s.windows(2))
+        .map(|w| ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt())
+        .filter(|&l| l > 0.0)
+        .collect();
+    lens.sort_by(f32::total_cmp);
+    let median = lens.get(lens.len() / 2).copied().unwrap_or(1.0).max(1e-6);
+    let phase = rng.random_range(0.0..std::f32::consts::TAU);
+    let period = rng.random_range(1.5..4.0f32);
+    let width_at = |seg_len: f32, x: f32| {
+        let slow = (1.0 - seg_len / median).clamp(-1.0, 1.0);
+        let press = 1.0 + pen.pressure * (x / period + phase).sin();
+        // Quarter-pixel steps, so runs of one width draw as one path.
+        ((pen.width * (1.0 + pen.speed_gain * slow) * press).max(0.4) * 4.0).round() / 4.0
+    };
+    let draw = |pixmap: &mut Pixmap, pts: &[(f32, f32)], width: f32| {
+        let mut pb = PathBuilder::new();
+        pb.move_to(pts[0].0, pts[0].1);
+        for &(x, y) in &pts[1..] {
+            pb.line_to(x, y);
+        }
+        if pts.len() == 1 {
+            pb.line_to(pts[0].0 + 0.01, pts[0].1);
+        }
+        if let Some(path) = pb.finish() {
+            let st = Stroke {
+                width,
+                line_cap: LineCap::Round,
+                line_join: LineJoin::Round,
+                ..Stroke::default()
+            };
+            pixmap.stroke_path(&path, &paint, &st, Transform::identity(), None);
+        }
+    };
+    for s in &ink.strokes {
+        if s.len() == 1 {
+            draw(&mut pixmap, &[to_px(s[0])], width_at(median, s[0][0]));
+            continue;
+        }
+        let mut run: Vec<(f32, f32)> = vec![to_px(s[0])];
+        let mut run_width = None;
+        for w in s.windows(2) {
+            let len = ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt();
+            let width = width_at(len, w[1][0]);
+            if run_width.is_some_and(|rw| rw != width) {
+                draw(&mut pixmap, &run, run_width.unwrap_or(width));
+                run = vec![*run.last().unwrap_or(&to_px(w[0]))];
+            }
+            run_width = Some(width);
+            run.push(to_px(w[1]));
+        }
+        draw(&mut pixmap, &run, run_width.unwrap_or(pen.width));
+    }
+    Some(coverage(&pixmap))
 }
 
 /// Re-exported normal deviate for the other synthesis modules.

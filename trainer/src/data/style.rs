@@ -144,6 +144,15 @@ pub fn draw(
             augment::underline(&mut mask, rng);
         }
     }
+    Ok(Some(finish(style, mask, size, rng)))
+}
+
+/// The ink coverage `mask` on the style's surface with its degradations (paper, board or
+/// canvas; warps, light, blur, noise, JPEG, polarity). `em` is the writing's size in pixels
+/// (about twice its body height), which spaces ruled lines.
+pub fn finish(style: Style, mask: GrayImage, em: f32, rng: &mut impl Rng) -> GrayImage {
+    let mut mask = mask;
+    let size = em;
     let img = match style {
         Style::Printed => {
             let s = Surface {
@@ -247,5 +256,5 @@ pub fn draw(
     if style != Style::Strokes && rng.random_bool(0.12) {
         augment::invert(&mut img);
     }
-    Ok(Some(img))
+    img
 }

@@ -8,9 +8,10 @@ use crate::data::Generator;
 use crate::data::batcher::BatchConfig;
 use crate::data::corpus::MAX_CHARS;
 use crate::data::fonts::Split;
+use crate::data::real::RealInk;
 use crate::data::style::Style;
 use crate::names::Named;
-use anyhow::Result;
+use anyhow::{Result, bail};
 use inkline::burn::tensor::Device;
 use inkline::{Charset, InputGeometry, LineNorm, ModelConfig, Network, Preset, Provenance};
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,20 @@ pub struct RunConfig {
     pub device: String,
     /// Show a progress bar.
     pub progress: bool,
+    /// Folder of real writers' ink (UNIPEN JSON lines); `None`: none (fonts only).
+    #[serde(default)]
+    pub unipen: Option<PathBuf>,
+    /// Share of the training lines of handwriting, whiteboard and strokes drawn from real
+    /// writers' ink (0..=1).
+    #[serde(default)]
+    pub real: f64,
+    /// Validation lines of real writers per style (fewer when the data has fewer).
+    #[serde(default = "default_real_val_lines")]
+    pub real_val_lines: u64,
+}
+
+fn default_real_val_lines() -> u64 {
+    400
 }
 
 impl RunConfig {
@@ -102,6 +117,9 @@ impl RunConfig {
             mix: "printed=1,handwriting=1.5,whiteboard=1,strokes=1".into(),
             device: "cpu".into(),
             progress: true,
+            unipen: None,
+            real: 0.0,
+            real_val_lines: default_real_val_lines(),
         }
     }
 
@@ -157,11 +175,21 @@ impl Session {
     pub fn new(config: RunConfig) -> Result<Self> {
         let charset = Charset::printable_ascii();
         let geometry = config.model_config(Network::Vgg, &charset)?.geometry();
-        let generator = Arc::new(Generator::discover()?.with_max_chars(config.max_chars));
+        let mut generator = Generator::discover()?.with_max_chars(config.max_chars);
+        if let Some(dir) = &config.unipen {
+            let real = RealInk::load(dir)?;
+            if config.progress {
+                eprint!("real ink from {}:\n{}", dir.display(), real.report());
+            }
+            generator = generator.with_real(Arc::new(real), config.real);
+        } else if config.real > 0.0 {
+            bail!("--real {} needs the real ink (--unipen DIR)", config.real);
+        }
+        let generator = Arc::new(generator);
         let mix = config.parsed_mix()?;
         let styles: Vec<Style> = mix.iter().map(|m| m.0).collect();
         let device = crate::device::parse(&config.device)?;
-        let val = validate::build(
+        let mut val = validate::build(
             &generator,
             &styles,
             Split::Val,
@@ -169,6 +197,13 @@ impl Session {
             &geometry,
             config.val_seed,
         )?;
+        val.extend(validate::build_real(
+            &generator,
+            &styles,
+            config.real_val_lines,
+            &geometry,
+            config.val_seed,
+        )?);
         Ok(Self {
             config,
             charset,
@@ -212,10 +247,21 @@ impl Session {
                 preset: c.preset.name(),
                 stage: name.into(),
                 seed: c.seed,
-                data: format!(
-                    "synthetic lines ({}), up to {} characters, train font families",
-                    c.mix, c.max_chars
-                ),
+                data: if c.real > 0.0 {
+                    format!(
+                        "synthetic lines ({}), up to {} characters, train font families; {:.0}% of \
+                         the pen styles' lines from real writers' ink (train writers): {}",
+                        c.mix,
+                        c.max_chars,
+                        100.0 * c.real,
+                        crate::data::unipen::ATTRIBUTION
+                    )
+                } else {
+                    format!(
+                        "synthetic lines ({}), up to {} characters, train font families",
+                        c.mix, c.max_chars
+                    )
+                },
                 parent,
                 command: std::env::args().collect::<Vec<_>>().join(" "),
                 ..Provenance::default()

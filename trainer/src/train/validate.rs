@@ -1,4 +1,5 @@
-//! Fixed validation sets (held-out font families) and CER / WER of a model on them.
+//! Fixed validation sets (held-out font families; real writers never trained on, where the
+//! real ink is loaded) and CER / WER of a model on them.
 
 use crate::data::Generator;
 use crate::data::fonts::Split;
@@ -13,14 +14,54 @@ use inkline::{Charset, CnnDblstm, Decoder, InputGeometry, LineImage};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
-/// Preprocessed lines of one style.
+/// Preprocessed lines of one style and source.
 pub struct ValSet {
-    /// Style of every line.
-    pub style: Style,
+    /// The set's name: the style (`handwriting`), or `real-` and the style for real writers.
+    pub name: String,
     /// Lines at the model's height.
     pub lines: Vec<LineImage>,
     /// Their texts.
     pub texts: Vec<String>,
+}
+
+/// The styles real ink is drawn in (real validation sets are named `real-<style>`).
+pub const REAL_STYLES: [Style; 3] = [Style::Strokes, Style::Handwriting, Style::Whiteboard];
+
+/// Builds up to `count` lines in each style of `styles` that real ink is drawn in, from the
+/// real validation writers (deterministic in `seed`); none without real ink.
+pub fn build_real(
+    generator: &Generator,
+    styles: &[Style],
+    count: u64,
+    geometry: &InputGeometry,
+    seed: u64,
+) -> Result<Vec<ValSet>> {
+    let Some(real) = generator.real() else {
+        return Ok(vec![]);
+    };
+    let count = count.min(real.val_count(generator.max_chars()) as u64);
+    REAL_STYLES
+        .iter()
+        .filter(|s| styles.contains(s))
+        .map(|&style| {
+            let items: Vec<(LineImage, String)> = (0..count)
+                .into_par_iter()
+                .map(|i| {
+                    let s = generator.real_val_sample(style, seed, i)?;
+                    Ok(prepare_line(&s.image, geometry)?.map(|l| (l, s.text)))
+                })
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .collect();
+            let (lines, texts) = items.into_iter().unzip();
+            Ok(ValSet {
+                name: format!("real-{}", style.name()),
+                lines,
+                texts,
+            })
+        })
+        .collect()
 }
 
 /// Builds `count` lines per style from `split` (deterministic in `seed`).
@@ -47,7 +88,7 @@ pub fn build(
                 .collect();
             let (lines, texts) = items.into_iter().unzip();
             Ok(ValSet {
-                style,
+                name: style.name(),
                 lines,
                 texts,
             })
@@ -68,12 +109,12 @@ impl ValSet {
     }
 }
 
-/// CER and WER per style (percent) and their mean.
+/// CER and WER per set (percent) and their mean.
 #[derive(Debug, Clone, Default)]
 pub struct ValScores {
-    /// (CER, WER) by style name.
+    /// (CER, WER) by set name (style, or `real-<style>`).
     pub per_style: BTreeMap<String, (f64, f64)>,
-    /// Mean CER over styles.
+    /// Mean CER over sets.
     pub mean_cer: f64,
 }
 
@@ -105,7 +146,7 @@ pub fn evaluate(
         }
         scores
             .per_style
-            .insert(set.style.name(), (counter.cer(), counter.wer()));
+            .insert(set.name.clone(), (counter.cer(), counter.wer()));
     }
     scores.mean_cer =
         scores.per_style.values().map(|v| v.0).sum::<f64>() / scores.per_style.len().max(1) as f64;

@@ -1,0 +1,53 @@
+# Shared by the training scripts (train-v2.sh, train-v3.sh): source it after setting RUN,
+# STAGES (every stage name, in order) and optionally ONLY and THREADS.
+#   run_store "$@"          handles --save DIR / --restore DIR (copy every stage's checkpoint,
+#                           metrics, run.json and best model out of / back into $RUN) and
+#                           exits; returns for any other arguments
+#   build_private_trainer   a private copy of the trainer in $RUN, so that rebuilding the
+#                           working tree never changes a running run; sets T
+#   stage NAME ARGS...      `trainer ARGS...` under NAME's lock (resumes it, or skips it when
+#                           finished); with ONLY set, only that stage runs
+
+run_store() {
+  case "${1:-}" in
+    --save)
+      for stage in $STAGES; do
+        [ -d "$RUN/$stage/checkpoint" ] || continue
+        mkdir -p "$2/$stage"
+        cp "$RUN/$stage/checkpoint/"* "$RUN/$stage/metrics.csv" "$RUN/$stage/run.json" "$2/$stage/"
+        [ -f "$RUN/$stage/best.inkline" ] && cp "$RUN/$stage/best.inkline" "$2/$stage/"
+      done
+      exit 0
+      ;;
+    --restore)
+      for stage in $STAGES; do
+        src="$2/$stage"
+        # Stop 19 saved the v2 teacher alone at the top of DIR.
+        [ "$stage" = teacher ] && [ ! -d "$src" ] && src="$2"
+        [ -f "$src/state.json" ] || continue
+        mkdir -p "$RUN/$stage/checkpoint"
+        for f in model.bpk optim.bpk state.json; do cp "$src/$f" "$RUN/$stage/checkpoint/"; done
+        cp "$src/metrics.csv" "$src/run.json" "$RUN/$stage/"
+        [ -f "$src/best.inkline" ] && cp "$src/best.inkline" "$RUN/$stage/"
+      done
+      exit 0
+      ;;
+  esac
+}
+
+build_private_trainer() {
+  mkdir -p "$RUN"
+  if [ ! -x "$RUN/trainer" ]; then
+    cargo build --release -p trainer >&2
+    cp target/release/trainer "$RUN/trainer"
+  fi
+  T="nice -n 5 $RUN/trainer"
+}
+
+stage() {
+  local name=$1
+  shift
+  if [ -z "${ONLY:-}" ] || [ "$ONLY" = "$name" ]; then
+    flock "$RUN/$name.lock" $T "$@"
+  fi
+}
