@@ -409,3 +409,126 @@ fn a_language_model_is_built_tuned_and_used_by_eval() {
     .unwrap();
     assert_eq!(v["lines"], 2);
 }
+
+/// Writes a UNIPEN-format folder: `lines.jsonl.gz` with `n` two-word lines for each writer
+/// (zigzag letters 40 units high), and an empty `words.jsonl.gz`.
+fn write_unipen(dir: &Path, writers: &[&str], n: usize) {
+    use std::io::Write;
+    let letters = |count: i64, x: i64| -> Vec<Vec<i64>> {
+        (0..count)
+            .map(|k| {
+                let x0 = x + 50 * k;
+                (0..=6)
+                    .flat_map(|i| [x0 + 6 * i, if i % 2 == 0 { 0 } else { -40 }])
+                    .collect()
+            })
+            .collect()
+    };
+    let mut lines = flate2::write::GzEncoder::new(
+        std::fs::File::create(dir.join("lines.jsonl.gz")).unwrap(),
+        flate2::Compression::fast(),
+    );
+    for w in writers {
+        for i in 0..n {
+            let mut strokes = letters(3, 0);
+            strokes.extend(letters(2, 220));
+            let rec = serde_json::json!({"writer": w, "label": format!("abc d{i}"), "source": "t", "strokes": strokes});
+            writeln!(lines, "{rec}").unwrap();
+        }
+    }
+    lines.finish().unwrap();
+    flate2::write::GzEncoder::new(
+        std::fs::File::create(dir.join("words.jsonl.gz")).unwrap(),
+        flate2::Compression::fast(),
+    )
+    .finish()
+    .unwrap();
+}
+
+#[test]
+fn real_validation_writers_export_and_score_per_writer_and_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let unipen = dir.path().join("unipen");
+    std::fs::create_dir(&unipen).unwrap();
+    // The split is a fixed hash of the person: writer2 and writer11 are validation writers,
+    // writer0 and writer1 train.
+    write_unipen(
+        &unipen,
+        &["abc/writer0", "abc/writer2", "xyz/writer11", "xyz/writer1"],
+        3,
+    );
+    let out = dir.path().join("real");
+    let printed = trainer(&[
+        "synth",
+        "--real",
+        "--unipen",
+        unipen.to_str().unwrap(),
+        "--style",
+        "strokes",
+        "--split",
+        "val",
+        "--count",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("wrote 6 real strokes lines"), "{printed}");
+    let families = std::fs::read_to_string(out.join("families.tsv")).unwrap();
+    let mut writers: Vec<&str> = families
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    writers.sort_unstable();
+    writers.dedup();
+    assert_eq!(writers, ["abc/writer2", "xyz/writer11"]);
+    let gt = std::fs::read_to_string(out.join("gt.tsv")).unwrap();
+    assert_eq!(gt.lines().filter(|l| l.ends_with("\tabc d0")).count(), 2);
+    let model = dir.path().join("tiny.inkline");
+    trainer(&[
+        "init",
+        "--preset",
+        "tiny",
+        "--arch",
+        "darknet",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(
+        trainer(&[
+            "eval",
+            "--json",
+            "--by-source",
+            "--by-family",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            out.to_str().unwrap(),
+        ])
+        .trim(),
+    )
+    .unwrap();
+    let sources: Vec<&str> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources.len(), 2, "{v}");
+    assert!(sources.contains(&"abc") && sources.contains(&"xyz"), "{v}");
+    assert_eq!(v["families"].as_array().unwrap().len(), 2, "{v}");
+    // The test split has no real writers here, and printed is not handwriting.
+    for (style, split, says) in [
+        ("strokes", "test", "no test writers"),
+        ("printed", "val", "real ink is handwriting"),
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_trainer"))
+            .args(["synth", "--real", "--unipen", unipen.to_str().unwrap()])
+            .args(["--style", style, "--split", split, "--count", "2", "--out"])
+            .arg(dir.path().join("x"))
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(says), "{e}");
+    }
+}

@@ -43,6 +43,10 @@ pub struct Args {
     /// `trainer synth` writes), worst first.
     #[arg(long)]
     by_family: bool,
+    /// Also give CER / WER per source: the part of the family before `/` (the contributor of a
+    /// real writers' set, whose families.tsv names `contributor/writer`), worst first.
+    #[arg(long)]
+    by_source: bool,
 }
 
 /// Runs the command.
@@ -55,7 +59,7 @@ pub fn run(args: Args) -> Result<()> {
     if samples.is_empty() {
         bail!("{} has no samples", args.data.display());
     }
-    let families = if args.by_family {
+    let families = if args.by_family || args.by_source {
         let f = dataset::read_families(&args.data)?;
         if f.is_empty() {
             bail!(
@@ -68,6 +72,7 @@ pub fn run(args: Args) -> Result<()> {
         Default::default()
     };
     let mut by_family: BTreeMap<String, ErrorCounter> = BTreeMap::new();
+    let mut by_source: BTreeMap<String, ErrorCounter> = BTreeMap::new();
     let mut counter = ErrorCounter::default();
     let mut confusions = Confusions::default();
     let mut total_ms = 0.0;
@@ -94,11 +99,27 @@ pub fn run(args: Args) -> Result<()> {
         counter.add(&hyp, &s.text);
         if let Some(f) = families.get(&s.path) {
             by_family.entry(f.clone()).or_default().add(&hyp, &s.text);
+            let source = f.split('/').next().unwrap_or(f);
+            by_source
+                .entry(source.to_string())
+                .or_default()
+                .add(&hyp, &s.text);
         }
     }
-    // Worst family first.
-    let mut worst: Vec<(&String, &ErrorCounter)> = by_family.iter().collect();
-    worst.sort_by(|a, b| b.1.cer().total_cmp(&a.1.cer()).then(a.0.cmp(b.0)));
+    // Worst first.
+    let worst_of = |groups: &BTreeMap<String, ErrorCounter>| {
+        let mut w: Vec<(String, ErrorCounter)> =
+            groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        w.sort_by(|a, b| b.1.cer().total_cmp(&a.1.cer()).then(a.0.cmp(&b.0)));
+        w
+    };
+    let mut groups: Vec<(&str, Vec<(String, ErrorCounter)>)> = Vec::new();
+    if args.by_source {
+        groups.push(("source", worst_of(&by_source)));
+    }
+    if args.by_family {
+        groups.push(("family", worst_of(&by_family)));
+    }
     let ms_per_line = total_ms / samples.len() as f64;
     if args.errors {
         eprint!("{}", confusions.listing(30));
@@ -109,12 +130,15 @@ pub fn run(args: Args) -> Result<()> {
             out["decode_ms_per_line"] = json!(decode_ms / samples.len() as f64);
             out["inference_ms_per_line"] = json!(inference_ms / samples.len() as f64);
         }
-        if args.by_family {
-            out["families"] = worst
+        for (kind, worst) in &groups {
+            let key = if *kind == "family" {
+                "families"
+            } else {
+                "sources"
+            };
+            out[key] = worst
                 .iter()
-                .map(
-                    |(f, c)| json!({"family": f, "cer": c.cer(), "wer": c.wer(), "lines": c.lines}),
-                )
+                .map(|(f, c)| json!({*kind: f, "cer": c.cer(), "wer": c.wer(), "lines": c.lines}))
                 .collect();
         }
         println!("{out}");
@@ -126,13 +150,16 @@ pub fn run(args: Args) -> Result<()> {
             counter.lines,
             ms_per_line
         );
-        for (f, c) in &worst {
-            println!(
-                "  {f}: CER {:.2}%  WER {:.2}%  lines {}",
-                c.cer(),
-                c.wer(),
-                c.lines
-            );
+        for (kind, worst) in &groups {
+            println!("per {kind}, worst first:");
+            for (f, c) in worst {
+                println!(
+                    "  {f}: CER {:.2}%  WER {:.2}%  lines {}",
+                    c.cer(),
+                    c.wer(),
+                    c.lines
+                );
+            }
         }
     }
     Ok(())
