@@ -458,19 +458,26 @@ impl Default for InkVariation {
 /// A normalized trajectory varied as another writing of the same hand could be.
 pub fn augment(ink: &Ink, v: &InkVariation, rng: &mut impl Rng) -> Ink {
     let mut out = ink.clone();
-    // Per word: scale about its own baseline start, shift the baseline.
-    let (clusters, _) = ink.clusters(0.5);
+    // Per word: scale about its middle on the baseline (so that a grown word takes from both
+    // gaps beside it, at most a quarter of each), shift the baseline.
+    let (clusters, gaps) = ink.clusters(0.5);
     if clusters.len() > 1 {
-        for c in &clusters {
-            let s = 1.0 + rng.random_range(-v.word_scale..=v.word_scale);
-            let dy = gauss(rng, v.word_shift);
-            let x0 = c
+        for (k, c) in clusters.iter().enumerate() {
+            let xs = c
                 .iter()
                 .flat_map(|&i| out.strokes[i].iter().map(|p| p[0]))
+                .fold((f32::MAX, f32::MIN), |(a, b), x| (a.min(x), b.max(x)));
+            let room = [k.checked_sub(1).map(|j| gaps[j]), gaps.get(k).copied()]
+                .into_iter()
+                .flatten()
                 .fold(f32::MAX, f32::min);
+            let grow = (room / 2.0 / (xs.1 - xs.0).max(1e-3)).min(v.word_scale);
+            let s = 1.0 + rng.random_range(-v.word_scale..=grow.max(0.0));
+            let dy = gauss(rng, v.word_shift);
+            let mid = (xs.0 + xs.1) / 2.0;
             for &i in c {
                 for p in &mut out.strokes[i] {
-                    *p = [x0 + (p[0] - x0) * s, p[1] * s + dy];
+                    *p = [mid + (p[0] - mid) * s, p[1] * s + dy];
                 }
             }
         }
