@@ -41,7 +41,7 @@ pub use lm::CharLm;
 pub use model::{
     Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
 };
-pub use preprocess::{BBox, InputGeometry, Join, LineImage, LineNorm, MAX_LINES, MAX_RATIO};
+pub use preprocess::{BBox, InputGeometry, Join, LineImage, LineNorm, MAX_LINES, MAX_RATIO, Quad};
 pub use recognizer::{DEFAULT_LM_BEAM, LineResult, MAX_BEAM, Recognition, Recognizer, Timing};
 
 /// The building blocks beneath the API, for the trainer and profilers: the network's layers,

@@ -10,7 +10,7 @@ use crate::image::GrayImage;
 use crate::lm::CharLm;
 use crate::model::CnnDblstm;
 use crate::preprocess::{
-    BBox, InputGeometry, Join, LineImage, batch_lines, pixel_budget_batches, prepare_page,
+    BBox, InputGeometry, Join, LineImage, Quad, batch_lines, pixel_budget_batches, prepare_page,
 };
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,9 @@ pub struct LineResult {
     pub confidence: f32,
     /// Where the line lies in the input image.
     pub bbox: BBox,
+    /// The line's corners in the input image (top left, top right, bottom right, bottom
+    /// left): a turned box where the page was tilted, the box's corners otherwise.
+    pub quad: Quad,
 }
 
 /// The result of recognizing an image.
@@ -209,6 +212,7 @@ impl Recognizer {
                     text,
                     confidence: d.confidence,
                     bbox: line.bbox,
+                    quad: line.quad,
                 }),
             }
         }

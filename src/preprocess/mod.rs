@@ -1,5 +1,6 @@
-//! Preprocessing shared by the browser and the trainer: polarity, contrast, line splitting
-//! (`lines`), crop and scale to the model's input geometry, and batching (`batch`).
+//! Preprocessing shared by the browser and the trainer: polarity, contrast, page skew
+//! (`skew`), line splitting (`lines`), crop and scale to the model's input geometry, and
+//! batching (`batch`).
 //!
 //! The model sees ink as 1.0 and background as 0.0, at a fixed height, with the width scaled
 //! by the same factor so the aspect ratio is kept.
@@ -7,6 +8,7 @@
 mod batch;
 mod lines;
 mod pieces;
+mod skew;
 
 pub use batch::{batch_lines, pixel_budget_batches, width_sorted_batches};
 pub use pieces::{Join, MAX_RATIO};
@@ -95,6 +97,19 @@ impl BBox {
     }
 }
 
+/// Four corners `[x, y]` in source pixels: top left, top right, bottom right, bottom left.
+pub type Quad = [[f32; 2]; 4];
+
+/// The corners of a box.
+fn corners(b: BBox) -> Quad {
+    let (x0, y0) = (b.x as f32, b.y as f32);
+    let (x1, y1) = ((b.x + b.width) as f32, (b.y + b.height) as f32);
+    [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+}
+
+/// A page tilted less than this (degrees) is read as it is.
+const MIN_SKEW_DEG: f32 = 0.5;
+
 /// One text line (or a piece of a long one) ready for the model, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineImage {
@@ -102,6 +117,9 @@ pub struct LineImage {
     pub image: GrayImage,
     /// Where the line (or piece) lies in the source image.
     pub bbox: BBox,
+    /// The whole line's box in the source image as four corners (top left, top right, bottom
+    /// right, bottom left): turned with the line on a tilted page.
+    pub quad: Quad,
     /// How it attaches to the image before it: a new line, or a piece of the same line.
     pub join: Join,
 }
@@ -177,9 +195,10 @@ pub fn prepare_line(img: &GrayImage, geometry: &InputGeometry) -> Result<Option<
     }))
 }
 
-/// Prepares a page: normalize, split into lines by projection profile, then crop and scale each
-/// (a line wider than [`MAX_RATIO`] input heights in pieces, see [`Join`]). Lines come top to
-/// bottom; more than [`MAX_LINES`] is an error.
+/// Prepares a page: normalize, undo the page's skew (a tilted page of two or more lines is
+/// turned level first), split into lines by projection profile, then crop and scale each (a
+/// line wider than [`MAX_RATIO`] input heights in pieces, see [`Join`]); boxes are in the
+/// input's pixels. Lines come top to bottom; more than [`MAX_LINES`] is an error.
 pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<LineImage>> {
     if geometry.height < 4 {
         return Err(InklineError::InvalidConfig(format!(
@@ -190,27 +209,91 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
     let Some(ink) = ink_map(img) else {
         return Ok(Vec::new());
     };
+    let angle = skew::estimate(&ink, INK_THRESHOLD);
+    if angle.to_degrees().abs() >= MIN_SKEW_DEG {
+        let level = skew::Levelled::new(&ink, angle);
+        let mut bands = split_lines(&level.image, INK_THRESHOLD);
+        // Slivers of neighbouring lines cut by the input's top or bottom edge (what a line
+        // cropped from a page holds) no longer touch the turned image's edge: drop them here.
+        // Specks far narrower than the widest line are no lines of their own either.
+        let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(0);
+        let boxes: Vec<Option<BBox>> = bands
+            .iter()
+            .map(|&(y0, y1)| ink_box(&level.image, y0, y1))
+            .collect();
+        let widest = boxes.iter().flatten().map(|b| b.width).max().unwrap_or(0);
+        let keep: Vec<bool> = bands
+            .iter()
+            .zip(&boxes)
+            .map(|(&(y0, y1), b)| {
+                let Some(b) = *b else { return false };
+                let ys = corners(b).map(|p| level.to_input(p)[1]);
+                let at_edge = ys.iter().any(|&y| y <= 2.0 || y >= ink.height as f32 - 2.0);
+                !(at_edge && 2 * (y1 - y0) < tallest) && 5 * b.width >= widest
+            })
+            .collect();
+        let mut k = keep.iter();
+        bands.retain(|_| *k.next().unwrap_or(&false));
+        // One line (or none) stays as it was: a single line reads as it always has.
+        if bands.len() >= 2 {
+            return read_bands(&level.image, &bands, geometry, Some(&level), &ink);
+        }
+    }
     let bands = split_lines(&ink, INK_THRESHOLD);
+    read_bands(&ink, &bands, geometry, None, &ink)
+}
+
+/// The lines of `bands` of `work` (the ink map, or it turned level: `level`), with boxes in
+/// the pixels of the input's ink map `input`.
+fn read_bands(
+    work: &GrayImage,
+    bands: &[(usize, usize)],
+    geometry: &InputGeometry,
+    level: Option<&skew::Levelled>,
+    input: &GrayImage,
+) -> Result<Vec<LineImage>> {
     if bands.len() > MAX_LINES {
         return Err(InklineError::InvalidImage(format!(
             "the image has {} text lines; at most {MAX_LINES} are read per call (split it)",
             bands.len()
         )));
     }
+    // Corners of a box of `work` in the input, and the input box around them.
+    let back = |q: Quad| -> Quad { q.map(|p| level.map_or(p, |l| l.to_input(p))) };
+    let around = |q: &Quad| -> BBox {
+        let clamp = |v: f32, max: usize| (v.max(0.0) as usize).min(max);
+        let xs = q.iter().map(|p| p[0]);
+        let ys = q.iter().map(|p| p[1]);
+        let x0 = clamp(xs.clone().fold(f32::MAX, f32::min).floor(), input.width);
+        let x1 = clamp(xs.fold(f32::MIN, f32::max).ceil(), input.width);
+        let y0 = clamp(ys.clone().fold(f32::MAX, f32::min).floor(), input.height);
+        let y1 = clamp(ys.fold(f32::MIN, f32::max).ceil(), input.height);
+        BBox {
+            x: x0,
+            y: y0,
+            width: x1.saturating_sub(x0).max(1),
+            height: y1.saturating_sub(y0).max(1),
+        }
+    };
     let mut out = Vec::with_capacity(bands.len());
     for (i, &(y0, y1)) in bands.iter().enumerate() {
         // A line may borrow margin up to half-way to its neighbours, never into them.
         let lo = if i == 0 { 0 } else { (bands[i - 1].1 + y0) / 2 };
         let hi = if i + 1 == bands.len() {
-            ink.height
+            work.height
         } else {
             (y1 + bands[i + 1].0).div_ceil(2)
         };
-        if let Some(b) = ink_box(&ink, y0, y1) {
-            let v = vertical(&ink, b, geometry);
-            for (x0, x1, join) in pieces::pieces(&ink, b, v.scale, geometry.height) {
-                let mut line = crop_and_scale(&ink, b, (x0, x1), v, (lo, hi), geometry);
+        if let Some(b) = ink_box(work, y0, y1) {
+            let v = vertical(work, b, geometry);
+            let quad = back(corners(b));
+            for (x0, x1, join) in pieces::pieces(work, b, v.scale, geometry.height) {
+                let mut line = crop_and_scale(work, b, (x0, x1), v, (lo, hi), geometry);
                 line.join = join;
+                if level.is_some() {
+                    line.bbox = around(&back(corners(line.bbox)));
+                    line.quad = quad;
+                }
                 out.push(line);
             }
         }
@@ -297,6 +380,7 @@ fn crop_and_scale(
             width: x1 - x0,
             ..b
         },
+        quad: corners(b),
         join: Join::NewLine,
     }
 }
@@ -523,6 +607,76 @@ mod tests {
             }
         );
         assert!(lines.iter().all(|l| l.image.height == 32));
+    }
+
+    #[test]
+    fn a_tilted_page_is_read_level_with_boxes_turned_back_onto_the_input() {
+        for deg in [-8.0f32, -3.0, 4.0, 10.0] {
+            // Ink 1 on 0 as a picture: dark ink on light paper.
+            let ink = skew::tests::page(900, 650, 5, deg);
+            let img = GrayImage {
+                data: ink.data.iter().map(|v| 0.95 - 0.9 * v).collect(),
+                ..ink
+            };
+            let lines = prepare_page(&img, &InputGeometry::new(32, 4)).unwrap();
+            let starts: Vec<&LineImage> =
+                lines.iter().filter(|l| l.join == Join::NewLine).collect();
+            assert_eq!(starts.len(), 5, "{deg} degrees");
+            for pair in starts.windows(2) {
+                assert!(
+                    pair[0].quad[0][1] < pair[1].quad[0][1],
+                    "{deg}: top to bottom"
+                );
+            }
+            for l in &starts {
+                let q = l.quad;
+                // The top edge runs at the page's angle, within the estimate's slack.
+                let slope = ((q[1][1] - q[0][1]) / (q[1][0] - q[0][0]))
+                    .atan()
+                    .to_degrees();
+                assert!((slope - deg).abs() < 0.5, "{deg}: edge at {slope}");
+                // The quad lies on the input (a turned box's corner may stick out a little
+                // where ink reaches the edge), around the first piece's box.
+                for [x, y] in q {
+                    assert!(
+                        (-20.0..920.0).contains(&x) && (-20.0..670.0).contains(&y),
+                        "{q:?}"
+                    );
+                }
+                let b = l.bbox;
+                assert!(b.x + b.width <= 900 && b.y + b.height <= 650);
+                let (cx, cy) = ((b.x + b.width / 2) as f32, (b.y + b.height / 2) as f32);
+                let (top, bottom) = (q[0][1].min(q[1][1]), q[2][1].max(q[3][1]));
+                assert!(cy > top && cy < bottom && cx > q[0][0] - 1.0, "{b:?} {q:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_level_page_and_a_single_tilted_line_read_as_before() {
+        // A level page: quads are the boxes' corners.
+        let img = page(
+            300,
+            120,
+            &[(20, 15, 200, 25), (40, 75, 150, 25)],
+            0.95,
+            0.05,
+        );
+        for l in prepare_page(&img, &InputGeometry::new(32, 4)).unwrap() {
+            assert_eq!(l.quad, corners(l.bbox));
+        }
+        // One tilted line is not turned: one line, its box the ink's box.
+        let ink = skew::tests::page(700, 120, 1, 4.0);
+        let img = GrayImage {
+            data: ink.data.iter().map(|v| 0.95 - 0.9 * v).collect(),
+            ..ink
+        };
+        let lines = prepare_page(&img, &InputGeometry::new(32, 4)).unwrap();
+        let g = InputGeometry::new(32, 4);
+        let single = prepare_line(&img, &g).unwrap().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].bbox, single.bbox);
+        assert_eq!(lines[0].image, single.image);
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub struct Args {
     /// real writers' set, whose families.tsv names `contributor/writer`), worst first.
     #[arg(long)]
     by_source: bool,
+    /// Tesseract's page segmentation mode: 7 reads one line (the line sets), 3 finds the
+    /// lines of a page itself (the page sets).
+    #[arg(long, default_value_t = 7)]
+    psm: u8,
 }
 
 /// Runs the command.
@@ -86,7 +90,7 @@ pub fn run(args: Args) -> Result<()> {
                 inference_ms += r.timing.inference_ms;
                 (r.text.replace('\n', " "), r.timing.total_ms)
             }
-            None => tesseract(&s.path)?,
+            None => tesseract(&s.path, args.psm)?,
         };
         total_ms += ms;
         if args.errors {
@@ -165,13 +169,13 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Reads one line image with Tesseract; the text (lines joined by spaces) and the time in ms.
-fn tesseract(path: &Path) -> Result<(String, f64)> {
+/// Reads an image with Tesseract in page segmentation mode `psm`; the text (lines joined by spaces) and the time in ms.
+fn tesseract(path: &Path, psm: u8) -> Result<(String, f64)> {
     let start = Instant::now();
     let out = Command::new("tesseract")
         .arg(path)
         .arg("stdout")
-        .args(["--psm", "7", "-l", "eng"])
+        .args(["--psm", &psm.to_string(), "-l", "eng"])
         .output()
         .context("cannot run tesseract; install Debian's tesseract-ocr and tesseract-ocr-eng")?;
     if !out.status.success() {

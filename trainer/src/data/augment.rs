@@ -26,7 +26,7 @@ pub fn smooth_field(w: usize, h: usize, cell: f32, rng: &mut impl Rng) -> Vec<f3
 }
 
 /// Samples `img` at `(x, y)` bilinearly, 0 outside.
-fn sample(img: &GrayImage, x: f32, y: f32) -> f32 {
+pub fn sample(img: &GrayImage, x: f32, y: f32) -> f32 {
     if x < 0.0 || y < 0.0 {
         return 0.0;
     }

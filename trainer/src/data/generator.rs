@@ -102,7 +102,25 @@ impl Generator {
                 family: l.writer,
             });
         }
-        let kind = style.font_kind(&mut rng);
+        let (family, face) = self.choose(style, split, &mut rng)?;
+        let (image, text) = self.draw_text(face, split, &mut rng, &family.name, |text, rng| {
+            style::draw(style, face, text, rng)
+        })?;
+        Ok(Sample {
+            image,
+            text,
+            family: family.name.clone(),
+        })
+    }
+
+    /// A font family of `style`'s kind in `split`, and one of its faces.
+    pub fn choose(
+        &self,
+        style: Style,
+        split: Split,
+        rng: &mut impl Rng,
+    ) -> Result<(&fonts::Family, &fonts::FontData)> {
+        let kind = style.font_kind(rng);
         let mut families = self.fonts.select(kind, split);
         if families.is_empty() {
             // A style that borrows another kind of face (whiteboards printed faces, pen ink
@@ -121,8 +139,20 @@ impl Generator {
         }
         let family = families[rng.random_range(0..families.len())];
         let face = &family.faces[rng.random_range(0..family.faces.len())];
-        // Redraw the text while the font lacks one of its characters; after 20 tries, skip the
-        // characters this font lacks. Either way the label is exactly what was drawn.
+        Ok((family, face))
+    }
+
+    /// Draws a text of `split` with `face` by `draw`: the text is redrawn while the face lacks
+    /// one of its characters; after 20 tries the characters it lacks are left out. Either way
+    /// the text returned is exactly what was drawn.
+    pub fn draw_text<T, R: Rng>(
+        &self,
+        face: &fonts::FontData,
+        split: Split,
+        rng: &mut R,
+        family: &str,
+        mut draw: impl FnMut(&str, &mut R) -> Result<Option<T>>,
+    ) -> Result<(T, String)> {
         let caps = matches!(
             face,
             fonts::FontData::Outline {
@@ -131,7 +161,7 @@ impl Generator {
             }
         );
         for attempt in 0..40 {
-            let mut text = self.corpus.line(&mut rng, self.max_chars, split);
+            let mut text = self.corpus.line(rng, self.max_chars, split);
             if caps {
                 text = text.to_uppercase();
             }
@@ -145,15 +175,11 @@ impl Generator {
                     continue;
                 }
             }
-            if let Some(image) = style::draw(style, face, &text, &mut rng)? {
-                return Ok(Sample {
-                    image,
-                    text,
-                    family: family.name.clone(),
-                });
+            if let Some(out) = draw(&text, rng)? {
+                return Ok((out, text));
             }
         }
-        bail!("font family {} cannot draw the corpus text", family.name)
+        bail!("font family {family} cannot draw the corpus text")
     }
 }
 

@@ -13,6 +13,7 @@ pub mod generator;
 pub mod hershey;
 pub mod imageio;
 pub mod ink;
+pub mod page;
 pub mod pen;
 pub mod prose;
 pub mod real;

@@ -76,20 +76,27 @@ fn render_face(
     })
 }
 
-/// Renders `text` in `style` with `face`; `Ok(None)` when the face lacks a glyph of the text.
-pub fn draw(
+/// A size (em, pixels) to draw `face` at: about the model's scale (a 32 px line is ~1.2 em of
+/// ink), little resampling, fast to draw. Outline faces are sized by their x-height (10-17 px),
+/// so that a formal script whose lowercase is a quarter em is not drawn at a third of the size
+/// of a print hand.
+pub fn face_size(face: &FontData, rng: &mut impl Rng) -> f32 {
+    match face {
+        FontData::Outline { x_height, .. } => (u(rng, 10.0, 17.0) / x_height).min(80.0),
+        FontData::Hershey(_) => u(rng, 20.0, 34.0),
+    }
+}
+
+/// The ink coverage of `text` in `style` at em `size` placed as the style places glyphs
+/// (slant, jitter, spacing, pen), with the em size in pixels and the placement; `Ok(None)`
+/// when the face lacks a glyph of the text.
+pub fn line_mask(
     style: Style,
     face: &FontData,
     text: &str,
+    size: f32,
     rng: &mut impl Rng,
-) -> Result<Option<GrayImage>> {
-    // About the model's scale (a 32 px line is ~1.2 em of ink): little resampling, fast to draw.
-    // Outline faces are sized by their x-height (10-17 px), so that a formal script whose
-    // lowercase is a quarter em is not drawn at a third of the size of a print hand.
-    let size = match face {
-        FontData::Outline { x_height, .. } => (u(rng, 10.0, 17.0) / x_height).min(80.0),
-        FontData::Hershey(_) => u(rng, 20.0, 34.0),
-    };
+) -> Result<Option<(GrayImage, f32, Placement)>> {
     let mut p = Placement::plain(size);
     match style {
         Style::Printed => {
@@ -123,7 +130,18 @@ pub fn draw(
             };
         }
     }
-    let Some(mut mask) = render_face(style, face, text, &p, rng)? else {
+    Ok(render_face(style, face, text, &p, rng)?.map(|m| (m, size, p)))
+}
+
+/// Renders `text` in `style` with `face`; `Ok(None)` when the face lacks a glyph of the text.
+pub fn draw(
+    style: Style,
+    face: &FontData,
+    text: &str,
+    rng: &mut impl Rng,
+) -> Result<Option<GrayImage>> {
+    let size = face_size(face, rng);
+    let Some((mut mask, size, p)) = line_mask(style, face, text, size, rng)? else {
         return Ok(None);
     };
     if style == Style::Handwriting {

@@ -1,0 +1,224 @@
+//! Page skew: the angle of a page's text lines, estimated by projection profiles over angles
+//! (the angle at which the ink's row profile is sharpest), and the ink map turned level, with
+//! the map from the levelled image back to the input's pixels.
+
+use crate::image::GrayImage;
+
+/// Largest skew looked for, in degrees either way.
+pub const MAX_SKEW_DEG: f32 = 15.0;
+
+/// The estimate works on a copy at most this many pixels on its longer side.
+const WORK_SIDE: usize = 800;
+
+/// The skew of the text lines of `ink` (ink 1, paper 0) in radians, within
+/// ±[`MAX_SKEW_DEG`]: positive when lines descend to the right (y down). Ink above
+/// `threshold` counts.
+pub fn estimate(ink: &GrayImage, threshold: f32) -> f32 {
+    let step = ink.width.max(ink.height).div_ceil(WORK_SIDE).max(1);
+    // Ink pixels of a reduced copy (a cell is ink if any of its pixels is), about the centre.
+    let (w, h) = (ink.width.div_ceil(step), ink.height.div_ceil(step));
+    let mut cells = vec![false; w * h];
+    for y in 0..ink.height {
+        let row = &ink.data[y * ink.width..(y + 1) * ink.width];
+        for (x, &v) in row.iter().enumerate() {
+            if v > threshold {
+                cells[(y / step) * w + x / step] = true;
+            }
+        }
+    }
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let pts: Vec<(f32, f32)> = cells
+        .iter()
+        .enumerate()
+        .filter(|c| *c.1)
+        .map(|(i, _)| ((i % w) as f32 - cx, (i / w) as f32 - cy))
+        .collect();
+    if pts.len() < 16 {
+        return 0.0;
+    }
+    let reach = ((w * w + h * h) as f32).sqrt() as usize + 2;
+    let mut hist = vec![0u32; reach * 2];
+    let mut sharpness = |angle: f32| -> f64 {
+        let (s, c) = angle.sin_cos();
+        hist.iter_mut().for_each(|v| *v = 0);
+        for &(x, y) in &pts {
+            let r = (y * c - x * s + reach as f32) as usize;
+            hist[r.min(2 * reach - 1)] += 1;
+        }
+        hist.iter().map(|&n| (n as f64) * (n as f64)).sum()
+    };
+    let max = MAX_SKEW_DEG.to_radians();
+    let mut best = (0.0f32, sharpness(0.0));
+    // Coarse, then finer around the best, down to about a twentieth of a degree.
+    let mut span = max;
+    let mut centre = 0.0f32;
+    for steps in [60, 20, 20] {
+        for i in 0..=steps {
+            let a = (centre - span + 2.0 * span * i as f32 / steps as f32).clamp(-max, max);
+            let v = sharpness(a);
+            if v > best.1 {
+                best = (a, v);
+            }
+        }
+        centre = best.0;
+        span = 2.0 * span / steps as f32;
+    }
+    best.0
+}
+
+/// An image turned by an angle, and how its pixels map back to the input's.
+#[derive(Debug, Clone)]
+pub struct Levelled {
+    /// The turned ink map (large enough to hold the whole input).
+    pub image: GrayImage,
+    /// The angle the input's lines had (radians; see [`estimate`]).
+    pub angle: f32,
+    /// Centre of the input.
+    from_centre: (f32, f32),
+    /// Centre of the turned image.
+    to_centre: (f32, f32),
+}
+
+impl Levelled {
+    /// `ink` turned by `-angle` so that lines at `angle` become level (bilinear; paper
+    /// outside the input).
+    pub fn new(ink: &GrayImage, angle: f32) -> Self {
+        let (s, c) = angle.sin_cos();
+        let (iw, ih) = (ink.width as f32, ink.height as f32);
+        let w = (iw * c.abs() + ih * s.abs()).ceil() as usize;
+        let h = (iw * s.abs() + ih * c.abs()).ceil() as usize;
+        let mut out = Levelled {
+            image: GrayImage::filled(w.max(1), h.max(1), 0.0),
+            angle,
+            from_centre: (iw / 2.0, ih / 2.0),
+            to_centre: (w as f32 / 2.0, h as f32 / 2.0),
+        };
+        for y in 0..h {
+            for x in 0..w {
+                let [sx, sy] = out.to_input([x as f32 + 0.5, y as f32 + 0.5]);
+                out.image.data[y * w + x] = bilinear(ink, sx - 0.5, sy - 0.5);
+            }
+        }
+        out
+    }
+
+    /// A point of the turned image in the input's pixels.
+    pub fn to_input(&self, [x, y]: [f32; 2]) -> [f32; 2] {
+        let (s, c) = self.angle.sin_cos();
+        let (dx, dy) = (x - self.to_centre.0, y - self.to_centre.1);
+        // The turned image is the input rotated by -angle: rotate back by +angle.
+        [
+            self.from_centre.0 + dx * c - dy * s,
+            self.from_centre.1 + dx * s + dy * c,
+        ]
+    }
+}
+
+/// `img` at `(x, y)` (pixel centres at integers), 0 outside.
+fn bilinear(img: &GrayImage, x: f32, y: f32) -> f32 {
+    if x <= -1.0 || y <= -1.0 || x >= img.width as f32 || y >= img.height as f32 {
+        return 0.0;
+    }
+    let (x0, y0) = (x.floor(), y.floor());
+    let (tx, ty) = (x - x0, y - y0);
+    let at = |xx: f32, yy: f32| {
+        if xx < 0.0 || yy < 0.0 || xx >= img.width as f32 || yy >= img.height as f32 {
+            0.0
+        } else {
+            img.get(xx as usize, yy as usize)
+        }
+    };
+    let a = at(x0, y0) * (1.0 - tx) + at(x0 + 1.0, y0) * tx;
+    let b = at(x0, y0 + 1.0) * (1.0 - tx) + at(x0 + 1.0, y0 + 1.0) * tx;
+    a * (1.0 - ty) + b * ty
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A page of `lines` text lines of "words" (x-height blocks with a few ascenders), its
+    /// lines descending at `deg` degrees, ink 1 on 0.
+    pub(crate) fn page(w: usize, h: usize, lines: usize, deg: f32) -> GrayImage {
+        let mut img = GrayImage::filled(w, h, 0.0);
+        let (s, c) = deg.to_radians().sin_cos();
+        let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+        let pitch = h as f32 * 0.8 / lines as f32;
+        let body = pitch * 0.3;
+        // Level page coordinates of every ink pixel, rotated about the centre.
+        for k in 0..lines {
+            let base = h as f32 * 0.1 + pitch * (k as f32 + 0.75);
+            let mut x = w as f32 * 0.12;
+            let mut word = 0usize;
+            while x < w as f32 * 0.85 {
+                let len = body * (2.0 + ((word * 7 + k * 3) % 5) as f32);
+                for letter in 0..(len / (body * 0.7)) as usize {
+                    let lx = x + letter as f32 * body * 0.7;
+                    let top = if (letter + word + k) % 4 == 0 {
+                        base - 2.0 * body
+                    } else {
+                        base - body
+                    };
+                    let mut yy = top;
+                    while yy < base {
+                        let mut xx = lx;
+                        while xx < lx + body * 0.4 {
+                            let (dx, dy) = (xx - cx, yy - cy);
+                            let (px, py) = (cx + dx * c - dy * s, cy + dx * s + dy * c);
+                            if px >= 0.0 && py >= 0.0 && (px as usize) < w && (py as usize) < h {
+                                img.data[py as usize * w + px as usize] = 1.0;
+                            }
+                            xx += 0.5;
+                        }
+                        yy += 0.5;
+                    }
+                }
+                x += len + body * 1.2;
+                word += 1;
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn known_angles_are_found_within_a_few_tenths_of_a_degree() {
+        for deg in [0.0f32, 0.7, -1.5, 3.0, -4.2, 5.0, 8.0, -10.0, 14.0] {
+            let p = page(900, 700, 6, deg);
+            let got = estimate(&p, 0.5).to_degrees();
+            assert!((got - deg).abs() < 0.3, "{deg}: estimated {got}");
+        }
+        // A large page is estimated on a reduced copy, as well.
+        let p = page(3000, 2200, 8, -6.5);
+        let got = estimate(&p, 0.5).to_degrees();
+        assert!((got + 6.5).abs() < 0.3, "estimated {got}");
+    }
+
+    #[test]
+    fn blank_and_speck_images_have_no_skew() {
+        assert_eq!(estimate(&GrayImage::filled(300, 200, 0.0), 0.5), 0.0);
+        let mut specks = GrayImage::filled(300, 200, 0.0);
+        specks.data[50 * 300 + 40] = 1.0;
+        assert_eq!(estimate(&specks, 0.5), 0.0);
+    }
+
+    #[test]
+    fn levelling_maps_points_back_to_the_input() {
+        let ink = page(600, 400, 4, 5.0);
+        let l = Levelled::new(&ink, 5.0f32.to_radians());
+        // The turned image holds the whole input.
+        assert!(l.image.width >= 600 && l.image.height >= 400);
+        // Its centre is the input's centre, and a point a distance d right of it maps to a
+        // point d along the line's direction.
+        let c = l.to_input([l.image.width as f32 / 2.0, l.image.height as f32 / 2.0]);
+        assert!((c[0] - 300.0).abs() < 1e-3 && (c[1] - 200.0).abs() < 1e-3);
+        let p = l.to_input([
+            l.image.width as f32 / 2.0 + 100.0,
+            l.image.height as f32 / 2.0,
+        ]);
+        let (s, co) = 5.0f32.to_radians().sin_cos();
+        assert!((p[0] - (300.0 + 100.0 * co)).abs() < 1e-3);
+        assert!((p[1] - (200.0 + 100.0 * s)).abs() < 1e-3);
+        // Levelled, the page's lines are level: its skew is now about zero.
+        assert!(estimate(&l.image, 0.5).to_degrees().abs() < 0.3);
+    }
+}

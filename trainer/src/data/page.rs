@@ -1,0 +1,220 @@
+//! Pages to measure page reading on: several lines of one hand or face (one writer per page),
+//! line spacing, margins, ruled paper, a skew, a bent page and the style's photo effects;
+//! with each line also drawn alone, so that a page's CER stands beside its lines'.
+
+use super::Generator;
+use super::augment;
+use super::fonts::Split;
+use super::render::gauss;
+use super::style::{self, Style};
+use anyhow::Result;
+use inkline::GrayImage;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One page and what it holds.
+pub struct Page {
+    /// The page image (luminance, 1 = white).
+    pub image: GrayImage,
+    /// Its lines' texts, top to bottom.
+    pub lines: Vec<String>,
+    /// Each line drawn alone with the same ink, surface and effects' kind.
+    pub alone: Vec<GrayImage>,
+    /// The skew of its lines in degrees (positive descends to the right).
+    pub skew_deg: f32,
+    /// Ruled paper.
+    pub ruled: bool,
+    /// A bent page: lines curve.
+    pub curved: bool,
+    /// Font family.
+    pub family: String,
+}
+
+impl Page {
+    /// The page's skew bucket, as the README's page table has them.
+    pub fn bucket(&self) -> &'static str {
+        match self.skew_deg.abs() {
+            a if a < 1.0 => "skew 0-1",
+            a if a < 3.0 => "skew 1-3",
+            a if a < 5.0 => "skew 3-5",
+            a if a < 8.0 => "skew 5-8",
+            _ => "skew 8-10",
+        }
+    }
+}
+
+/// Largest skew of a page, in degrees either way.
+pub const MAX_SKEW_DEG: f32 = 10.0;
+
+/// The row where a line mask's body ends (its baseline): below the row of most ink, where the
+/// row's ink falls under a third of that.
+fn baseline(mask: &GrayImage) -> usize {
+    let rows: Vec<f32> = (0..mask.height)
+        .map(|y| mask.data[y * mask.width..(y + 1) * mask.width].iter().sum())
+        .collect();
+    let (peak, &max) = rows
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap_or((0, &0.0));
+    (peak..mask.height)
+        .find(|&y| rows[y] < max / 3.0)
+        .unwrap_or(mask.height)
+}
+
+/// Page `index` of `style` in `split` (deterministic in `seed` and `index`).
+pub fn page(
+    generator: &Generator,
+    style: Style,
+    split: Split,
+    seed: u64,
+    index: u64,
+) -> Result<Page> {
+    let mut rng = ChaCha8Rng::seed_from_u64(
+        seed.wrapping_mul(0xA076_1D64_78BD_642F) ^ index ^ ((style as u64) << 40),
+    );
+    let (family, face) = generator.choose(style, split, &mut rng)?;
+    let n = rng.random_range(3..=7);
+    // One writer, one size.
+    let size = style::face_size(face, &mut rng);
+    let mut masks = Vec::new();
+    let mut lines = Vec::new();
+    let mut em = 0.0f32;
+    for _ in 0..n {
+        let ((mask, size, _), text) =
+            generator.draw_text(face, split, &mut rng, &family.name, |t, r| {
+                style::line_mask(style, face, t, size, r)
+            })?;
+        em = em.max(size);
+        masks.push(mask);
+        lines.push(text);
+    }
+    let pitch = em * rng.random_range(1.3..1.8f32);
+    let margin = em * rng.random_range(0.6..2.0f32);
+    let width = masks.iter().map(|m| m.width).max().unwrap_or(1) as f32 + 2.0 * margin;
+    // Each mask's baseline goes to its line's place on the page.
+    let bases: Vec<f32> = (0..n).map(|k| margin + pitch * (k as f32 + 0.8)).collect();
+    let tops: Vec<f32> = masks
+        .iter()
+        .zip(&bases)
+        .map(|(m, b)| b - baseline(m) as f32)
+        .collect();
+    let height = masks
+        .iter()
+        .zip(&tops)
+        .map(|(m, t)| t + m.height as f32)
+        .fold(bases[n - 1], f32::max)
+        + margin;
+    let top_shift = tops.iter().copied().fold(0.0f32, f32::min).min(0.0);
+    let (w, h) = (width.ceil() as usize, (height - top_shift).ceil() as usize);
+    let mut flat = GrayImage::filled(w, h, 0.0);
+    for (k, m) in masks.iter().enumerate() {
+        let x0 = (margin + gauss(&mut rng, 0.15 * em)).max(0.0) as usize;
+        let y0 = (tops[k] - top_shift).max(0.0) as usize;
+        for y in 0..m.height.min(h.saturating_sub(y0)) {
+            for x in 0..m.width.min(w.saturating_sub(x0)) {
+                let i = (y0 + y) * w + x0 + x;
+                flat.data[i] = flat.data[i].max(m.get(x, y));
+            }
+        }
+    }
+    let ruled = rng.random_bool(0.35);
+    if ruled {
+        // Faint rules under every line, across the page, and on down to its foot.
+        let mut y = bases[0] - top_shift + 0.08 * em;
+        while (y as usize) < h {
+            for x in 0..w {
+                let i = y as usize * w + x;
+                flat.data[i] = flat.data[i].max(0.35);
+            }
+            y += pitch;
+        }
+    }
+    let skew_deg = rng.random_range(-MAX_SKEW_DEG..MAX_SKEW_DEG);
+    let curved = rng.random_bool(0.3);
+    let bend = if curved {
+        em * rng.random_range(0.3..1.0f32) * if rng.random_bool(0.5) { 1.0 } else { -1.0 }
+    } else {
+        0.0
+    };
+    // Turned by the skew (about the centre, on a canvas that holds it all) and bent: each
+    // output pixel samples the flat page.
+    let (s, c) = skew_deg.to_radians().sin_cos();
+    let (ow, oh) = (
+        (w as f32 * c.abs() + h as f32 * s.abs()).ceil() as usize,
+        (w as f32 * s.abs() + h as f32 * c.abs()).ceil() as usize,
+    );
+    let mut out = GrayImage::filled(ow, oh, 0.0);
+    let (cx, cy, ocx, ocy) = (
+        w as f32 / 2.0,
+        h as f32 / 2.0,
+        ow as f32 / 2.0,
+        oh as f32 / 2.0,
+    );
+    for y in 0..oh {
+        for x in 0..ow {
+            let (dx, dy) = (x as f32 - ocx, y as f32 - ocy);
+            let fx = cx + dx * c + dy * s;
+            let fy = cy - dx * s + dy * c;
+            let fy = fy - bend * (std::f32::consts::PI * fx / w as f32).sin();
+            out.data[y * ow + x] = augment::sample(&flat, fx, fy);
+        }
+    }
+    let image = style::finish(style, out, em, &mut rng);
+    let alone = masks
+        .into_iter()
+        .map(|m| style::finish(style, m, em, &mut rng))
+        .collect();
+    Ok(Page {
+        image,
+        lines,
+        alone,
+        skew_deg,
+        ruled,
+        curved,
+        family: family.name.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::generator::test_support::embedded;
+
+    #[test]
+    fn a_page_holds_its_lines_and_is_deterministic() {
+        let g = embedded();
+        let a = page(&g, Style::Printed, Split::Train, 3, 5).unwrap();
+        let b = page(&g, Style::Printed, Split::Train, 3, 5).unwrap();
+        assert_eq!(a.image, b.image);
+        assert_eq!(a.lines, b.lines);
+        assert!((3..=7).contains(&a.lines.len()));
+        assert_eq!(a.alone.len(), a.lines.len());
+        assert!(a.skew_deg.abs() <= MAX_SKEW_DEG);
+        // Taller than any of its lines alone: the lines stack.
+        let tallest = a.alone.iter().map(|l| l.height).max().unwrap();
+        assert!(
+            a.image.height > 2 * tallest,
+            "{} vs {tallest}",
+            a.image.height
+        );
+        let other = page(&g, Style::Printed, Split::Train, 3, 6).unwrap();
+        assert_ne!(other.lines, a.lines);
+    }
+
+    #[test]
+    fn buckets_follow_the_skew() {
+        let g = embedded();
+        let mut p = page(&g, Style::Handwriting, Split::Train, 1, 0).unwrap();
+        for (deg, bucket) in [
+            (0.5, "skew 0-1"),
+            (-2.0, "skew 1-3"),
+            (4.9, "skew 3-5"),
+            (-7.0, "skew 5-8"),
+            (9.5, "skew 8-10"),
+        ] {
+            p.skew_deg = deg;
+            assert_eq!(p.bucket(), bucket);
+        }
+    }
+}
