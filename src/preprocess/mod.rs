@@ -1,11 +1,12 @@
-//! Preprocessing shared by the browser and the trainer: polarity, contrast, page skew
-//! (`skew`), line splitting (`lines`), crop and scale to the model's input geometry, and
+//! Preprocessing shared by the browser and the trainer: polarity, contrast, uneven light
+//! (`light`), page skew (`skew`), line splitting (`lines`), crop and scale to the model's input geometry, and
 //! batching (`batch`).
 //!
 //! The model sees ink as 1.0 and background as 0.0, at a fixed height, with the width scaled
 //! by the same factor so the aspect ratio is kept.
 
 mod batch;
+mod light;
 mod lines;
 mod pieces;
 mod skew;
@@ -137,12 +138,7 @@ pub fn ink_map(img: &GrayImage) -> Option<GrayImage> {
     if img.data.is_empty() {
         return None;
     }
-    // The median luminance is below 0.5 exactly when more of the sampled values than the
-    // median's rank are: one counting pass instead of a selection.
-    let sampled = img.data.iter().step_by(sample_step(img.data.len()));
-    let n = sampled.len();
-    let dark = sampled.filter(|&&l| l < 0.5).count();
-    let dark_background = dark > ((n - 1) as f32 * 0.5).round() as usize;
+    let dark_background = dark_background(img);
     let mut ink: Vec<f32> = img
         .data
         .iter()
@@ -172,6 +168,16 @@ pub fn ink_map(img: &GrayImage) -> Option<GrayImage> {
         height: img.height,
         data: ink,
     })
+}
+
+/// Whether the image is light ink on a dark background: its median luminance is under 0.5.
+fn dark_background(img: &GrayImage) -> bool {
+    // The median luminance is below 0.5 exactly when more of the sampled values than the
+    // median's rank are: one counting pass instead of a selection.
+    let sampled = img.data.iter().step_by(sample_step(img.data.len()));
+    let n = sampled.len();
+    let dark = sampled.filter(|&&l| l < 0.5).count();
+    dark > ((n.max(1) - 1) as f32 * 0.5).round() as usize
 }
 
 /// Statistics of a large image are taken over at most this many evenly spaced pixels.
@@ -209,38 +215,63 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
     let Some(ink) = ink_map(img) else {
         return Ok(Vec::new());
     };
-    let angle = skew::estimate(&ink, INK_THRESHOLD);
-    if angle.to_degrees().abs() >= MIN_SKEW_DEG {
-        let level = skew::Levelled::new(&ink, angle);
-        let mut bands = split_lines(&level.image, INK_THRESHOLD);
-        // Slivers of neighbouring lines cut by the input's top or bottom edge (what a line
-        // cropped from a page holds) no longer touch the turned image's edge: drop them here.
-        // Specks far narrower than the widest line are no lines of their own either.
-        let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(0);
-        let boxes: Vec<Option<BBox>> = bands
-            .iter()
-            .map(|&(y0, y1)| ink_box(&level.image, y0, y1))
-            .collect();
-        let widest = boxes.iter().flatten().map(|b| b.width).max().unwrap_or(0);
-        let keep: Vec<bool> = bands
-            .iter()
-            .zip(&boxes)
-            .map(|(&(y0, y1), b)| {
-                let Some(b) = *b else { return false };
-                let ys = corners(b).map(|p| level.to_input(p)[1]);
-                let at_edge = ys.iter().any(|&y| y <= 2.0 || y >= ink.height as f32 - 2.0);
-                !(at_edge && 2 * (y1 - y0) < tallest) && 5 * b.width >= widest
-            })
-            .collect();
-        let mut k = keep.iter();
-        bands.retain(|_| *k.next().unwrap_or(&false));
-        // One line (or none) stays as it was: a single line reads as it always has.
-        if bands.len() >= 2 {
-            return read_bands(&level.image, &bands, geometry, Some(&level), &ink);
+    // Page analysis runs on the ink with the light made even (a shadow across a photographed
+    // page is no ink); what is not a page of two or more lines reads as it always has.
+    if let Some(page) = ink_map(&light::flatten(img, dark_background(img))) {
+        if let Some(lines) = read_as_page(&page, geometry)? {
+            return Ok(lines);
         }
     }
     let bands = split_lines(&ink, INK_THRESHOLD);
     read_bands(&ink, &bands, geometry, None, &ink)
+}
+
+/// The lines of `ink` read as a page: turned level when tilted, split into lines; `None` when
+/// it holds fewer than two lines.
+fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<LineImage>>> {
+    let angle = skew::estimate(ink, INK_THRESHOLD);
+    if angle.to_degrees().abs() < MIN_SKEW_DEG {
+        let bands = split_lines(ink, INK_THRESHOLD);
+        return Ok(if bands.len() >= 2 {
+            Some(read_bands(ink, &bands, geometry, None, ink)?)
+        } else {
+            None
+        });
+    }
+    let level = skew::Levelled::new(ink, angle);
+    let mut bands = split_lines(&level.image, INK_THRESHOLD);
+    // Slivers of neighbouring lines cut by the input's top or bottom edge (what a line
+    // cropped from a page holds) no longer touch the turned image's edge: drop them here.
+    // Specks far narrower than the widest line are no lines of their own either.
+    let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(0);
+    let boxes: Vec<Option<BBox>> = bands
+        .iter()
+        .map(|&(y0, y1)| ink_box(&level.image, y0, y1))
+        .collect();
+    let widest = boxes.iter().flatten().map(|b| b.width).max().unwrap_or(0);
+    let keep: Vec<bool> = bands
+        .iter()
+        .zip(&boxes)
+        .map(|(&(y0, y1), b)| {
+            let Some(b) = *b else { return false };
+            let ys = corners(b).map(|p| level.to_input(p)[1]);
+            let at_edge = ys.iter().any(|&y| y <= 2.0 || y >= ink.height as f32 - 2.0);
+            !(at_edge && 2 * (y1 - y0) < tallest) && 5 * b.width >= widest
+        })
+        .collect();
+    let mut k = keep.iter();
+    bands.retain(|_| *k.next().unwrap_or(&false));
+    Ok(if bands.len() >= 2 {
+        Some(read_bands(
+            &level.image,
+            &bands,
+            geometry,
+            Some(&level),
+            ink,
+        )?)
+    } else {
+        None
+    })
 }
 
 /// The lines of `bands` of `work` (the ink map, or it turned level: `level`), with boxes in
