@@ -31,6 +31,9 @@ FINETUNE_LR=${FINETUNE_LR:-1e-4}
 UNIPEN=${UNIPEN:-../shared/data/unipen}
 SHARES="0 25 50 75"
 STAGES="study-real-0 study-real-25 study-real-50 study-real-75 teacher distill-cnn-l2 finetune-cnn-l2"
+# The study's weights are never loaded again: --save keeps its figures only.
+LIGHT="study-real-0 study-real-25 study-real-50 study-real-75"
+RUN_FILES=real-share
 # shellcheck source=lib/run-stages.sh
 . scripts/lib/run-stages.sh
 run_store "$@"
@@ -39,7 +42,8 @@ build_private_trainer
 V2_TEACHER=models/teacher-small.inkline
 COMMON=(--preset small --run "$RUN" --threads "${THREADS:-1}" --height 48 --norm ink-box
   --patience 1000000 --quiet --unipen "$UNIPEN")
-for share in $SHARES; do
+# Once the share is chosen, the study is not run again (a restored run holds its figures only).
+[ -f "$RUN/real-share" ] || for share in $SHARES; do
   stage "study-real-$share" finetune --from "$V2_TEACHER" --name "study-real-$share" "${COMMON[@]}" \
     --steps "$STUDY" --lr "$STUDY_LR" --val-every 500 --real "$(awk -v s="$share" 'BEGIN { print s / 100 }')"
 done

@@ -1,7 +1,8 @@
 # Shared by the training scripts (train-v2.sh, train-v3.sh): source it after setting RUN,
 # STAGES (every stage name, in order) and optionally ONLY and THREADS.
 #   run_store "$@"          handles --save DIR / --restore DIR (copy every stage's checkpoint,
-#                           metrics, run.json and best model out of / back into $RUN) and
+#                           metrics, run.json and best model out of / back into $RUN, only the
+#                           figures of the stages in LIGHT, and the files of RUN_FILES) and
 #                           exits; returns for any other arguments
 #   build_private_trainer   a private copy of the trainer in $RUN, so that rebuilding the
 #                           working tree never changes a running run; sets T
@@ -14,9 +15,13 @@ run_store() {
       for stage in $STAGES; do
         [ -d "$RUN/$stage/checkpoint" ] || continue
         mkdir -p "$2/$stage"
-        cp "$RUN/$stage/checkpoint/"* "$RUN/$stage/metrics.csv" "$RUN/$stage/run.json" "$2/$stage/"
+        cp "$RUN/$stage/checkpoint/state.json" "$RUN/$stage/metrics.csv" "$RUN/$stage/run.json" "$2/$stage/"
+        # LIGHT stages keep their figures only (nothing later loads their weights).
+        case " ${LIGHT:-} " in *" $stage "*) continue ;; esac
+        cp "$RUN/$stage/checkpoint/model.bpk" "$RUN/$stage/checkpoint/optim.bpk" "$2/$stage/"
         [ -f "$RUN/$stage/best.inkline" ] && cp "$RUN/$stage/best.inkline" "$2/$stage/"
       done
+      for f in ${RUN_FILES:-}; do [ -f "$RUN/$f" ] && cp "$RUN/$f" "$2/"; done
       exit 0
       ;;
     --restore)
@@ -26,10 +31,13 @@ run_store() {
         [ "$stage" = teacher ] && [ ! -d "$src" ] && src="$2"
         [ -f "$src/state.json" ] || continue
         mkdir -p "$RUN/$stage/checkpoint"
-        for f in model.bpk optim.bpk state.json; do cp "$src/$f" "$RUN/$stage/checkpoint/"; done
+        for f in model.bpk optim.bpk state.json; do
+          [ -f "$src/$f" ] && cp "$src/$f" "$RUN/$stage/checkpoint/"
+        done
         cp "$src/metrics.csv" "$src/run.json" "$RUN/$stage/"
         [ -f "$src/best.inkline" ] && cp "$src/best.inkline" "$RUN/$stage/"
       done
+      for f in ${RUN_FILES:-}; do [ -f "$2/$f" ] && cp "$2/$f" "$RUN/"; done
       exit 0
       ;;
   esac
