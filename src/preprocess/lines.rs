@@ -1,4 +1,6 @@
-//! Splitting a page into text lines by its horizontal projection profile.
+//! Splitting a page into text lines by its horizontal projection profile, and cutting apart
+//! lines that touch (ascenders and descenders leave no empty row between them) at the line
+//! pitch the profile repeats with.
 
 use crate::image::GrayImage;
 
@@ -83,6 +85,102 @@ pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
     runs
 }
 
+/// Rows with ink above `threshold`, per row.
+fn row_profile(ink: &GrayImage, threshold: f32) -> Vec<f32> {
+    (0..ink.height)
+        .map(|y| {
+            ink.data[y * ink.width..(y + 1) * ink.width]
+                .iter()
+                .filter(|&&v| v > threshold)
+                .count() as f32
+        })
+        .collect()
+}
+
+/// The distance between text lines in rows: the strongest repeat of the row profile (its
+/// autocorrelation's highest peak past the first dip below zero, at least 0.2); `None` when
+/// the profile repeats nowhere (one line, or none).
+pub fn line_pitch(ink: &GrayImage, threshold: f32) -> Option<usize> {
+    let profile = row_profile(ink, threshold);
+    let n = profile.len();
+    if n < 16 {
+        return None;
+    }
+    let mean = profile.iter().sum::<f32>() / n as f32;
+    let centred: Vec<f32> = profile.iter().map(|v| v - mean).collect();
+    let energy: f32 = centred.iter().map(|v| v * v).sum();
+    if energy <= 0.0 {
+        return None;
+    }
+    let ac = |lag: usize| -> f32 {
+        centred[..n - lag]
+            .iter()
+            .zip(&centred[lag..])
+            .map(|(a, b)| a * b)
+            .sum::<f32>()
+            / energy
+    };
+    let max_lag = n / 2;
+    let mut lag = 4;
+    while lag < max_lag && ac(lag) > 0.0 {
+        lag += 1;
+    }
+    let (best, value) = (lag..max_lag)
+        .map(|l| (l, ac(l)))
+        .fold((0, f32::MIN), |b, x| if x.1 > b.1 { x } else { b });
+    (value >= 0.2 && best >= 8).then_some(best)
+}
+
+/// `bands` with every band over 1.6 pitches tall cut into as many lines as it holds, each cut
+/// at the emptiest row (profile smoothed over a fifth of a pitch) within a third of a pitch of
+/// where an even split would put it; each part trimmed to its inked rows.
+pub fn cut_touching(
+    ink: &GrayImage,
+    bands: &[(usize, usize)],
+    threshold: f32,
+    pitch: usize,
+) -> Vec<(usize, usize)> {
+    let profile = row_profile(ink, threshold);
+    let r = (pitch / 10).max(1);
+    let smooth = |y: usize| -> f32 {
+        let (a, b) = (y.saturating_sub(r), (y + r + 1).min(profile.len()));
+        profile[a..b].iter().sum::<f32>() / (b - a) as f32
+    };
+    let mut out = Vec::with_capacity(bands.len());
+    for &(y0, y1) in bands {
+        let height = y1 - y0;
+        if (height as f32) <= 1.6 * pitch as f32 {
+            out.push((y0, y1));
+            continue;
+        }
+        let n = ((height as f32 / pitch as f32).round() as usize).max(2);
+        let mut start = y0;
+        for k in 1..n {
+            let expect = y0 + k * height / n;
+            let reach = pitch / 3;
+            let (a, b) = (
+                expect.saturating_sub(reach).max(start + 1),
+                (expect + reach).min(y1 - 1),
+            );
+            let Some(cut) = (a..b.max(a + 1)).min_by(|&u, &v| smooth(u).total_cmp(&smooth(v)))
+            else {
+                continue;
+            };
+            out.push((start, cut));
+            start = cut;
+        }
+        out.push((start, y1));
+    }
+    // Trim each part to its inked rows; drop parts with none.
+    out.into_iter()
+        .filter_map(|(a, b)| {
+            let first = (a..b).find(|&y| profile[y] > 0.0)?;
+            let last = (a..b).rev().find(|&y| profile[y] > 0.0)?;
+            Some((first, last + 1))
+        })
+        .collect()
+}
+
 /// Drops runs that touch the image's top or bottom rows (within 2) and are under 70% of the
 /// tallest run's height, when another run remains.
 fn drop_edge_slivers(runs: &mut Vec<(usize, usize)>, height: usize) {
@@ -161,6 +259,43 @@ mod tests {
         img.data[80 * 2000 + 10] = 1.0;
         img.data[80 * 2000 + 11] = 1.0;
         assert_eq!(split_lines(&img, 0.5), vec![(20, 46)]);
+    }
+
+    #[test]
+    fn touching_lines_are_cut_at_the_pitch_they_repeat_with() {
+        // Five lines 40 rows apart: bodies of 14 rows, ascenders (a third of the columns) 16
+        // rows higher and descenders (a quarter) 12 rows lower, into the next line: no empty
+        // row from top to bottom.
+        let mut img = GrayImage::filled(60, 230, 0.0);
+        for k in 0..5 {
+            let base = 30 + 40 * k;
+            for y in base - 14..base {
+                img.data[y * 60..(y + 1) * 60].fill(1.0);
+            }
+            for y in base - 30..base - 14 {
+                for x in (0..60).step_by(3) {
+                    img.data[y * 60 + x] = 1.0;
+                }
+            }
+            for y in base..(base + 12).min(230) {
+                for x in (1..60).step_by(4) {
+                    img.data[y * 60 + x] = 1.0;
+                }
+            }
+        }
+        let bands = split_lines(&img, 0.5);
+        assert_eq!(bands.len(), 1, "touching: {bands:?}");
+        let pitch = line_pitch(&img, 0.5).unwrap();
+        assert!((38..=42).contains(&pitch), "{pitch}");
+        let cut = cut_touching(&img, &bands, 0.5, pitch);
+        assert_eq!(cut.len(), 5, "{cut:?}");
+        for (k, &(a, b)) in cut.iter().enumerate() {
+            // Every part holds its line's body (rows base-14..base).
+            let base = 30 + 40 * k;
+            assert!(a <= base - 14 && b >= base, "line {k}: {a}..{b}");
+        }
+        // One line repeats nowhere.
+        assert_eq!(line_pitch(&rows(60, &[(10, 40)]), 0.5), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub use pieces::{Join, MAX_RATIO};
 
 use crate::error::{InklineError, Result};
 use crate::image::GrayImage;
-use lines::split_lines;
+use lines::{cut_touching, line_pitch, split_lines};
 use serde::{Deserialize, Serialize};
 
 /// How a line is scaled to the input height.
@@ -231,7 +231,7 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
 fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<LineImage>>> {
     let angle = skew::estimate(ink, INK_THRESHOLD);
     if angle.to_degrees().abs() < MIN_SKEW_DEG {
-        let bands = split_lines(ink, INK_THRESHOLD);
+        let bands = cut_page_lines(ink, split_lines(ink, INK_THRESHOLD));
         return Ok(if bands.len() >= 2 {
             Some(read_bands(ink, &bands, geometry, None, ink)?)
         } else {
@@ -261,6 +261,7 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
         .collect();
     let mut k = keep.iter();
     bands.retain(|_| *k.next().unwrap_or(&false));
+    let bands = cut_page_lines(&level.image, bands);
     Ok(if bands.len() >= 2 {
         Some(read_bands(
             &level.image,
@@ -272,6 +273,21 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
     } else {
         None
     })
+}
+
+/// A page's bands with lines that touch cut apart at the page's line pitch: only where the
+/// profile repeats clearly and the bands are already two or more, or one band holds three
+/// pitches or more (a page whose lines all touch), so that one line is never cut.
+fn cut_page_lines(ink: &GrayImage, bands: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let Some(pitch) = line_pitch(ink, INK_THRESHOLD) else {
+        return bands;
+    };
+    let tall = bands.iter().any(|b| b.1 - b.0 >= 3 * pitch);
+    if bands.len() >= 2 || tall {
+        cut_touching(ink, &bands, INK_THRESHOLD, pitch)
+    } else {
+        bands
+    }
 }
 
 /// The lines of `bands` of `work` (the ink map, or it turned level: `level`), with boxes in
