@@ -217,10 +217,10 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
     };
     // Page analysis runs on the ink with the light made even (a shadow across a photographed
     // page is no ink); what is not a page of two or more lines reads as it always has.
-    if let Some(page) = ink_map(&light::flatten(img, dark_background(img))) {
-        if let Some(lines) = read_as_page(&page, geometry)? {
-            return Ok(lines);
-        }
+    if let Some(page) = ink_map(&light::flatten(img, dark_background(img)))
+        && let Some(lines) = read_as_page(&page, geometry)?
+    {
+        return Ok(lines);
     }
     let bands = split_lines(&ink, INK_THRESHOLD);
     read_bands(&ink, &bands, geometry, None, &ink)

@@ -154,7 +154,7 @@ pub(crate) mod tests {
                 let len = body * (2.0 + ((word * 7 + k * 3) % 5) as f32);
                 for letter in 0..(len / (body * 0.7)) as usize {
                     let lx = x + letter as f32 * body * 0.7;
-                    let top = if (letter + word + k) % 4 == 0 {
+                    let top = if (letter + word + k).is_multiple_of(4) {
                         base - 2.0 * body
                     } else {
                         base - body

@@ -113,7 +113,7 @@ pub fn run(args: Args) -> Result<()> {
     // Worst first.
     let worst_of = |groups: &BTreeMap<String, ErrorCounter>| {
         let mut w: Vec<(String, ErrorCounter)> =
-            groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            groups.iter().map(|(k, v)| (k.clone(), *v)).collect();
         w.sort_by(|a, b| b.1.cer().total_cmp(&a.1.cer()).then(a.0.cmp(&b.0)));
         w
     };

@@ -405,10 +405,11 @@ impl Ink {
         for s in &self.strokes {
             let x0 = s.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
             let ymid = s.iter().map(|p| p[1]).sum::<f32>() / s.len() as f32;
-            if let Some((px, py)) = prev {
-                if px - x0 > 0.4 * width && ymid - py > 2.0 {
-                    return true;
-                }
+            if let Some((px, py)) = prev
+                && px - x0 > 0.4 * width
+                && ymid - py > 2.0
+            {
+                return true;
             }
             let x1 = s.iter().map(|p| p[0]).fold(f32::MIN, f32::max);
             prev = Some((x1, ymid));
@@ -614,8 +615,7 @@ mod tests {
         let one = line();
         assert!(!one.is_multiline(0.5));
         let mut two = one.clone();
-        two.strokes
-            .extend(one.affine(1.0, 1.0, 0.0, 3.5).strokes.into_iter());
+        two.strokes.extend(one.affine(1.0, 1.0, 0.0, 3.5).strokes);
         assert!(two.is_multiline(0.5));
         // A wrap: the second half of the words written under the first.
         let mut wrap = Ink::default();

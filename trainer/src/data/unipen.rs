@@ -127,10 +127,12 @@ pub fn person(writer: &str) -> String {
     for suffix in [".dat", ".a", ".b", ".c"] {
         id = id.strip_suffix(suffix).unwrap_or(id);
     }
-    if let Some((head, tail)) = id.rsplit_once('_') {
-        if !tail.is_empty() && tail.len() <= 2 && tail.chars().all(|c| c.is_ascii_digit()) {
-            id = head;
-        }
+    if let Some((head, tail)) = id.rsplit_once('_')
+        && !tail.is_empty()
+        && tail.len() <= 2
+        && tail.chars().all(|c| c.is_ascii_digit())
+    {
+        id = head;
     }
     if let Some(rest) = id.strip_prefix("hpb") {
         let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
@@ -148,7 +150,7 @@ pub fn split_of(person: &str) -> WriterSplit {
     for b in person.bytes() {
         h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
     }
-    if h % VAL_EVERY == 0 {
+    if h.is_multiple_of(VAL_EVERY) {
         WriterSplit::Val
     } else {
         WriterSplit::Train
@@ -321,7 +323,8 @@ fn sample(r: Record, segment: Segment) -> std::result::Result<RealSample, Skip> 
     let per_char = width / chars;
     // Body heights per character: a narrow "l" is about 0.2, a wide "W" about 2; flourishes
     // and mislabelled segments fall far outside.
-    if !(0.15..=6.0).contains(&per_char) && !(chars == 1.0 && per_char <= 6.0) {
+    let single_ok = chars == 1.0 && per_char <= 6.0;
+    if !(0.15..=6.0).contains(&per_char) && !single_ok {
         return Err(Skip::WidthMismatch);
     }
     Ok(RealSample {
