@@ -54,6 +54,11 @@ export interface LineResult {
   confidence: number;
   /** Where the line lies in the input, in pixels. */
   bbox: BBox;
+  /**
+   * The line's corners [x, y] in the input's pixels (top left, top right, bottom right,
+   * bottom left): turned with the line where the page was tilted.
+   */
+  quad: [[number, number], [number, number], [number, number], [number, number]];
 }
 
 export interface Timing {

@@ -413,7 +413,7 @@ export class Recognizer {
 
   /**
    * Reads every text line of `image`. Resolves to `{ text, confidence, lines: [{ text,
-   * confidence, bbox }], timing: { preprocessMs, inferenceMs, decodeMs, totalMs }, backend }`;
+   * confidence, bbox, quad }], timing: { preprocessMs, inferenceMs, decodeMs, totalMs }, backend }`;
    * rejects with an Error for bad input, and stays usable. Calls run one at a time, in order.
    */
   recognize(image) {
