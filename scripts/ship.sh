@@ -9,23 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/v2}
 STUDENTS=${STUDENTS:-"finetune-cnn-l2 finetune-cnn-l2-hard distill-cnn-l2 distill-cnn-l2-more scratch"}
-best=""
-best_cer=""
-for stage in $STUDENTS; do
-  state="$RUN/$stage/checkpoint/state.json"
-  [ -f "$state" ] || continue
-  if ! grep -q '"done": true' "$state"; then
-    echo "$stage: not finished, left out (resume it with scripts/train-v2.sh)" >&2
-    continue
-  fi
-  cer=$(sed -n 's/.*"best_cer": *\([0-9.]*\).*/\1/p' "$state")
-  echo "$stage: best validation mean CER $cer" >&2
-  if [ -z "$best" ] || awk -v a="$cer" -v b="$best_cer" 'BEGIN { exit !(a < b) }'; then
-    best=$stage
-    best_cer=$cer
-  fi
-done
-[ -n "$best" ] || { echo "no finished student in $RUN" >&2; exit 1; }
+# shellcheck source=lib/run-stages.sh
+. scripts/lib/run-stages.sh
+read -r best best_cer < <(best_stage $STUDENTS) || { echo "no finished student in $RUN" >&2; exit 1; }
 echo "shipping $best (validation mean CER $best_cer)" >&2
 cargo build --release -p trainer >&2
 T=target/release/trainer

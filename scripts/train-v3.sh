@@ -49,20 +49,15 @@ COMMON=(--preset small --run "$RUN" --threads "${THREADS:-1}" --height 48 --norm
 done
 [ -n "${ONLY:-}" ] && [ "${ONLY#study}" != "$ONLY" ] && exit 0
 if [ ! -f "$RUN/real-share" ]; then
-  best=""
-  best_cer=""
+  studies=""
   for share in $SHARES; do
-    state="$RUN/study-real-$share/checkpoint/state.json"
-    grep -q '"done": true' "$state" || { echo "study-real-$share is not finished" >&2; exit 1; }
-    cer=$(sed -n 's/.*"best_cer": *\([0-9.]*\).*/\1/p' "$state")
-    echo "study-real-$share: best validation mean CER $cer" >&2
-    if [ -z "$best" ] || awk -v a="$cer" -v b="$best_cer" 'BEGIN { exit !(a < b) }'; then
-      best=$share
-      best_cer=$cer
-    fi
+    grep -qs '"done": true' "$RUN/study-real-$share/checkpoint/state.json" ||
+      { echo "study-real-$share is not finished" >&2; exit 1; }
+    studies="$studies study-real-$share"
   done
-  awk -v s="$best" 'BEGIN { print s / 100 }' > "$RUN/real-share"
-  echo "real share: $best % (validation mean CER $best_cer)" >&2
+  read -r best best_cer < <(best_stage $studies)
+  awk -v s="${best#study-real-}" 'BEGIN { print s / 100 }' > "$RUN/real-share"
+  echo "real share: ${best#study-real-} % (validation mean CER $best_cer)" >&2
 fi
 REAL=$(cat "$RUN/real-share")
 stage teacher finetune --from "$V2_TEACHER" --name teacher "${COMMON[@]}" --teacher-steps "$TEACHER" \

@@ -8,6 +8,10 @@
 #                           working tree never changes a running run; sets T
 #   stage NAME ARGS...      `trainer ARGS...` under NAME's lock (resumes it, or skips it when
 #                           finished); with ONLY set, only that stage runs
+#   best_stage NAME...      prints `NAME CER`: of the finished stages given, the one with the
+#                           lowest validation mean CER (`best_cer` in its state.json; no test
+#                           data is read); says on stderr what each scored or that it is
+#                           unfinished and left out; fails when none is finished
 
 run_store() {
   case "${1:-}" in
@@ -58,4 +62,24 @@ stage() {
   if [ -z "${ONLY:-}" ] || [ "$ONLY" = "$name" ]; then
     flock "$RUN/$name.lock" $T "$@"
   fi
+}
+
+best_stage() {
+  local best="" best_cer="" stage state cer
+  for stage in "$@"; do
+    state="$RUN/$stage/checkpoint/state.json"
+    [ -f "$state" ] || continue
+    if ! grep -q '"done": true' "$state"; then
+      echo "$stage: not finished, left out" >&2
+      continue
+    fi
+    cer=$(sed -n 's/.*"best_cer": *\([0-9.]*\).*/\1/p' "$state")
+    echo "$stage: best validation mean CER $cer" >&2
+    if [ -z "$best" ] || awk -v a="$cer" -v b="$best_cer" 'BEGIN { exit !(a < b) }'; then
+      best=$stage
+      best_cer=$cer
+    fi
+  done
+  [ -n "$best" ] || { echo "no finished stage among: $*" >&2; return 1; }
+  echo "$best $best_cer"
 }

@@ -71,12 +71,12 @@ pub fn estimate(ink: &GrayImage, threshold: f32) -> f32 {
 pub struct Levelled {
     /// The turned ink map (large enough to hold the whole input).
     pub image: GrayImage,
-    /// The angle the input's lines had (radians; see [`estimate`]).
-    pub angle: f32,
     /// Centre of the input.
     from_centre: (f32, f32),
     /// Centre of the turned image.
     to_centre: (f32, f32),
+    /// Sine and cosine of the angle the input's lines had (radians; see [`estimate`]).
+    sin_cos: (f32, f32),
 }
 
 impl Levelled {
@@ -89,9 +89,9 @@ impl Levelled {
         let h = (iw * s.abs() + ih * c.abs()).ceil() as usize;
         let mut out = Levelled {
             image: GrayImage::filled(w.max(1), h.max(1), 0.0),
-            angle,
             from_centre: (iw / 2.0, ih / 2.0),
             to_centre: (w as f32 / 2.0, h as f32 / 2.0),
+            sin_cos: (s, c),
         };
         for y in 0..h {
             for x in 0..w {
@@ -104,7 +104,7 @@ impl Levelled {
 
     /// A point of the turned image in the input's pixels.
     pub fn to_input(&self, [x, y]: [f32; 2]) -> [f32; 2] {
-        let (s, c) = self.angle.sin_cos();
+        let (s, c) = self.sin_cos;
         let (dx, dy) = (x - self.to_centre.0, y - self.to_centre.1);
         // The turned image is the input rotated by -angle: rotate back by +angle.
         [

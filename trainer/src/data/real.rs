@@ -40,8 +40,12 @@ struct Writer {
 /// The real ink of one data folder, indexed by split for sampling.
 pub struct RealInk {
     samples: Vec<RealSample>,
-    /// Line samples per split.
-    lines: BTreeMap<WriterSplit, Vec<usize>>,
+    /// Line samples of the train writers, shortest label first (so that the lines up to a
+    /// length are a prefix).
+    train_lines: Vec<usize>,
+    /// Line samples of the validation writers, the writers taken in turn (each writer's lines
+    /// in file order), so that any first part of the set holds every writer alike.
+    val_lines: Vec<usize>,
     /// Writers with words, per split.
     writers: BTreeMap<WriterSplit, Vec<Writer>>,
     /// Median word gap over every writer, for writers with no text lines.
@@ -86,6 +90,20 @@ impl RealInk {
                 Segment::Word => by_writer.entry(&s.writer).or_default().0.push(i),
             }
         }
+        let mut train_lines = lines.remove(&WriterSplit::Train).unwrap_or_default();
+        train_lines.sort_by_key(|&i| samples[i].label.len());
+        let mut val_by_writer: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for &i in lines.get(&WriterSplit::Val).into_iter().flatten() {
+            val_by_writer.entry(&samples[i].writer).or_default().push(i);
+        }
+        let rounds = val_by_writer.values().map(Vec::len).max().unwrap_or(0);
+        let val_lines = (0..rounds)
+            .flat_map(|r| {
+                val_by_writer
+                    .values()
+                    .filter_map(move |l| l.get(r).copied())
+            })
+            .collect();
         let all_gaps: Vec<f32> = by_writer.values().flat_map(|w| w.1.clone()).collect();
         let gap = median(all_gaps).unwrap_or(0.9);
         let mut writers: BTreeMap<WriterSplit, Vec<Writer>> = BTreeMap::new();
@@ -105,7 +123,8 @@ impl RealInk {
         }
         Self {
             samples,
-            lines,
+            train_lines,
+            val_lines,
             writers,
             gap,
             report,
@@ -117,26 +136,17 @@ impl RealInk {
         &self.report
     }
 
-    /// The validation lines of at most `max_chars` characters, in a fixed order that takes
-    /// the writers in turn (each writer's lines in file order), so that any first part of the
-    /// set holds every writer alike.
-    fn val_lines(&self, max_chars: usize) -> Vec<usize> {
-        let mut by_writer: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for &i in self.lines.get(&WriterSplit::Val).into_iter().flatten() {
-            let s = &self.samples[i];
-            if s.label.len() <= max_chars {
-                by_writer.entry(&s.writer).or_default().push(i);
-            }
-        }
-        let rounds = by_writer.values().map(Vec::len).max().unwrap_or(0);
-        (0..rounds)
-            .flat_map(|r| by_writer.values().filter_map(move |l| l.get(r).copied()))
-            .collect()
+    /// The validation lines of at most `max_chars` characters, in their fixed order.
+    fn val_lines(&self, max_chars: usize) -> impl Iterator<Item = usize> + '_ {
+        self.val_lines
+            .iter()
+            .copied()
+            .filter(move |&i| self.samples[i].label.len() <= max_chars)
     }
 
     /// How many validation lines of at most `max_chars` characters there are.
     pub fn val_count(&self, max_chars: usize) -> usize {
-        self.val_lines(max_chars).len()
+        self.val_lines(max_chars).count()
     }
 
     /// Validation line `index` (of [`RealInk::val_count`]) drawn in `style`'s look; the ink
@@ -148,11 +158,10 @@ impl RealInk {
         max_chars: usize,
         rng: &mut impl Rng,
     ) -> Result<RealLine> {
-        let lines = self.val_lines(max_chars);
-        let Some(&i) = lines.get(index) else {
+        let Some(i) = self.val_lines(max_chars).nth(index) else {
             bail!(
                 "real validation line {index} of {}: there are no more",
-                lines.len()
+                self.val_count(max_chars)
             )
         };
         let s = &self.samples[i];
@@ -167,16 +176,10 @@ impl RealInk {
         max_chars: usize,
         rng: &mut impl Rng,
     ) -> Result<RealLine> {
-        let lines: Vec<usize> = self
-            .lines
-            .get(&WriterSplit::Train)
-            .map(|l| {
-                l.iter()
-                    .copied()
-                    .filter(|&i| self.samples[i].label.len() <= max_chars)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let short = self
+            .train_lines
+            .partition_point(|&i| self.samples[i].label.len() <= max_chars);
+        let lines = &self.train_lines[..short];
         let writers = self
             .writers
             .get(&WriterSplit::Train)

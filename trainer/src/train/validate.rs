@@ -44,21 +44,8 @@ pub fn build_real(
         .iter()
         .filter(|s| styles.contains(s))
         .map(|&style| {
-            let items: Vec<(LineImage, String)> = (0..count)
-                .into_par_iter()
-                .map(|i| {
-                    let s = generator.real_val_sample(style, seed, i)?;
-                    Ok(prepare_line(&s.image, geometry)?.map(|l| (l, s.text)))
-                })
-                .collect::<Result<Vec<_>>>()?
-                .into_iter()
-                .flatten()
-                .collect();
-            let (lines, texts) = items.into_iter().unzip();
-            Ok(ValSet {
-                name: format!("real-{}", style.name()),
-                lines,
-                texts,
+            set(format!("real-{}", style.name()), count, geometry, |i| {
+                generator.real_val_sample(style, seed, i)
             })
         })
         .collect()
@@ -76,24 +63,33 @@ pub fn build(
     styles
         .iter()
         .map(|&style| {
-            let items: Vec<(LineImage, String)> = (0..count)
-                .into_par_iter()
-                .map(|i| {
-                    let s = generator.sample(style, split, seed, i)?;
-                    Ok(prepare_line(&s.image, geometry)?.map(|l| (l, s.text)))
-                })
-                .collect::<Result<Vec<_>>>()?
-                .into_iter()
-                .flatten()
-                .collect();
-            let (lines, texts) = items.into_iter().unzip();
-            Ok(ValSet {
-                name: style.name(),
-                lines,
-                texts,
+            set(style.name(), count, geometry, |i| {
+                generator.sample(style, split, seed, i)
             })
         })
         .collect()
+}
+
+/// The set `name` of samples `0..count` made by `sample`, preprocessed (lines with nothing
+/// visible left out).
+fn set(
+    name: String,
+    count: u64,
+    geometry: &InputGeometry,
+    sample: impl Fn(u64) -> Result<crate::data::Sample> + Sync,
+) -> Result<ValSet> {
+    let items: Vec<(LineImage, String)> = (0..count)
+        .into_par_iter()
+        .map(|i| {
+            let s = sample(i)?;
+            Ok(prepare_line(&s.image, geometry)?.map(|l| (l, s.text)))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let (lines, texts) = items.into_iter().unzip();
+    Ok(ValSet { name, lines, texts })
 }
 
 impl ValSet {
