@@ -2,8 +2,25 @@
 # Sets up a fresh machine and runs every check and test of the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Each stage prints the minutes since the start, so a CI log shows where its time goes.
-stage() { echo "== [$((SECONDS / 60)) min] $*"; }
+# Each stage prints the minutes since the start, and the end (pass or fail) prints every
+# stage's length, so the tail of a CI log shows where its time went.
+STAGES=()
+stage() {
+  STAGES+=("$SECONDS $*")
+  echo "== [$((SECONDS / 60)) min] $*"
+}
+summary() {
+  local rc=$? i start next
+  echo "== stage times (exit $rc)"
+  for ((i = 0; i < ${#STAGES[@]}; i++)); do
+    start=${STAGES[i]%% *}
+    next=$SECONDS
+    ((i + 1 < ${#STAGES[@]})) && next=${STAGES[i + 1]%% *}
+    printf '%5d s  %s\n' $((next - start)) "${STAGES[i]#* }"
+  done
+}
+trap summary EXIT
+stage "setup (apt, npm, wasm-bindgen-cli)"
 bash scripts/setup.sh
 
 stage "format"

@@ -98,8 +98,10 @@ fn row_profile(ink: &GrayImage, threshold: f32) -> Vec<f32> {
 }
 
 /// The distance between text lines in rows: the strongest repeat of the row profile (its
-/// autocorrelation's highest peak past the first dip below zero, at least 0.2); `None` when
-/// the profile repeats nowhere (one line, or none).
+/// autocorrelation's highest peak past the first dip below zero); `None` when the profile
+/// repeats nowhere (one line, or none). The peak must be at least 0.2 and stand out from what
+/// a profile of `n` rows of noise reaches by chance (its autocorrelation spreads about
+/// 1/sqrt(n)): three times that, so a small crop of noise is no page of lines.
 pub fn line_pitch(ink: &GrayImage, threshold: f32) -> Option<usize> {
     let profile = row_profile(ink, threshold);
     let n = profile.len();
@@ -128,7 +130,8 @@ pub fn line_pitch(ink: &GrayImage, threshold: f32) -> Option<usize> {
     let (best, value) = (lag..max_lag)
         .map(|l| (l, ac(l)))
         .fold((0, f32::MIN), |b, x| if x.1 > b.1 { x } else { b });
-    (value >= 0.2 && best >= 8).then_some(best)
+    let chance = 3.0 / (n as f32).sqrt();
+    (value >= chance.max(0.2) && best >= 8).then_some(best)
 }
 
 /// `bands` with every band over 1.6 pitches tall cut into as many lines as it holds, each cut

@@ -717,6 +717,37 @@ mod tests {
     }
 
     #[test]
+    fn noise_is_no_page_of_many_lines() {
+        // Uniform noise has no text lines: its row profile repeats nowhere, so it is not cut
+        // into lines at a made-up pitch (seeded; sizes of a small crop).
+        let mut seed = 12345u32;
+        let mut rand = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 8) as f32 / (1 << 24) as f32
+        };
+        let mut many = Vec::new();
+        for _ in 0..200 {
+            let w = 16 + (rand() * 48.0) as usize;
+            let h = 8 + (rand() * 56.0) as usize;
+            let img = GrayImage {
+                width: w,
+                height: h,
+                data: (0..w * h).map(|_| rand()).collect(),
+            };
+            let n = prepare_page(&img, &InputGeometry::new(48, 4))
+                .unwrap()
+                .len();
+            if n > 1 {
+                many.push((w, h, n));
+            }
+        }
+        assert!(
+            many.is_empty(),
+            "noise read as several lines (w, h, lines): {many:?}"
+        );
+    }
+
+    #[test]
     fn blank_page_has_no_lines() {
         let lines =
             prepare_page(&GrayImage::filled(64, 64, 1.0), &InputGeometry::new(32, 4)).unwrap();
