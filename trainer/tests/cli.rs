@@ -307,6 +307,78 @@ fn synth_writes_a_dataset_that_eval_reads() {
 }
 
 #[test]
+fn synth_pages_are_scored_per_effect_beside_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny.inkline");
+    trainer(&["init", "--preset", "tiny", "--out", model.to_str().unwrap()]);
+    let data = dir.path().join("pages");
+    let out = trainer(&[
+        "synth",
+        "--pages",
+        "--style",
+        "printed",
+        "--count",
+        "4",
+        "--split",
+        "train",
+        "--seed",
+        "5",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(out.starts_with("wrote 4 printed pages"), "{out}");
+    // Every page has one of each pair of effects; its lines carry the page's.
+    let effects = std::fs::read_to_string(data.join("effects.tsv")).unwrap();
+    assert_eq!(effects.lines().count(), 4);
+    for line in effects.lines() {
+        let (_, list) = line.split_once('\t').unwrap();
+        let list: Vec<&str> = list.split(',').collect();
+        assert_eq!(list.len(), 3, "{line}");
+        assert!(["ruled", "plain paper"].contains(&list[0]), "{line}");
+        assert!(["bent", "flat"].contains(&list[1]), "{line}");
+        assert!(["tilted", "level"].contains(&list[2]), "{line}");
+    }
+    let line_effects = std::fs::read_to_string(data.join("lines/effects.tsv")).unwrap();
+    let line_gt = std::fs::read_to_string(data.join("lines/gt.tsv")).unwrap();
+    assert_eq!(line_effects.lines().count(), line_gt.lines().count());
+    for dir in [data.clone(), data.join("lines")] {
+        let by: serde_json::Value = serde_json::from_str(
+            trainer(&[
+                "eval",
+                "--json",
+                "--by-effect",
+                "--model",
+                model.to_str().unwrap(),
+                "--data",
+                dir.to_str().unwrap(),
+            ])
+            .trim(),
+        )
+        .unwrap();
+        // Each sample counts once in each of its three effects.
+        let rows = by["effects"].as_array().unwrap();
+        let counted: u64 = rows.iter().map(|r| r["lines"].as_u64().unwrap()).sum();
+        assert_eq!(counted, 3 * by["lines"].as_u64().unwrap(), "{by}");
+    }
+    // A folder without effects.tsv is told so.
+    std::fs::remove_file(data.join("effects.tsv")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args([
+            "eval",
+            "--by-effect",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has no effects.tsv"), "{err}");
+}
+
+#[test]
 fn eval_reads_with_tesseract_as_the_peer_and_needs_a_reader() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
     let v: serde_json::Value = serde_json::from_str(

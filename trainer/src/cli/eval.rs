@@ -47,6 +47,11 @@ pub struct Args {
     /// real writers' set, whose families.tsv names `contributor/writer`), worst first.
     #[arg(long)]
     by_source: bool,
+    /// Also give CER / WER per effect (from the dataset's `effects.tsv`, which `trainer synth
+    /// --pages` writes: ruled, bent, tilted and their opposites), worst first; a page counts
+    /// under each of its effects.
+    #[arg(long)]
+    by_effect: bool,
     /// Tesseract's page segmentation mode: 7 reads one line (the line sets), 3 finds the
     /// lines of a page itself (the page sets).
     #[arg(long, default_value_t = 7)]
@@ -75,6 +80,19 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         Default::default()
     };
+    let effects = if args.by_effect {
+        let e = dataset::read_effects(&args.data)?;
+        if e.is_empty() {
+            bail!(
+                "{} has no effects.tsv (trainer synth --pages writes one)",
+                args.data.display()
+            );
+        }
+        e
+    } else {
+        Default::default()
+    };
+    let mut by_effect: BTreeMap<String, ErrorCounter> = BTreeMap::new();
     let mut by_family: BTreeMap<String, ErrorCounter> = BTreeMap::new();
     let mut by_source: BTreeMap<String, ErrorCounter> = BTreeMap::new();
     let mut counter = ErrorCounter::default();
@@ -101,6 +119,9 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         counter.add(&hyp, &s.text);
+        for e in effects.get(&s.path).into_iter().flatten() {
+            by_effect.entry(e.clone()).or_default().add(&hyp, &s.text);
+        }
         if let Some(f) = families.get(&s.path) {
             by_family.entry(f.clone()).or_default().add(&hyp, &s.text);
             let source = f.split('/').next().unwrap_or(f);
@@ -124,6 +145,9 @@ pub fn run(args: Args) -> Result<()> {
     if args.by_family {
         groups.push(("family", worst_of(&by_family)));
     }
+    if args.by_effect {
+        groups.push(("effect", worst_of(&by_effect)));
+    }
     let ms_per_line = total_ms / samples.len() as f64;
     if args.errors {
         eprint!("{}", confusions.listing(30));
@@ -135,10 +159,10 @@ pub fn run(args: Args) -> Result<()> {
             out["inference_ms_per_line"] = json!(inference_ms / samples.len() as f64);
         }
         for (kind, worst) in &groups {
-            let key = if *kind == "family" {
-                "families"
-            } else {
-                "sources"
+            let key = match *kind {
+                "family" => "families",
+                "effect" => "effects",
+                _ => "sources",
             };
             out[key] = worst
                 .iter()

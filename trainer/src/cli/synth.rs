@@ -50,8 +50,9 @@ pub struct Args {
     /// Pages instead of lines: 3-7 lines of one hand or face per page, skewed up to 10
     /// degrees, ruled or bent now and then, with the style's photo effects. Writes the pages
     /// (gt.tsv: lines joined by spaces in reading order; families.tsv: the skew bucket;
-    /// pages.tsv: family, skew, ruled, bent) and, in `lines/`, every line alone (families.tsv:
-    /// its page's bucket), so that `trainer eval --by-family` on each gives CER per bucket.
+    /// pages.tsv: family, skew, ruled, bent; effects.tsv) and, in `lines/`, every line alone
+    /// (families.tsv: its page's bucket; effects.tsv: its page's), so that `trainer eval
+    /// --by-family` / `--by-effect` on each gives CER per bucket / effect.
     #[arg(long, conflicts_with = "real")]
     pages: bool,
 }
@@ -173,6 +174,9 @@ fn pages(generator: &Generator, args: &Args) -> Result<()> {
         .map(|(n, p)| (n.clone(), p.bucket().to_string()))
         .collect();
     dataset::write_families(&args.out, &buckets)?;
+    let effects: Vec<(String, Vec<String>)> =
+        made.iter().map(|(n, p)| (n.clone(), p.effects())).collect();
+    dataset::write_effects(&args.out, &effects)?;
     let mut table = String::from("file\tfamily\tskew_deg\truled\tbent\tlines\n");
     for (n, p) in &made {
         table += &format!(
@@ -187,15 +191,18 @@ fn pages(generator: &Generator, args: &Args) -> Result<()> {
     std::fs::write(args.out.join("pages.tsv"), table)?;
     let mut line_gt = Vec::new();
     let mut line_buckets = Vec::new();
+    let mut line_effects = Vec::new();
     for (i, (_, p)) in made.iter().enumerate() {
         for (k, text) in p.lines.iter().enumerate() {
             let name = format!("page_{i:06}_line{k}.png");
             line_gt.push((name.clone(), text.clone()));
-            line_buckets.push((name, p.bucket().to_string()));
+            line_buckets.push((name.clone(), p.bucket().to_string()));
+            line_effects.push((name, p.effects()));
         }
     }
     dataset::write_gt(&alone_dir, &line_gt)?;
     dataset::write_families(&alone_dir, &line_buckets)?;
+    dataset::write_effects(&alone_dir, &line_effects)?;
     println!(
         "wrote {} {} pages ({} lines, {:?} split) to {}",
         made.len(),

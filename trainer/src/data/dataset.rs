@@ -1,5 +1,6 @@
 //! Datasets on disk: a folder of images plus `gt.tsv` (`file<TAB>text`, UTF-8), and for
-//! synthesized sets `families.tsv` (`file<TAB>font family`) for per-family results.
+//! synthesized sets `families.tsv` (`file<TAB>font family`) for per-family results and, for
+//! pages, `effects.tsv` (`file<TAB>effect,effect,...`) for per-effect results.
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -46,17 +47,37 @@ pub fn write_families(dir: &Path, rows: &[(String, String)]) -> Result<()> {
 
 /// The font family of each image file, from `dir/families.tsv` (empty when absent).
 pub fn read_families(dir: &Path) -> Result<std::collections::HashMap<PathBuf, String>> {
-    let path = dir.join("families.tsv");
-    let Ok(content) = std::fs::read_to_string(&path) else {
+    read_labels(&dir.join("families.tsv"), "family")
+}
+
+/// Writes `dir/effects.tsv` from (file name, effects) pairs.
+pub fn write_effects(dir: &Path, rows: &[(String, Vec<String>)]) -> Result<()> {
+    let joined: Vec<(String, String)> =
+        rows.iter().map(|(f, e)| (f.clone(), e.join(","))).collect();
+    write_tsv(&dir.join("effects.tsv"), &joined)
+}
+
+/// The effects of each image file, from `dir/effects.tsv` (empty when absent).
+pub fn read_effects(dir: &Path) -> Result<std::collections::HashMap<PathBuf, Vec<String>>> {
+    Ok(read_labels(&dir.join("effects.tsv"), "effect,effect")?
+        .into_iter()
+        .map(|(f, e)| (f, e.split(',').map(str::to_string).collect()))
+        .collect())
+}
+
+/// `file<TAB>label` rows of `path` keyed by `dir/file` (empty when the file is absent).
+fn read_labels(path: &Path, what: &str) -> Result<std::collections::HashMap<PathBuf, String>> {
+    let Ok(content) = std::fs::read_to_string(path) else {
         return Ok(Default::default());
     };
+    let dir = path.parent().unwrap_or(Path::new(""));
     content
         .lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
         .map(|(n, line)| match line.split_once('\t') {
-            Some((file, family)) => Ok((dir.join(file), family.to_string())),
-            None => bail!("{}:{}: expected 'file<TAB>family'", path.display(), n + 1),
+            Some((file, label)) => Ok((dir.join(file), label.to_string())),
+            None => bail!("{}:{}: expected 'file<TAB>{what}'", path.display(), n + 1),
         })
         .collect()
 }

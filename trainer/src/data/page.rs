@@ -31,6 +31,17 @@ pub struct Page {
 }
 
 impl Page {
+    /// What the page's lines must be found through: `ruled` or `plain paper`, `bent` or
+    /// `flat`, and `tilted` (over 1 degree) or `level`.
+    pub fn effects(&self) -> Vec<String> {
+        let pick = |on: bool, yes: &str, no: &str| if on { yes } else { no }.to_string();
+        vec![
+            pick(self.ruled, "ruled", "plain paper"),
+            pick(self.curved, "bent", "flat"),
+            pick(self.skew_deg.abs() >= 1.0, "tilted", "level"),
+        ]
+    }
+
     /// The page's skew bucket, as the README's page table has them.
     pub fn bucket(&self) -> &'static str {
         match self.skew_deg.abs() {
