@@ -242,13 +242,16 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
     let mut bands = split_lines(&level.image, INK_THRESHOLD);
     // Slivers of neighbouring lines cut by the input's top or bottom edge (what a line
     // cropped from a page holds) no longer touch the turned image's edge: drop them here.
-    // Specks far narrower than the widest line are no lines of their own either.
+    // Specks (smaller than half a typical line's height both ways) are no lines of their own
+    // either; a short line (a last word, a number) is.
     let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(0);
     let boxes: Vec<Option<BBox>> = bands
         .iter()
         .map(|&(y0, y1)| ink_box(&level.image, y0, y1))
         .collect();
-    let widest = boxes.iter().flatten().map(|b| b.width).max().unwrap_or(0);
+    let mut heights: Vec<usize> = boxes.iter().flatten().map(|b| b.height).collect();
+    heights.sort_unstable();
+    let typical = heights.get(heights.len() / 2).copied().unwrap_or(0);
     let keep: Vec<bool> = bands
         .iter()
         .zip(&boxes)
@@ -256,7 +259,9 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
             let Some(b) = *b else { return false };
             let ys = corners(b).map(|p| level.to_input(p)[1]);
             let at_edge = ys.iter().any(|&y| y <= 2.0 || y >= ink.height as f32 - 2.0);
-            !(at_edge && 2 * (y1 - y0) < tallest) && 5 * b.width >= widest
+            let sliver = at_edge && 2 * (y1 - y0) < tallest;
+            let speck = 2 * b.width < typical && 2 * b.height < typical;
+            !(sliver || speck)
         })
         .collect();
     let mut k = keep.iter();
@@ -714,6 +719,21 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].bbox, single.bbox);
         assert_eq!(lines[0].image, single.image);
+    }
+
+    #[test]
+    fn a_short_last_line_of_a_tilted_page_is_read() {
+        // A paragraph's last line of one word is far narrower than the others: a line, not a
+        // speck.
+        for deg in [-6.0f32, 4.0] {
+            let img = picture(skew::tests::page_ending_short(900, 650, 5, deg, 1));
+            let lines = prepare_page(&img, &InputGeometry::new(32, 4)).unwrap();
+            let starts: Vec<&LineImage> =
+                lines.iter().filter(|l| l.join == Join::NewLine).collect();
+            assert_eq!(starts.len(), 5, "{deg} degrees");
+            let last = starts[4].bbox;
+            assert!(last.width < 250, "{deg}: {last:?}");
+        }
     }
 
     #[test]

@@ -185,6 +185,17 @@ pub(crate) mod tests {
     /// A page of `lines` text lines of "words" (x-height blocks with a few ascenders), its
     /// lines descending at `deg` degrees, ink 1 on 0.
     pub(crate) fn page(w: usize, h: usize, lines: usize, deg: f32) -> GrayImage {
+        page_ending_short(w, h, lines, deg, usize::MAX)
+    }
+
+    /// [`page`] with its last line cut after `last_words` words.
+    pub(crate) fn page_ending_short(
+        w: usize,
+        h: usize,
+        lines: usize,
+        deg: f32,
+        last_words: usize,
+    ) -> GrayImage {
         let mut img = GrayImage::filled(w, h, 0.0);
         let (s, c) = deg.to_radians().sin_cos();
         let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
@@ -195,7 +206,7 @@ pub(crate) mod tests {
             let base = h as f32 * 0.1 + pitch * (k as f32 + 0.75);
             let mut x = w as f32 * 0.12;
             let mut word = 0usize;
-            while x < w as f32 * 0.85 {
+            while x < w as f32 * 0.85 && (k + 1 < lines || word < last_words) {
                 let len = body * (2.0 + ((word * 7 + k * 3) % 5) as f32);
                 for letter in 0..(len / (body * 0.7)) as usize {
                     let lx = x + letter as f32 * body * 0.7;
