@@ -184,6 +184,71 @@ pub fn cut_touching(
         .collect()
 }
 
+/// `bands` with every band that holds the bodies of two or more lines cut between them: the
+/// band's row profile (smoothed over a twentieth of its height) has two or more runs of rows
+/// over `PEAK` of its fullest row, each at least a twelfth of the band tall (a rule or an
+/// underline is thinner), and between two of them falls under `VALLEY` of the lower one's
+/// peak (where one line's descenders meet the next one's ascenders); the cut is at the
+/// emptiest row there. Works without a line pitch: a page of two or three lines has none.
+pub fn cut_between_bodies(
+    ink: &GrayImage,
+    bands: &[(usize, usize)],
+    threshold: f32,
+) -> Vec<(usize, usize)> {
+    const PEAK: f32 = 0.5;
+    const VALLEY: f32 = 0.35;
+    let profile = row_profile(ink, threshold);
+    let mut out = Vec::with_capacity(bands.len());
+    for &(y0, y1) in bands {
+        let height = y1 - y0;
+        let r = (height / 40).max(1);
+        let smooth: Vec<f32> = (y0..y1)
+            .map(|y| {
+                let (a, b) = (y.saturating_sub(r).max(y0), (y + r + 1).min(y1));
+                profile[a..b].iter().sum::<f32>() / (b - a) as f32
+            })
+            .collect();
+        let max = smooth.iter().copied().fold(0.0f32, f32::max);
+        // Runs of full rows: (start, end, their peak), offsets in the band.
+        let mut runs: Vec<(usize, usize, f32)> = Vec::new();
+        let mut i = 0;
+        while i < smooth.len() {
+            if smooth[i] >= PEAK * max {
+                let s = i;
+                let mut peak = 0.0f32;
+                while i < smooth.len() && smooth[i] >= PEAK * max {
+                    peak = peak.max(smooth[i]);
+                    i += 1;
+                }
+                if (i - s) * 12 >= height {
+                    runs.push((s, i, peak));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        let mut start = y0;
+        for pair in runs.windows(2) {
+            let (a, b) = (pair[0].1, pair[1].0);
+            let Some(cut) = (a..b).min_by(|&u, &v| smooth[u].total_cmp(&smooth[v])) else {
+                continue;
+            };
+            if smooth[cut] < VALLEY * pair[0].2.min(pair[1].2) {
+                out.push((start, y0 + cut));
+                start = y0 + cut;
+            }
+        }
+        out.push((start, y1));
+    }
+    out.into_iter()
+        .filter_map(|(a, b)| {
+            let first = (a..b).find(|&y| profile[y] > 0.0)?;
+            let last = (a..b).rev().find(|&y| profile[y] > 0.0)?;
+            Some((first, last + 1))
+        })
+        .collect()
+}
+
 /// Drops runs that touch the image's top or bottom rows (within 2) and are under 70% of the
 /// tallest run's height, when another run remains.
 fn drop_edge_slivers(runs: &mut Vec<(usize, usize)>, height: usize) {
@@ -299,6 +364,46 @@ mod tests {
         }
         // One line repeats nowhere.
         assert_eq!(line_pitch(&rows(60, &[(10, 40)]), 0.5), None);
+    }
+
+    /// A line of `width` columns with its baseline at `base`: a body of 14 full rows,
+    /// ascenders (every third column) 16 rows above it, descenders (every fourth) `down` rows
+    /// below.
+    fn draw_line(img: &mut GrayImage, base: usize, down: usize) {
+        let w = img.width;
+        for y in base - 14..base {
+            img.data[y * w..(y + 1) * w].fill(1.0);
+        }
+        for y in base - 30..base - 14 {
+            for x in (0..w).step_by(3) {
+                img.data[y * w + x] = 1.0;
+            }
+        }
+        for y in base..(base + down).min(img.height) {
+            for x in (1..w).step_by(4) {
+                img.data[y * w + x] = 1.0;
+            }
+        }
+    }
+
+    #[test]
+    fn two_touching_lines_are_cut_between_their_bodies_without_a_pitch() {
+        // Two lines whose descenders reach the next line's ascenders: one band, no pitch.
+        let mut img = GrayImage::filled(60, 90, 0.0);
+        draw_line(&mut img, 35, 20);
+        draw_line(&mut img, 75, 12);
+        let bands = split_lines(&img, 0.5);
+        assert_eq!(bands.len(), 1, "{bands:?}");
+        let cut = cut_between_bodies(&img, &bands, 0.5);
+        assert_eq!(cut.len(), 2, "{cut:?}");
+        assert!(cut[0].0 <= 21 && cut[0].1 >= 35 && cut[0].1 < 61, "{cut:?}");
+        assert!(cut[1].0 <= 61 && cut[1].1 >= 75, "{cut:?}");
+        // One line, with an underline two rows thick below its descenders: one line.
+        let mut one = GrayImage::filled(60, 70, 0.0);
+        draw_line(&mut one, 40, 12);
+        one.data[54 * 60..56 * 60].fill(1.0);
+        let band = [(0, 70)];
+        assert_eq!(cut_between_bodies(&one, &band, 0.5).len(), 1);
     }
 
     #[test]

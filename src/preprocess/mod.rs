@@ -16,7 +16,7 @@ pub use pieces::{Join, MAX_RATIO};
 
 use crate::error::{InklineError, Result};
 use crate::image::GrayImage;
-use lines::{cut_touching, line_pitch, split_lines};
+use lines::{cut_between_bodies, cut_touching, line_pitch, split_lines};
 use serde::{Deserialize, Serialize};
 
 /// How a line is scaled to the input height.
@@ -284,12 +284,14 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
 /// profile repeats clearly and the bands are already two or more, or one band holds three
 /// pitches or more (a page whose lines all touch), so that one line is never cut.
 fn cut_page_lines(ink: &GrayImage, bands: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
-    let Some(pitch) = line_pitch(ink, INK_THRESHOLD) else {
-        return bands;
+    let bands = match line_pitch(ink, INK_THRESHOLD) {
+        Some(pitch) if bands.len() >= 2 || bands.iter().any(|b| b.1 - b.0 >= 3 * pitch) => {
+            cut_touching(ink, &bands, INK_THRESHOLD, pitch)
+        }
+        _ => bands,
     };
-    let tall = bands.iter().any(|b| b.1 - b.0 >= 3 * pitch);
-    if bands.len() >= 2 || tall {
-        cut_touching(ink, &bands, INK_THRESHOLD, pitch)
+    if bands.len() >= 2 {
+        cut_between_bodies(ink, &bands, INK_THRESHOLD)
     } else {
         bands
     }
