@@ -184,59 +184,54 @@ pub fn cut_touching(
         .collect()
 }
 
-/// `bands` with every band that holds the bodies of two or more lines cut between them: the
-/// band's row profile (smoothed over a twentieth of its height) has two or more runs of rows
-/// over `PEAK` of its fullest row, each at least a twelfth of the band tall (a rule or an
-/// underline is thinner), and between two of them falls under `VALLEY` of the lower one's
-/// peak (where one line's descenders meet the next one's ascenders); the cut is at the
-/// emptiest row there. Works without a line pitch: a page of two or three lines has none.
+/// `bands` with every band that holds the bodies of two or more lines cut between them, found
+/// by [`body_cuts`] on the band's row profile over the whole width, or where that finds none,
+/// over each quarter of it (a short line under a long one fills only part of the width; a
+/// bent line lies at other rows in each quarter, so the whole width's cuts come first); cuts
+/// that several quarters find within a sixth of the band of each other are one, at their
+/// median. Works without a line pitch: a page of two or three lines has none.
 pub fn cut_between_bodies(
     ink: &GrayImage,
     bands: &[(usize, usize)],
     threshold: f32,
 ) -> Vec<(usize, usize)> {
-    const PEAK: f32 = 0.5;
-    const VALLEY: f32 = 0.35;
+    const STRIPS: usize = 4;
     let profile = row_profile(ink, threshold);
+    let strip_w = ink.width.div_ceil(STRIPS).max(1);
     let mut out = Vec::with_capacity(bands.len());
     for &(y0, y1) in bands {
-        let height = y1 - y0;
-        let r = (height / 40).max(1);
-        let smooth: Vec<f32> = (y0..y1)
-            .map(|y| {
-                let (a, b) = (y.saturating_sub(r).max(y0), (y + r + 1).min(y1));
-                profile[a..b].iter().sum::<f32>() / (b - a) as f32
-            })
-            .collect();
-        let max = smooth.iter().copied().fold(0.0f32, f32::max);
-        // Runs of full rows: (start, end, their peak), offsets in the band.
-        let mut runs: Vec<(usize, usize, f32)> = Vec::new();
-        let mut i = 0;
-        while i < smooth.len() {
-            if smooth[i] >= PEAK * max {
-                let s = i;
-                let mut peak = 0.0f32;
-                while i < smooth.len() && smooth[i] >= PEAK * max {
-                    peak = peak.max(smooth[i]);
-                    i += 1;
-                }
-                if (i - s) * 12 >= height {
-                    runs.push((s, i, peak));
-                }
-            } else {
-                i += 1;
+        let mut cuts = body_cuts(&profile[y0..y1], 1.0);
+        for s in 0..STRIPS {
+            if !cuts.is_empty() {
+                break;
             }
+            let (x0, x1) = (s * strip_w, ((s + 1) * strip_w).min(ink.width));
+            let strip: Vec<f32> = (y0..y1)
+                .map(|y| {
+                    ink.data[y * ink.width + x0..y * ink.width + x1]
+                        .iter()
+                        .filter(|&&v| v > threshold)
+                        .count() as f32
+                })
+                .collect();
+            // A strip's runs count where text fills a tenth of it at least.
+            cuts.extend(body_cuts(&strip, (x1 - x0) as f32 / 10.0));
         }
+        cuts.sort_unstable();
+        let near = ((y1 - y0) / 6).max(1);
         let mut start = y0;
-        for pair in runs.windows(2) {
-            let (a, b) = (pair[0].1, pair[1].0);
-            let Some(cut) = (a..b).min_by(|&u, &v| smooth[u].total_cmp(&smooth[v])) else {
-                continue;
-            };
-            if smooth[cut] < VALLEY * pair[0].2.min(pair[1].2) {
-                out.push((start, y0 + cut));
-                start = y0 + cut;
+        let mut k = 0;
+        while k < cuts.len() {
+            let mut e = k;
+            while e + 1 < cuts.len() && cuts[e + 1] - cuts[k] <= near {
+                e += 1;
             }
+            let cut = y0 + cuts[(k + e) / 2];
+            if cut > start {
+                out.push((start, cut));
+                start = cut;
+            }
+            k = e + 1;
         }
         out.push((start, y1));
     }
@@ -245,6 +240,53 @@ pub fn cut_between_bodies(
             let first = (a..b).find(|&y| profile[y] > 0.0)?;
             let last = (a..b).rev().find(|&y| profile[y] > 0.0)?;
             Some((first, last + 1))
+        })
+        .collect()
+}
+
+/// Rows (offsets into `profile`, one band's ink per row) where one line's body ends and the
+/// next one's begins: the profile, smoothed over a twentieth of its length, has runs of rows
+/// over `PEAK` of its fullest row, each at least a twelfth of the band tall (a rule or an
+/// underline is thinner); between two of them it falls under `VALLEY` of the lower one's peak
+/// (where one line's descenders meet the next one's ascenders), and the cut is the emptiest
+/// row there. None when the fullest row holds less than `min_peak`.
+fn body_cuts(profile: &[f32], min_peak: f32) -> Vec<usize> {
+    const PEAK: f32 = 0.5;
+    const VALLEY: f32 = 0.35;
+    let height = profile.len();
+    let r = (height / 40).max(1);
+    let smooth: Vec<f32> = (0..height)
+        .map(|y| {
+            let (a, b) = (y.saturating_sub(r), (y + r + 1).min(height));
+            profile[a..b].iter().sum::<f32>() / (b - a) as f32
+        })
+        .collect();
+    let max = smooth.iter().copied().fold(0.0f32, f32::max);
+    if max <= 0.0 || max < min_peak {
+        return Vec::new();
+    }
+    // Runs of full rows: (start, end, their peak).
+    let mut runs: Vec<(usize, usize, f32)> = Vec::new();
+    let mut i = 0;
+    while i < height {
+        if smooth[i] >= PEAK * max {
+            let s = i;
+            let mut peak = 0.0f32;
+            while i < height && smooth[i] >= PEAK * max {
+                peak = peak.max(smooth[i]);
+                i += 1;
+            }
+            if (i - s) * 12 >= height {
+                runs.push((s, i, peak));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    runs.windows(2)
+        .filter_map(|pair| {
+            let cut = (pair[0].1..pair[1].0).min_by(|&u, &v| smooth[u].total_cmp(&smooth[v]))?;
+            (smooth[cut] < VALLEY * pair[0].2.min(pair[1].2)).then_some(cut)
         })
         .collect()
 }
@@ -367,7 +409,7 @@ mod tests {
     }
 
     /// A line of `width` columns with its baseline at `base`: a body of 14 full rows,
-    /// ascenders (every third column) 16 rows above it, descenders (every fourth) `down` rows
+    /// ascenders (every fifth column) 16 rows above it, descenders (every sixth) `down` rows
     /// below.
     fn draw_line(img: &mut GrayImage, base: usize, down: usize) {
         let w = img.width;
@@ -375,12 +417,12 @@ mod tests {
             img.data[y * w..(y + 1) * w].fill(1.0);
         }
         for y in base - 30..base - 14 {
-            for x in (0..w).step_by(3) {
+            for x in (0..w).step_by(5) {
                 img.data[y * w + x] = 1.0;
             }
         }
         for y in base..(base + down).min(img.height) {
-            for x in (1..w).step_by(4) {
+            for x in (2..w).step_by(6) {
                 img.data[y * w + x] = 1.0;
             }
         }
@@ -398,6 +440,22 @@ mod tests {
         assert_eq!(cut.len(), 2, "{cut:?}");
         assert!(cut[0].0 <= 21 && cut[0].1 >= 35 && cut[0].1 < 61, "{cut:?}");
         assert!(cut[1].0 <= 61 && cut[1].1 >= 75, "{cut:?}");
+        // A short last line (a quarter of the width) under a long one, touching it.
+        let mut short = GrayImage::filled(80, 90, 0.0);
+        draw_line(&mut short, 35, 20);
+        let mut tail = GrayImage::filled(20, 90, 0.0);
+        draw_line(&mut tail, 75, 12);
+        for y in 0..90 {
+            for x in 0..20 {
+                let v = tail.data[y * 20 + x];
+                short.data[y * 80 + x] = short.data[y * 80 + x].max(v);
+            }
+        }
+        let bands = split_lines(&short, 0.5);
+        assert_eq!(bands.len(), 1, "{bands:?}");
+        let cut = cut_between_bodies(&short, &bands, 0.5);
+        assert_eq!(cut.len(), 2, "{cut:?}");
+        assert!(cut[0].1 >= 35 && cut[1].0 <= 61, "{cut:?}");
         // One line, with an underline two rows thick below its descenders: one line.
         let mut one = GrayImage::filled(60, 70, 0.0);
         draw_line(&mut one, 40, 12);
