@@ -229,9 +229,11 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
 /// The lines of `ink` read as a page: turned level when tilted, split into lines; `None` when
 /// it holds fewer than two lines.
 fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<LineImage>>> {
-    let angle = skew::estimate(ink, INK_THRESHOLD);
+    let skew = skew::estimate(ink, INK_THRESHOLD);
+    let lines_apart = skew.is_some();
+    let angle = skew.unwrap_or(0.0);
     if angle.to_degrees().abs() < MIN_SKEW_DEG {
-        let bands = cut_page_lines(ink, split_lines(ink, INK_THRESHOLD));
+        let bands = cut_page_lines(ink, split_lines(ink, INK_THRESHOLD), lines_apart);
         return Ok(if bands.len() >= 2 {
             Some(read_bands(ink, &bands, geometry, None, ink)?)
         } else {
@@ -266,7 +268,7 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
         .collect();
     let mut k = keep.iter();
     bands.retain(|_| *k.next().unwrap_or(&false));
-    let bands = cut_page_lines(&level.image, bands);
+    let bands = cut_page_lines(&level.image, bands, true);
     Ok(if bands.len() >= 2 {
         Some(read_bands(
             &level.image,
@@ -280,17 +282,23 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
     })
 }
 
-/// A page's bands with lines that touch cut apart at the page's line pitch: only where the
-/// profile repeats clearly and the bands are already two or more, or one band holds three
-/// pitches or more (a page whose lines all touch), so that one line is never cut.
-fn cut_page_lines(ink: &GrayImage, bands: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+/// A page's bands with lines that touch cut apart: at the page's line pitch where the profile
+/// repeats clearly and the bands are already two or more, or one band holds three pitches or
+/// more (a page whose lines all touch); then between the bodies of lines in one band where the
+/// bands are two or more or the skew estimate saw lines apart (`lines_apart`), so that one
+/// line alone is never cut.
+fn cut_page_lines(
+    ink: &GrayImage,
+    bands: Vec<(usize, usize)>,
+    lines_apart: bool,
+) -> Vec<(usize, usize)> {
     let bands = match line_pitch(ink, INK_THRESHOLD) {
         Some(pitch) if bands.len() >= 2 || bands.iter().any(|b| b.1 - b.0 >= 3 * pitch) => {
             cut_touching(ink, &bands, INK_THRESHOLD, pitch)
         }
         _ => bands,
     };
-    if bands.len() >= 2 {
+    if bands.len() >= 2 || lines_apart {
         cut_between_bodies(ink, &bands, INK_THRESHOLD)
     } else {
         bands

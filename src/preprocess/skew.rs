@@ -12,8 +12,9 @@ const WORK_SIDE: usize = 800;
 
 /// The skew of the text lines of `ink` (ink 1, paper 0) in radians, within
 /// ±[`MAX_SKEW_DEG`]: positive when lines descend to the right (y down). Ink above
-/// `threshold` counts.
-pub fn estimate(ink: &GrayImage, threshold: f32) -> f32 {
+/// `threshold` counts. `None` when the image holds no lines apart (at its sharpest angle the
+/// profile has no gap between lines): a single line, noise, a picture, a blank image.
+pub fn estimate(ink: &GrayImage, threshold: f32) -> Option<f32> {
     let step = ink.width.max(ink.height).div_ceil(WORK_SIDE).max(1);
     // Ink pixels of a reduced copy (a cell is ink if any of its pixels is), about the centre.
     let (w, h) = (ink.width.div_ceil(step), ink.height.div_ceil(step));
@@ -34,7 +35,7 @@ pub fn estimate(ink: &GrayImage, threshold: f32) -> f32 {
         .map(|(i, _)| ((i % w) as f32 - cx, (i / w) as f32 - cy))
         .collect();
     if pts.len() < 16 {
-        return 0.0;
+        return None;
     }
     let reach = ((w * w + h * h) as f32).sqrt() as usize + 2;
     let mut hist = vec![0u32; reach * 2];
@@ -65,11 +66,7 @@ pub fn estimate(ink: &GrayImage, threshold: f32) -> f32 {
     }
     // Only lines make a tilt: at their angle the profile falls to a gap between two of them.
     sharpness(best.0);
-    if has_gap_between_lines(&hist) {
-        best.0
-    } else {
-        0.0
-    }
+    has_gap_between_lines(&hist).then_some(best.0)
 }
 
 /// A full row of a text line holds at least this much ink (pixels of the reduced copy): with
@@ -240,21 +237,21 @@ pub(crate) mod tests {
     fn known_angles_are_found_within_a_few_tenths_of_a_degree() {
         for deg in [0.0f32, 0.7, -1.5, 3.0, -4.2, 5.0, 8.0, -10.0, 14.0] {
             let p = page(900, 700, 6, deg);
-            let got = estimate(&p, 0.5).to_degrees();
+            let got = estimate(&p, 0.5).unwrap().to_degrees();
             assert!((got - deg).abs() < 0.3, "{deg}: estimated {got}");
         }
         // A large page is estimated on a reduced copy, as well.
         let p = page(3000, 2200, 8, -6.5);
-        let got = estimate(&p, 0.5).to_degrees();
+        let got = estimate(&p, 0.5).unwrap().to_degrees();
         assert!((got + 6.5).abs() < 0.3, "estimated {got}");
     }
 
     #[test]
     fn blank_and_speck_images_have_no_skew() {
-        assert_eq!(estimate(&GrayImage::filled(300, 200, 0.0), 0.5), 0.0);
+        assert_eq!(estimate(&GrayImage::filled(300, 200, 0.0), 0.5), None);
         let mut specks = GrayImage::filled(300, 200, 0.0);
         specks.data[50 * 300 + 40] = 1.0;
-        assert_eq!(estimate(&specks, 0.5), 0.0);
+        assert_eq!(estimate(&specks, 0.5), None);
     }
 
     #[test]
@@ -272,10 +269,10 @@ pub(crate) mod tests {
                     })
                     .collect(),
             };
-            assert_eq!(estimate(&noise, 0.5), 0.0, "{w}x{h}");
+            assert_eq!(estimate(&noise, 0.5), None, "{w}x{h}");
         }
         // One tilted line: there is no gap between lines to level.
-        assert_eq!(estimate(&page(700, 120, 1, 4.0), 0.5), 0.0);
+        assert_eq!(estimate(&page(700, 120, 1, 4.0), 0.5), None);
     }
 
     #[test]
@@ -296,6 +293,6 @@ pub(crate) mod tests {
         assert!((p[0] - (300.0 + 100.0 * co)).abs() < 1e-3);
         assert!((p[1] - (200.0 + 100.0 * s)).abs() < 1e-3);
         // Levelled, the page's lines are level: its skew is now about zero.
-        assert!(estimate(&l.image, 0.5).to_degrees().abs() < 0.3);
+        assert!(estimate(&l.image, 0.5).unwrap().to_degrees().abs() < 0.3);
     }
 }
