@@ -205,7 +205,11 @@ pub fn cut_between_bodies(
             if !cuts.is_empty() {
                 break;
             }
+            // A narrow image has fewer strips than four.
             let (x0, x1) = (s * strip_w, ((s + 1) * strip_w).min(ink.width));
+            if x0 >= x1 {
+                break;
+            }
             let strip: Vec<f32> = (y0..y1)
                 .map(|y| {
                     ink.data[y * ink.width + x0..y * ink.width + x1]
@@ -456,6 +460,16 @@ mod tests {
         let cut = cut_between_bodies(&short, &bands, 0.5);
         assert_eq!(cut.len(), 2, "{cut:?}");
         assert!(cut[0].1 >= 35 && cut[1].0 <= 61, "{cut:?}");
+        // Images narrower than four columns have fewer strips (no empty one to slice).
+        for w in 1..=9 {
+            let mut narrow = GrayImage::filled(w, 90, 0.0);
+            draw_line(&mut narrow, 35, 20);
+            draw_line(&mut narrow, 75, 12);
+            assert!(
+                !cut_between_bodies(&narrow, &[(0, 90)], 0.5).is_empty(),
+                "{w}"
+            );
+        }
         // One line, with an underline two rows thick below its descenders: one line.
         let mut one = GrayImage::filled(60, 70, 0.0);
         draw_line(&mut one, 40, 12);

@@ -775,6 +775,22 @@ mod tests {
             many.is_empty(),
             "noise read as several lines (w, h, lines): {many:?}"
         );
+        // Any small image, however narrow or flat, is prepared without a panic.
+        for w in 1..24 {
+            for h in 1..40 {
+                let img = GrayImage {
+                    width: w,
+                    height: h,
+                    data: (0..w * h)
+                        .map(|_| if rand() < 0.5 { 0.0 } else { 1.0 })
+                        .collect(),
+                };
+                assert!(
+                    prepare_page(&img, &InputGeometry::new(48, 4)).is_ok(),
+                    "{w}x{h}"
+                );
+            }
+        }
     }
 
     #[test]
