@@ -27,7 +27,7 @@ let instanceCounter = 0;
 /** Wasm memory an instance may hold after a call before a fresh one replaces it... */
 const RESET_BYTES = 64 * 1024 * 1024;
 /** ...when a call grew it by more than this over what its engines need at rest. */
-const GROWTH_BYTES = 32 * 1024 * 1024;
+const GROWTH_BYTES = 16 * 1024 * 1024;
 
 function loadBuild(kind) {
   let p = builds.get(kind);
