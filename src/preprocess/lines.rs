@@ -174,14 +174,7 @@ pub fn cut_touching(
         }
         out.push((start, y1));
     }
-    // Trim each part to its inked rows; drop parts with none.
-    out.into_iter()
-        .filter_map(|(a, b)| {
-            let first = (a..b).find(|&y| profile[y] > 0.0)?;
-            let last = (a..b).rev().find(|&y| profile[y] > 0.0)?;
-            Some((first, last + 1))
-        })
-        .collect()
+    trim_to_ink(&profile, out)
 }
 
 /// `bands` with every band that holds the bodies of two or more lines cut between them, found
@@ -239,7 +232,13 @@ pub fn cut_between_bodies(
         }
         out.push((start, y1));
     }
-    out.into_iter()
+    trim_to_ink(&profile, out)
+}
+
+/// `parts` trimmed to their inked rows of `profile`; parts with none are dropped.
+fn trim_to_ink(profile: &[f32], parts: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    parts
+        .into_iter()
         .filter_map(|(a, b)| {
             let first = (a..b).find(|&y| profile[y] > 0.0)?;
             let last = (a..b).rev().find(|&y| profile[y] > 0.0)?;
