@@ -15,13 +15,18 @@ const MANIFEST_URL = new URL('./model.json', import.meta.url);
 // The shipped character language model (`lm: true`).
 const LM_URL = new URL('./inkline.lm', import.meta.url);
 
-// kind -> Promise of a build: `{ mod, memory, resting, retired }`, an initialized wasm-bindgen
-// module, its linear memory, and the size that memory had once its engines were made (models,
-// language models, warm-up). A wasm instance's memory never shrinks, so an instance that trapped
-// (a Rust panic), or that a call grew past `RESET_BYTES` and more than `GROWTH_BYTES` over its
-// resting size (a huge image), is retired: dropped from here, and every recognizer on it moves
-// to a fresh instance before its next call; the old one is then garbage.
+// kind -> Promise of a build: `{ kind, mod, memory, resting, retired, busy, engines }`, an
+// initialized copy of the wasm-bindgen glue with its own wasm instance, that instance's linear
+// memory, and the size that memory had once its engines were made (models, language models,
+// warm-up). A wasm instance's memory never shrinks, so an instance that trapped (a Rust panic),
+// or that a call grew past `RESET_BYTES` and more than `GROWTH_BYTES` over its resting size (a
+// huge image), is retired: dropped from here, and every recognizer on it moves to a fresh
+// instance before its next call. Once no call runs on it, its engines are freed and its glue
+// copy lets go of the instance (`__inkline_release`, added by scripts/build-pkg.sh), so the
+// memory is returned to the browser: a module's glue, once imported, is never unloaded.
 const builds = new Map();
+// kind -> Promise of its compiled WebAssembly.Module: compiled once, instantiated per build.
+const compiled = new Map();
 let instanceCounter = 0;
 
 /** Wasm memory an instance may hold after a call before a fresh one replaces it... */
@@ -29,16 +34,34 @@ const RESET_BYTES = 64 * 1024 * 1024;
 /** ...when a call grew it by more than this over what its engines need at rest. */
 const GROWTH_BYTES = 16 * 1024 * 1024;
 
+/** The compiled wasm of build `kind`, fetched and compiled once per page or worker. */
+function compileBuild(kind) {
+  let p = compiled.get(kind);
+  if (!p) {
+    p = (async () => {
+      const url = new URL('inkline_bg.wasm', BUILD_URLS[kind]);
+      const res = await fetch(url);
+      if (!res.ok) throw fail('io', `cannot load ${url}: HTTP ${res.status}`);
+      // A server that sends another MIME type than application/wasm: compile the bytes.
+      return WebAssembly.compileStreaming(res.clone()).catch(async () => WebAssembly.compile(await res.arrayBuffer()));
+    })();
+    p.catch(() => compiled.delete(kind));
+    compiled.set(kind, p);
+  }
+  return p;
+}
+
 function loadBuild(kind) {
   let p = builds.get(kind);
   if (!p) {
     p = (async () => {
+      // Each instance needs its own copy of the glue (it keeps its instance in module scope).
       const url = new URL(BUILD_URLS[kind]);
       if (instanceCounter > 0) url.searchParams.set('instance', String(instanceCounter));
       instanceCounter += 1;
-      const mod = await import(url.href);
-      const wasm = await mod.default({ module_or_path: new URL('inkline_bg.wasm', BUILD_URLS[kind]) });
-      return { kind, mod, memory: wasm.memory, resting: 0, retired: false };
+      const [mod, module] = await Promise.all([import(url.href), compileBuild(kind)]);
+      const wasm = await mod.default({ module_or_path: module });
+      return { kind, mod, memory: wasm.memory, resting: 0, retired: false, busy: 0, engines: new Set() };
     })();
     p.catch(() => builds.delete(kind));
     builds.set(kind, p);
@@ -46,10 +69,29 @@ function loadBuild(kind) {
   return p;
 }
 
+/**
+ * Frees a retired build's engines and lets its glue copy drop the wasm instance, once no call
+ * runs on it. Engines are held weakly: one the page dropped was freed by its finalizer.
+ */
+function release(build) {
+  if (!build.retired || build.busy > 0 || !build.memory) return;
+  for (const ref of build.engines) {
+    try {
+      ref.deref()?.free();
+    } catch {
+      // A trapped instance may fail to free; it is dropped whole below.
+    }
+  }
+  build.engines.clear();
+  build.mod.__inkline_release?.();
+  build.memory = null;
+}
+
 /** Takes `build` out of use: the next load of its kind instantiates the module afresh. */
 async function retire(build) {
   build.retired = true;
   if ((await builds.get(build.kind)?.catch(() => null)) === build) builds.delete(build.kind);
+  release(build);
 }
 
 /** Whether an error is a trapped wasm instance (a Rust panic or abort). */
@@ -192,18 +234,29 @@ async function moduleLimits(kind = 'cpu') {
   return (await loadBuild(kind)).mod.limits();
 }
 
+/** `Object.prototype.toString`'s tag of `value` ('ImageData', 'HTMLCanvasElement'...), which
+ * names a platform object of any realm (an iframe's canvas is not `instanceof` this one's). */
+function tagOf(value) {
+  return Object.prototype.toString.call(value).slice(8, -1);
+}
+
+/** The byte views `data` may be: RGBA bytes (of this realm or another). */
+const PIXEL_ARRAYS = ['Uint8ClampedArray', 'Uint8Array'];
+
 /**
- * `{ width, height, data }` read out of an ImageData-like object into plain values and a typed
- * array of this realm: what the module is handed. A Proxy of an ImageData (Vue's `reactive`),
- * an object that only claims to be one, or pixels whose buffer was detached (transferred) are
- * refused with an `image` error here, before the module sees them.
+ * `{ width, height, data }` read out of an ImageData-like object into plain values and a
+ * Uint8ClampedArray of this realm viewing its pixels. A Proxy of an ImageData (Vue's `reactive`), an object that only claims to be one,
+ * pixels of another type than bytes (Float32Array, DataView...) or pixels whose buffer was
+ * detached (transferred) are refused with an `image` error here, before the module sees them.
  */
 function plainPixels(image) {
-  let width, height, data;
+  let width, height, data, type;
   try {
     ({ width, height, data } = image);
-    if (ArrayBuffer.isView(data) && !(data instanceof Uint8ClampedArray || data instanceof Uint8Array)) {
-      // A typed array of another realm (an iframe's ImageData): view it from this realm.
+    type = tagOf(data);
+    // A detached buffer reads as empty (and cannot be viewed): refused below.
+    if (PIXEL_ARRAYS.includes(type) && data.byteLength > 0) {
+      // Viewed from this realm (another realm's ImageData has its own typed arrays).
       data = new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength);
     }
   } catch (e) {
@@ -212,13 +265,21 @@ function plainPixels(image) {
       `invalid image: its pixels cannot be read (${asError(e).message}); pass a plain ImageData (Vue: toRaw())`,
     );
   }
-  if (!ArrayBuffer.isView(data)) {
-    throw fail('image', 'invalid image: `data` must be a Uint8ClampedArray or Uint8Array of RGBA pixels');
+  if (!PIXEL_ARRAYS.includes(type)) {
+    throw fail('image', `invalid image: \`data\` must be a Uint8ClampedArray or Uint8Array of RGBA pixels, got ${type}`);
   }
   if (data.byteLength === 0 && width * height > 0) {
     throw fail('image', 'invalid image: its pixel buffer is empty (detached or transferred?)');
   }
   return { width, height, data };
+}
+
+/** Whether a `width` x `height` image is within the module's `limits` (then it needs no check). */
+function within(limits, width, height) {
+  return (
+    Boolean(limits) && width > 0 && height > 0 && width <= limits.maxSide && height <= limits.maxSide &&
+    width * height <= limits.maxPixels
+  );
 }
 
 /**
@@ -242,14 +303,26 @@ function canvas2d(width, height) {
   return c.getContext('2d', { willReadFrequently: true });
 }
 
+/** Kinds of image drawn onto a canvas to read their pixels. */
+const DRAWABLE = ['HTMLCanvasElement', 'OffscreenCanvas', 'ImageBitmap', 'HTMLImageElement'];
+
 /**
  * Converts what a page has (ImageData, a canvas, ImageBitmap, an <img>, a Blob or File, or
- * `{ width, height, data }`) to ImageData-like pixels. Canvases and images are sized by
- * `check(width, height)` (default: the wasm module's own check) before they are drawn.
+ * `{ width, height, data }`, of this realm or another such as an iframe's) to ImageData-like
+ * pixels. Canvases and images are sized by `check(width, height)` (default: the wasm module's
+ * own check; a check that returns nothing answers at once) before they are drawn. With `copy`,
+ * pixels the caller owns are copied, so that the result never changes; canvases are read at
+ * once when the check answers at once. Every failure is an Error with `kind` 'image'.
  */
-export async function toImageData(image, check = checkImageSize) {
-  if (typeof ImageData !== 'undefined' && image instanceof ImageData) return plainPixels(image);
-  if (typeof Blob !== 'undefined' && image instanceof Blob) {
+export async function toImageData(image, check = checkImageSize, copy = false) {
+  let type;
+  try {
+    type = tagOf(image);
+  } catch (e) {
+    throw fail('image', `invalid image: it cannot be inspected (${asError(e).message})`);
+  }
+  if (type === 'ImageData') return ownPixels(plainPixels(image), check, copy);
+  if (type === 'Blob' || type === 'File') {
     let bitmap;
     try {
       bitmap = await createImageBitmap(image);
@@ -262,45 +335,69 @@ export async function toImageData(image, check = checkImageSize) {
       bitmap.close?.();
     }
   }
-  const isCanvas =
-    (typeof HTMLCanvasElement !== 'undefined' && image instanceof HTMLCanvasElement) ||
-    (typeof OffscreenCanvas !== 'undefined' && image instanceof OffscreenCanvas);
-  if (isCanvas) {
-    await check(image.width, image.height);
-    // A canvas that already has a WebGL or bitmaprenderer context has no 2d one (null): it is
-    // drawn like an image instead.
-    let ctx = null;
-    try {
-      ctx = image.getContext('2d');
-    } catch {
-      ctx = null;
-    }
-    if (ctx) return ctx.getImageData(0, 0, image.width, image.height);
+  if (DRAWABLE.includes(type)) return drawnPixels(image, type, check);
+  let plain = false;
+  try {
+    plain = Boolean(image) && typeof image === 'object' && 'width' in image && 'height' in image && 'data' in image;
+  } catch (e) {
+    throw fail('image', `invalid image: it cannot be inspected (${asError(e).message})`);
   }
-  const drawable =
-    isCanvas ||
-    (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) ||
-    (typeof HTMLImageElement !== 'undefined' && image instanceof HTMLImageElement);
-  if (drawable) {
-    if (image instanceof HTMLImageElement && !image.complete) await image.decode();
-    const width = image.naturalWidth ?? image.width;
-    const height = image.naturalHeight ?? image.height;
-    await check(width, height);
-    const ctx = canvas2d(width, height);
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, width, height);
-    ctx.drawImage(image, 0, 0);
-    return ctx.getImageData(0, 0, width, height);
-  }
-  if (image && typeof image === 'object' && 'width' in image && 'height' in image && 'data' in image) {
-    return plainPixels(image);
-  }
-  const kind = image === null ? 'null' : image?.constructor?.name ?? typeof image;
+  if (plain) return ownPixels(plainPixels(image), check, copy);
+  const kind = image === null ? 'null' : type === 'Object' ? (image?.constructor?.name ?? typeof image) : type;
   throw fail(
     'image',
     `invalid image: recognize() takes ImageData, a canvas, ImageBitmap, HTMLImageElement or Blob; got ${kind}`,
     TypeError,
   );
+}
+
+/**
+ * `pixels` (the caller's) once `check` passed their size, copied when `copy`: a copy is made at
+ * once when the check answers at once, and never of an image the check refuses.
+ */
+async function ownPixels(pixels, check, copy) {
+  const pending = check(pixels.width, pixels.height);
+  if (pending) await pending;
+  return copy ? { ...pixels, data: pixels.data.slice() } : pixels;
+}
+
+/** The pixels of a canvas, bitmap or <img> (`type` is its tag), sized by `check` first. */
+async function drawnPixels(image, type, check) {
+  try {
+    if (type === 'HTMLImageElement') {
+      if (!image.complete) await image.decode();
+      if (!image.naturalWidth || !image.naturalHeight) throw new Error('it has no pixels (not loaded, or not an image)');
+    }
+  } catch (e) {
+    throw fail('image', `invalid image: cannot decode the <img> ${image.currentSrc || image.src || ''} (${asError(e).message})`);
+  }
+  const width = type === 'HTMLImageElement' ? image.naturalWidth : image.width;
+  const height = type === 'HTMLImageElement' ? image.naturalHeight : image.height;
+  // Awaited only when the check cannot answer at once: a canvas is read when the call is made.
+  const pending = check(width, height);
+  if (pending) await pending;
+  try {
+    if (type === 'HTMLCanvasElement' || type === 'OffscreenCanvas') {
+      // A canvas that already has a WebGL or bitmaprenderer context has no 2d one (null): it is
+      // drawn like an image instead.
+      let ctx = null;
+      try {
+        ctx = image.getContext('2d');
+      } catch {
+        ctx = null;
+      }
+      // Another realm's canvas gives another realm's ImageData: read it out as plain pixels.
+      if (ctx) return plainPixels(ctx.getImageData(0, 0, width, height));
+    }
+    const ctx = canvas2d(width, height);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, width, height);
+    ctx.drawImage(image, 0, 0);
+    return plainPixels(ctx.getImageData(0, 0, width, height));
+  } catch (e) {
+    if (e?.kind) throw e;
+    throw fail('image', `invalid image: the ${type} cannot be drawn (${asError(e).message})`);
+  }
 }
 
 /** A loaded model. Create with `await Recognizer.create(options)`. */
@@ -310,6 +407,8 @@ export class Recognizer {
   // The build the engine lives in, and its backend, kept in JS: a trapped instance cannot be asked.
   #build;
   #limits;
+  // The engine's `info()`, asked when the engine is made (a retired engine is freed).
+  #info;
   #queue = Promise.resolve();
 
   /** Why WebGPU is not in use although it was asked for, or null. */
@@ -320,6 +419,7 @@ export class Recognizer {
     this.#source = source;
     this.#engine = engine;
     this.#build = build;
+    this.#info = engine.info();
     this.fallbackReason = fallbackReason;
     this.#limits = limits;
   }
@@ -379,6 +479,7 @@ export class Recognizer {
       if (isTrap(e)) await retire(build);
       throw asError(e);
     }
+    build.engines.add(new WeakRef(engine));
     if (kind === 'cpu') await warm(engine);
     build.resting = Math.max(build.resting, build.memory.buffer.byteLength);
     return { engine, build };
@@ -398,17 +499,18 @@ export class Recognizer {
   }
 
   /**
-   * Bytes of wasm memory held by the instance this recognizer runs on. After a call that left
-   * it over 64 MiB and 32 MiB above what its engines need at rest (a huge image), the
-   * recognizer moves to a fresh instance.
+   * Bytes of wasm memory held by the instance this recognizer runs on (0 while it waits to
+   * move off a retired one). After a call that left it over 64 MiB and 16 MiB above what its
+   * engines need at rest (a huge image), the recognizer moves to a fresh instance and the old
+   * one's memory goes back to the browser.
    */
   get memoryBytes() {
-    return this.#build.memory.buffer.byteLength;
+    return this.#build.memory?.buffer.byteLength ?? 0;
   }
 
   /** `{ backend, sha256, meta }`: the model's architecture, charset, provenance and metrics. */
   info() {
-    return this.#engine.info();
+    return this.#info;
   }
 
   /**
@@ -417,45 +519,53 @@ export class Recognizer {
    * rejects with an Error for bad input, and stays usable. Calls run one at a time, in order.
    */
   recognize(image) {
-    const run = this.#queue.then(() => this.#recognize(image));
+    // The pixels are taken now (a copy), not when the call's turn comes: the caller may reuse
+    // its ImageData or canvas meanwhile.
+    const pixels = toImageData(image, (w, h) => (within(this.#limits, w, h) ? null : checkImageSize(w, h)), true);
+    pixels.catch(() => {});
+    const run = this.#queue.then(async () => this.#recognize(await pixels));
     this.#queue = run.catch(() => {});
     return run;
   }
 
-  async #recognize(image) {
+  async #recognize(pixels) {
     if (this.#build.retired) await this.#swapTo(this.#build.kind);
-    const pixels = await toImageData(image);
+    const build = this.#build;
+    build.busy += 1;
     try {
       return await this.#engine.recognize(pixels);
     } catch (e) {
       const broken = isTrap(e) || !answers(this.#engine);
-      if (this.#build.kind === 'webgpu' && (broken || isBackendFailure(e))) {
+      if (build.kind === 'webgpu' && (broken || isBackendFailure(e))) {
         // WebGPU failed mid-way (device lost, shader error, a trap): this call and every later
         // one run on the CPU.
-        await retire(this.#build);
+        await retire(build);
         this.fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
         await this.#swapTo('cpu');
         return this.#engine.recognize(pixels);
       }
       if (broken) {
         // The instance is unusable after a trap: the next call gets a fresh one.
-        await retire(this.#build);
+        await retire(build);
         await this.#swapTo('cpu');
         throw fail('backend', `internal error (the recognizer restarted): ${asError(e).message}`);
       }
       throw asError(e);
     } finally {
-      const bytes = this.#build.memory.buffer.byteLength;
-      if (bytes > RESET_BYTES && bytes > this.#build.resting + GROWTH_BYTES && !this.#build.retired) {
+      build.busy -= 1;
+      const bytes = build.memory?.buffer.byteLength ?? 0;
+      if (bytes > RESET_BYTES && bytes > build.resting + GROWTH_BYTES && !build.retired) {
         // A large image grew the instance; give the page its memory back.
-        await retire(this.#build);
-        await this.#swapTo(this.#build.kind).catch(() => {});
+        await retire(build);
+        if (this.#build === build) await this.#swapTo(build.kind).catch(() => {});
       }
+      release(build);
     }
   }
 
   async #swapTo(kind) {
     ({ engine: this.#engine, build: this.#build } = await Recognizer.#engineOn(kind, this.#source));
+    this.#info = this.#engine.info();
   }
 }
 
@@ -520,7 +630,7 @@ export class WorkerRecognizer {
   #terminated = false;
   backend = null;
   fallbackReason = null;
-  /** The limits the module enforces: `{ maxSide, maxBeam }`. */
+  /** The limits the module enforces: `{ maxSide, maxPixels, maxLines, maxBeam }`. */
   limits = null;
 
   constructor(secret, worker) {
@@ -541,21 +651,33 @@ export class WorkerRecognizer {
       }
     };
     worker.onerror = (ev) => {
-      for (const p of this.#pending.values()) p.reject(new Error(`worker error: ${ev.message}`));
+      // A script that cannot be loaded fires a plain Event (no message).
+      const why =
+        ev.message ??
+        'its script could not be loaded (offline, and no service worker covers it? see the `worker` option)';
+      for (const p of this.#pending.values()) p.reject(fail('io', `worker error: ${why}`));
       this.#pending.clear();
     };
   }
 
   static #token = Symbol('WorkerRecognizer');
 
-  /** Starts a worker and loads a model in it; options as for `Recognizer.create`. */
+  /**
+   * Starts a worker and loads a model in it; options as for `Recognizer.create`, and `worker`:
+   * the URL of the module worker script (default: ./worker.js beside this file). An offline
+   * app whose service worker's scope does not cover this package gives a script in its scope
+   * that imports this package's worker.js: a worker's requests go through a service worker
+   * only when the worker's own URL is in its scope.
+   */
   static async create(options) {
     const opts = { ...checkOptions(options) };
     // A function cannot be posted: the worker posts progress events back instead.
     const onProgress = opts.onProgress;
     delete opts.onProgress;
     opts.progress = Boolean(onProgress);
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const script = new URL(opts.worker ?? './worker.js', opts.worker ? globalThis.location?.href : import.meta.url);
+    delete opts.worker;
+    const worker = new Worker(script, { type: 'module' });
     const w = new WorkerRecognizer(WorkerRecognizer.#token, worker);
     if (typeof opts.model === 'string' || opts.model instanceof URL) {
       opts.model = new URL(opts.model, globalThis.location?.href).href;
@@ -572,12 +694,12 @@ export class WorkerRecognizer {
     return w;
   }
 
-  #call(op, arg, onProgress = null) {
+  #call(op, arg, onProgress = null, transfer = []) {
     if (this.#terminated) return Promise.reject(fail('argument', 'the worker was terminated'));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, onProgress });
-      this.#worker.postMessage({ id, op, arg });
+      this.#worker.postMessage({ id, op, arg }, transfer);
     });
   }
 
@@ -586,12 +708,17 @@ export class WorkerRecognizer {
     return this.#call('info');
   }
 
-  /** Reads every text line of `image` in the worker; as `Recognizer.recognize`. */
+  /**
+   * Reads every text line of `image` in the worker; as `Recognizer.recognize`. The pixels are
+   * taken when the call is made, and an image over the module's limits is refused (by the
+   * worker's module, with its message) before its pixels are drawn or posted.
+   */
   async recognize(image) {
-    // The worker's module checks the size before the page draws the image.
-    const pixels = await toImageData(image, (w, h) => this.#call('checkSize', [w, h]));
+    const check = (w, h) => (within(this.limits, w, h) ? null : this.#call('checkSize', [w, h]));
+    const pixels = await toImageData(image, check, true);
     const plain = { width: pixels.width, height: pixels.height, data: pixels.data };
-    const r = await this.#call('recognize', plain);
+    // The pixels are this call's own (a copy, or drawn for it): moved to the worker, not copied.
+    const r = await this.#call('recognize', plain, null, [plain.data.buffer]);
     this.backend = r.backend;
     return r;
   }

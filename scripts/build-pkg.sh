@@ -75,6 +75,31 @@ build() {
   fi
   wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
     --out-dir "$TMP/$name" "$TMP/opt-$name/inkline.wasm"
+  release_hook "$TMP/$name/inkline.js"
+}
+
+# release_hook GLUE: the JS API runs each wasm instance in its own copy of wasm-bindgen's glue
+# (which keeps its instance in module scope; a module is never unloaded) and retires instances
+# that a huge image grew (src/js/inkline.js). This adds `__inkline_release()` to the glue: it lets
+# go of the instance and its cached memory views, so the browser can take the memory back, and
+# makes every later call into that copy (a finalizer of an engine already freed) do nothing.
+release_hook() {
+  local glue=$1 views
+  grep -q '^let wasmModule, wasmInstance, wasm;$' "$glue" ||
+    { echo "build-pkg: $glue does not keep its instance where release_hook expects" >&2; exit 1; }
+  # The cached memory views, and the init promise (it resolves to the instance's exports).
+  views=$(sed -n -e 's/^let \(cached[A-Za-z0-9]*\) = null;$/    \1 = null;/p' \
+    -e 's/^let \(__wbg_init_promise\);$/    \1 = undefined;/p' "$glue")
+  cat >> "$glue" <<JS
+
+/** inkline: lets go of this copy's wasm instance (see scripts/build-pkg.sh); later calls do nothing. */
+export function __inkline_release() {
+    wasm = new Proxy({}, { get: () => () => 0 });
+    wasmInstance = undefined;
+    wasmModule = undefined;
+$views
+}
+JS
 }
 
 mkdir -p pkg

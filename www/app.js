@@ -89,15 +89,22 @@ async function start() {
   const backend = params.get('backend') ?? 'auto';
   // The shipped character language model reads words, not just strokes (beam search).
   const options = { backend, lm: true, onProgress: showProgress };
+  let onPage = null;
   try {
     // In a worker, so that reading never blocks the page.
-    recognizer = await WorkerRecognizer.create(options);
+    recognizer = await WorkerRecognizer.create({ ...options, worker: new URL('./worker.js', import.meta.url) });
   } catch (e) {
     console.warn('worker recognizer unavailable, running on the page:', e);
+    onPage = e;
     recognizer = await Recognizer.create(options);
   }
+  document.body.dataset.reader = onPage ? 'page' : 'worker';
   showBackend(recognizer.backend, recognizer.fallbackReason);
-  if (dirty.size === 0) say('Ready. Write on a line; it is read when you pause.');
+  if (onPage) {
+    say('Ready, but reading runs on this page (the background reader could not start), so the app may pause while a page is read.', true);
+  } else if (dirty.size === 0) {
+    say('Ready. Write on a line; it is read when you pause.');
+  }
   document.body.dataset.ready = 'true';
   return recognizer;
 }

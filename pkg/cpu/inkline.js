@@ -691,3 +691,13 @@ async function __wbg_init_once(module_or_path) {
 }
 
 export { initSync, __wbg_init as default };
+
+/** inkline: lets go of this copy's wasm instance (see scripts/build-pkg.sh); later calls do nothing. */
+export function __inkline_release() {
+    wasm = new Proxy({}, { get: () => () => 0 });
+    wasmInstance = undefined;
+    wasmModule = undefined;
+    cachedDataViewMemory0 = null;
+    cachedUint8ArrayMemory0 = null;
+    __wbg_init_promise = undefined;
+}

@@ -244,6 +244,59 @@ test('hostile inputs and options reject clearly within seconds and nothing gets 
   assert.match(out.terminated, /^argument: the worker was terminated/);
 });
 
+test('every refusal has a kind: undecodable <img>, throwing Proxies, pixels that are not bytes; other realms\' canvases and images are read', async () => {
+  const out = await page.evaluate(async (fixtureName) => {
+    const r = await inkline.Recognizer.create({ backend: 'cpu' });
+    const image = (src, realm = window) =>
+      new Promise((resolve) => {
+        const img = new realm.Image();
+        img.onload = img.onerror = () => resolve(img);
+        img.src = src;
+      });
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    const foreignCanvas = frame.contentDocument.createElement('canvas');
+    Object.assign(foreignCanvas, { width: fixture.width, height: fixture.height });
+    foreignCanvas.getContext('2d').putImageData(fixture, 0, 0);
+    const pixels = (data) => ({ width: fixture.width, height: fixture.height, data });
+    const n = fixture.width * fixture.height * 4;
+    const thrower = (trap) => new Proxy(fixture, { [trap]: () => { throw new Error(`the ${trap} trap says no`); } });
+    const res = {
+      missing: await settle(async () => r.recognize(await image('/no-such-image.png'))),
+      text: await settle(async () => r.recognize(await image('/README.md'))),
+      loading: await settle(() => {
+        const img = new Image();
+        img.src = '/README.md';
+        return r.recognize(img);
+      }),
+      getTrap: await settle(() => r.recognize(thrower('get'))),
+      hasTrap: await settle(() => r.recognize(new Proxy({}, { has: () => { throw new Error('the has trap says no'); } }))),
+      float32: await settle(() => r.recognize(pixels(new Float32Array(n / 4)))),
+      int8: await settle(() => r.recognize(pixels(new Int8Array(n)))),
+      dataView: await settle(() => r.recognize(pixels(new DataView(new ArrayBuffer(n))))),
+      foreignCanvas: (await r.recognize(foreignCanvas)).text,
+      foreignImage: (await r.recognize(await image(`/tests/fixtures/${fixtureName}`, frame.contentWindow))).text,
+    };
+    const w = await inkline.WorkerRecognizer.create({ backend: 'cpu' });
+    res.workerFloat32 = await settle(() => w.recognize(pixels(new Float32Array(n / 4))));
+    res.workerForeign = (await w.recognize(foreignCanvas)).text;
+    w.terminate();
+    return res;
+  }, FIXTURE);
+  assert.match(out.missing, /^image: invalid image: cannot decode the <img> .*no-such-image\.png/);
+  assert.match(out.text, /^image: invalid image: cannot decode the <img> .*README\.md/);
+  assert.match(out.loading, /^image: invalid image: cannot decode the <img> .*README\.md/);
+  assert.match(out.getTrap, /^image: invalid image: it cannot be inspected \(the get trap says no\)/);
+  assert.match(out.hasTrap, /^image: invalid image: it cannot be inspected \(the has trap says no\)/);
+  assert.match(out.float32, /^image: invalid image: `data` must be a Uint8ClampedArray or Uint8Array of RGBA pixels, got Float32Array/);
+  assert.match(out.int8, /^image: .*got Int8Array/);
+  assert.match(out.dataView, /^image: .*got DataView/);
+  assert.match(out.workerFloat32, /^image: .*got Float32Array/);
+  assert.equal(out.foreignCanvas, EXPECTED, "an iframe's canvas");
+  assert.equal(out.foreignImage, EXPECTED, "an iframe's <img>");
+  assert.equal(out.workerForeign, EXPECTED, "an iframe's canvas, in the worker");
+});
+
 test('canvas, OffscreenCanvas, ImageBitmap and <img> inputs read the same text', async () => {
   const out = await page.evaluate(async (fixture) => {
     const r = await inkline.Recognizer.create({ backend: 'cpu' });

@@ -1,7 +1,7 @@
 // Shared setup of the browser tests: the repository served over HTTP and headless Debian
 // Chromium (WebGPU through SwiftShader) driven by playwright-core. Never downloads a browser.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../../scripts/serve.mjs';
@@ -19,7 +19,8 @@ const FLAGS = [
 
 /**
  * Starts the server and a fresh browser profile; `close()` stops both. `options` go to the
- * browser context (e.g. `viewport`, `colorScheme`, `isMobile`, `hasTouch`).
+ * browser context (e.g. `viewport`, `colorScheme`, `isMobile`, `hasTouch`); its `args` are
+ * added to the browser's own flags.
  */
 export async function start(options = {}) {
   const { url, server } = await serve(0);
@@ -27,8 +28,8 @@ export async function start(options = {}) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
     ...options,
+    args: [...FLAGS, ...(options.args ?? [])],
   });
   const errors = [];
   context.on('weberror', (e) => errors.push(String(e.error())));
@@ -36,6 +37,8 @@ export async function start(options = {}) {
     url,
     context,
     errors,
+    /** Resident bytes of this browser's renderer processes (pages and their workers; Linux). */
+    rendererBytes: () => rendererBytes(profile),
     async page(path = '/tests/browser/blank.html') {
       const page = await context.newPage();
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -81,3 +84,30 @@ export async function fixturePage(h, fixture) {
   return page;
 }
 
+
+/** The command line of process `pid` as one string ('' once it is gone). Chromium rewrites
+ * its processes' titles, so arguments are separated by spaces or NULs. */
+function commandLine(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Resident bytes (VmRSS) of the renderer processes of the browser whose profile is `profile`. */
+function rendererBytes(profile) {
+  let bytes = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const args = commandLine(pid);
+    if (!args.includes('--type=renderer') || !args.includes(`--user-data-dir=${profile} `)) continue;
+    try {
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      bytes += rss ? Number(rss[1]) * 1024 : 0;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  if (bytes === 0) throw new Error(`no renderer process of the browser with the profile ${profile}`);
+  return bytes;
+}

@@ -87,6 +87,38 @@ test('oversized and many-line images are refused within seconds, memory stays sm
   assert.equal(out.workerNext, EXPECTED);
 });
 
+test('the worker refuses an oversized image before its pixels are copied or posted', async () => {
+  const out = await page.evaluate(async () => {
+    // Every message the page posts to a worker, by the bytes of pixels it carries.
+    const posted = [];
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, transfer) {
+      posted.push(message?.arg?.data?.byteLength ?? 0);
+      return post.call(this, message, transfer);
+    };
+    const w = await inkline.WorkerRecognizer.create({ backend: 'cpu' });
+    const res = {};
+    for (const [name, image] of [
+      ['side', new ImageData(8192, 8193)],
+      ['pixels', new ImageData(4096, 4097)],
+      ['canvas', new OffscreenCanvas(9000, 10)],
+    ]) {
+      posted.length = 0;
+      res[name] = await settle(() => w.recognize(image));
+      res[`${name}Posted`] = Math.max(0, ...posted);
+    }
+    res.next = (await w.recognize(fixture)).text;
+    Worker.prototype.postMessage = post;
+    w.terminate();
+    return res;
+  });
+  assert.match(out.side, /^image: invalid image: image is 8192x8193; the largest accepted side is 8192/);
+  assert.match(out.pixels, /^image: invalid image: image is 4096x4097 = 16781312 pixels; at most 16777216/);
+  assert.match(out.canvas, /^image: invalid image: image is 9000x10; the largest accepted side is 8192/);
+  for (const name of ['side', 'pixels', 'canvas']) assert.equal(out[`${name}Posted`], 0, `${name}: pixels posted`);
+  assert.equal(out.next, EXPECTED);
+});
+
 test('a huge image is read, then the recognizer moves to a fresh instance and the memory is back under 64 MiB', async () => {
   const out = await page.evaluate(async () => {
     const r = await inkline.Recognizer.create({ backend: 'cpu' });
@@ -211,18 +243,44 @@ test("a flipped byte in the model is refused by the file's own checksum; a given
   assert.equal(out.right, 'resolved');
 });
 
-test('an image whose pixels are transferred while its call waits in the queue is refused; the next reads', async () => {
+test('pixels are taken when the call is made: an image changed or transferred while its call waits reads as it was', async () => {
   const out = await page.evaluate(async () => {
-    const r = await inkline.Recognizer.create({ backend: 'cpu' });
-    const victim = new ImageData(new Uint8ClampedArray(fixture.data), fixture.width, fixture.height);
-    const first = r.recognize(fixture);
-    const queued = settle(() => r.recognize(victim));
-    structuredClone(victim.data.buffer, { transfer: [victim.data.buffer] });
-    return { first: (await first).text, queued: await queued, next: (await r.recognize(fixture)).text };
+    const copy = () => new ImageData(new Uint8ClampedArray(fixture.data), fixture.width, fixture.height);
+    const canvas = () => {
+      const c = new OffscreenCanvas(fixture.width, fixture.height);
+      c.getContext('2d').putImageData(fixture, 0, 0);
+      return c;
+    };
+    const blank = (c) => {
+      const ctx = c.getContext('2d');
+      ctx.fillStyle = paper;
+      ctx.fillRect(0, 0, c.width, c.height);
+    };
+    const res = {};
+    for (const [name, make] of [
+      ['page', () => inkline.Recognizer.create({ backend: 'cpu' })],
+      ['worker', () => inkline.WorkerRecognizer.create({ backend: 'cpu' })],
+    ]) {
+      const r = await make();
+      const changed = copy();
+      const moved = copy();
+      const drawn = canvas();
+      const first = r.recognize(fixture);
+      const calls = [r.recognize(changed), r.recognize(moved), r.recognize(drawn)];
+      // While the first call runs, the caller reuses its images.
+      changed.data.fill(255);
+      structuredClone(moved.data.buffer, { transfer: [moved.data.buffer] });
+      blank(drawn);
+      res[name] = [(await first).text, ...(await Promise.all(calls)).map((x) => x.text)];
+      res[`${name}Empty`] = await settle(() => r.recognize(moved));
+      r.terminate?.();
+    }
+    return res;
   });
-  assert.equal(out.first, EXPECTED);
-  assert.match(out.queued, /^image: invalid image: its pixel buffer is empty/);
-  assert.equal(out.next, EXPECTED);
+  for (const name of ['page', 'worker']) {
+    assert.deepEqual(out[name], [EXPECTED, EXPECTED, EXPECTED, EXPECTED], name);
+    assert.match(out[`${name}Empty`], /^image: invalid image: its pixel buffer is empty/, name);
+  }
 });
 
 for (const backend of ['cpu', 'webgpu']) {

@@ -46,6 +46,7 @@ async function upload() {
 
 test('the app loads without console errors and shows its backend', async () => {
   assert.equal(await page.locator('#backend').getAttribute('data-backend'), 'cpu');
+  assert.equal(await page.locator('body').getAttribute('data-reader'), 'worker');
   assert.deepEqual(h.errors, []);
 });
 
@@ -68,6 +69,8 @@ test('after one visit the app and recognition work offline', async () => {
   try {
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    // Reading runs in the worker offline too (its script and everything it loads are cached).
+    assert.equal(await page.locator('body').getAttribute('data-reader'), 'worker');
     await page.click('#new-note');
     await upload();
     const notes = await page.locator('#note-list li').count();
