@@ -35,6 +35,12 @@ const pad = new Pad(els.canvas, {
     persist();
     scheduleRead();
   },
+  onPenDown() {
+    // Reading waits for the writer's pause: a stroke begun cancels the read the last one timed.
+    clearTimeout(timer);
+    // Writing ends an edit of a line's text: it is committed before the new ink is read.
+    if (document.activeElement?.matches?.('#rows input')) document.activeElement.blur();
+  },
 });
 
 const STASH = 'inkline-note-in-progress';
@@ -67,11 +73,16 @@ function scheduleRead() {
 
 /**
  * Whether a line's text is the user's own (corrected by hand, or read from an imported image):
- * reading never replaces it; clearing the text hands the line back to the recognizer.
+ * reading never replaces it; clearing the text hands the line back to the recognizer. Ink
+ * written on such a line afterwards (strokes from `row.kept` on) is read alone and its text
+ * added to the user's.
  */
 function userText(row) {
   return Boolean(row.text) && (row.edited || row.source === 'image');
 }
+
+/** Recognition calls made (for tests: `body[data-reads]`). */
+let reads = 0;
 
 function say(text, isError = false) {
   els.status.textContent = text;
@@ -161,22 +172,41 @@ async function recognizeLine(i) {
   } catch {
     return;
   }
-  const img = pad.lineImage(i);
   ensureLine(i);
   const row = note.lines[i];
-  if (userText(row)) {
+  const strokes = pad.lines[i]?.length ?? 0;
+  // A corrected line: only the ink written after the correction is read, then added to it.
+  const added = userText(row) ? (row.kept ?? strokes) : 0;
+  if (userText(row) && added >= strokes) {
     renderRows();
     return;
   }
+  const img = pad.lineImage(i, added);
   if (!img) {
-    row.text = '';
+    if (!added) row.text = '';
     renderRows();
     return;
   }
   try {
     say(`Reading line ${i + 1}…`);
+    reads += 1;
+    document.body.dataset.reads = String(reads);
     const r = await recognizer.recognize(img.image);
-    row.text = r.lines.map((l) => l.text).join(' ');
+    const text = r.lines.map((l) => l.text).join(' ');
+    if (added) {
+      row.text = text ? `${row.text} ${text}` : row.text;
+      row.kept = strokes;
+      renderRows();
+      await persist();
+      say(
+        text
+          ? `Line ${i + 1}: “${text}”, written after your correction, was added to it.`
+          : `Line ${i + 1}: the writing added after your correction could not be read.`,
+        !text,
+      );
+      return;
+    }
+    row.text = text;
     row.confidence = r.confidence;
     row.ms = Math.round(r.timing.totalMs);
     row.backend = r.backend;
@@ -200,15 +230,23 @@ function renderRows() {
     const input = document.createElement('input');
     input.id = `line-text-${i}`;
     input.value = line?.text ?? '';
+    // What the row holds: a change event that brings nothing new (a replaced input losing
+    // focus) is no correction.
+    input.dataset.committed = input.value;
     input.setAttribute('aria-label', `Text of line ${i + 1}`);
     input.placeholder = line?.strokes?.length ? '…' : '';
     input.title = 'Your corrections are kept; clear the text to have the line read again';
     input.addEventListener('change', () => {
+      if (input.value === input.dataset.committed) return;
+      input.dataset.committed = input.value;
       ensureLine(i);
       const row = note.lines[i];
       row.text = input.value;
       row.edited = input.value !== '';
+      // The ink so far is what the correction covers; ink written later is read and added.
+      row.kept = pad.lines[i]?.length ?? 0;
       if (!row.edited) {
+        delete row.kept;
         delete row.source;
         if (row.strokes?.length) {
           dirty.add(i);
@@ -287,7 +325,7 @@ async function readImage(blob) {
     note.lines.splice(at);
     const ms = Math.round(r.timing.totalMs / r.lines.length);
     for (const l of r.lines) {
-      note.lines.push({ strokes: [], text: l.text, confidence: l.confidence, ms, backend: r.backend, source: 'image' });
+      note.lines.push({ strokes: [], kept: 0, text: l.text, confidence: l.confidence, ms, backend: r.backend, source: 'image' });
     }
     pad.load(note.lines.map((l) => l.strokes ?? []));
     renderRows();

@@ -4,16 +4,53 @@
 
 /** Height of one ruled line, in CSS pixels. */
 export const LINE_HEIGHT = 72;
+/** Where a line's rule lies below the line's top (CSS pixels): its words sit on it. */
+const RULE = LINE_HEIGHT - 12.5;
+/** A stroke begun within this long (ms) after the last one ended continues its line... */
+const FOLLOW_MS = 1500;
+/** ...when it starts above that line's rule plus this (a descender, a cross-stroke, a dot). */
+const DESCENDER = 14;
+
+/**
+ * The ruled line a stroke was written on: the line whose writing band (from its top to its
+ * rule) holds most of the stroke's points, so that a descender reaching into the next line
+ * stays with its word. A stroke begun right after strokes of line `last.line` (within
+ * FOLLOW_MS) and starting above that line's rule (plus DESCENDER) belongs to it as well,
+ * unless it clearly starts lower (a new line).
+ */
+export function lineOf(stroke, last = null, now = 0) {
+  const ys = stroke.map((p) => p[1]);
+  const top = Math.min(...ys);
+  if (last && now - last.at < FOLLOW_MS && top < last.line * LINE_HEIGHT + RULE + DESCENDER) {
+    return last.line;
+  }
+  const votes = new Map();
+  for (const y of ys) {
+    const line = Math.max(0, Math.floor((y - RULE) / LINE_HEIGHT) + 1);
+    // Points below a rule but close to it are descenders of the line above.
+    const below = y - (line - 1) * LINE_HEIGHT - RULE;
+    const owner = line > 0 && below < DESCENDER ? line - 1 : line;
+    votes.set(owner, (votes.get(owner) ?? 0) + 1);
+  }
+  let best = 0;
+  let most = -1;
+  for (const [line, n] of votes) if (n > most || (n === most && line < best)) [best, most] = [line, n];
+  return best;
+}
 
 export class Pad {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {{ onChange: (line: number) => void, lines?: number }} options
+   * @param {{ onChange: (line: number) => void, onPenDown?: () => void, lines?: number }} options
+   *   `onChange` after each stroke (pen up) with its line, `onPenDown` as a stroke begins.
    */
-  constructor(canvas, { onChange, lines = 8 }) {
+  constructor(canvas, { onChange, onPenDown = () => {}, lines = 8 }) {
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d');
     this.onChange = onChange;
+    this.onPenDown = onPenDown;
+    /** The line and time (ms) of the last stroke, for the next one's line. */
+    this.last = null;
     this.lineCount = lines;
     /** Strokes per ruled line: each stroke is [[x, y, pressure], ...] in CSS pixels. */
     this.lines = [];
@@ -29,6 +66,7 @@ export class Pad {
   /** Replaces the pad's content with saved strokes (one array of strokes per line). */
   load(lines) {
     this.lines = lines.map((l) => l.map((s) => s.map((p) => [...p])));
+    this.last = null;
     this.lineCount = Math.max(this.lineCount, this.lines.length + 2);
     this.resize();
   }
@@ -37,6 +75,7 @@ export class Pad {
   clear(line) {
     if (line === undefined) this.lines = [];
     else this.lines[line] = [];
+    this.last = null;
     this.redraw();
   }
 
@@ -61,8 +100,8 @@ export class Pad {
     ctx.restore();
     ctx.strokeStyle = getComputedStyle(this.canvas).getPropertyValue('--rule') || '#c9d6e8';
     ctx.lineWidth = 1;
-    for (let i = 1; i <= this.lineCount; i++) {
-      const y = i * LINE_HEIGHT - 12.5;
+    for (let i = 0; i < this.lineCount; i++) {
+      const y = i * LINE_HEIGHT + RULE;
       ctx.beginPath();
       ctx.moveTo(0, y);
       ctx.lineTo(this.canvas.clientWidth, y);
@@ -82,8 +121,9 @@ export class Pad {
     if (e.button !== 0 && e.pointerType === 'mouse') return;
     this.canvas.setPointerCapture(e.pointerId);
     const ink = getComputedStyle(this.canvas).getPropertyValue('--ink') || '#1a2a4a';
-    this.current = { id: e.pointerId, points: [this.#point(e)], ink };
+    this.current = { id: e.pointerId, points: [this.#point(e)], ink, at: e.timeStamp };
     e.preventDefault();
+    this.onPenDown();
   }
 
   #move(e) {
@@ -97,11 +137,10 @@ export class Pad {
 
   #up(e) {
     if (!this.current || this.current.id !== e.pointerId) return;
-    const stroke = this.current.points;
+    const { points: stroke, at } = this.current;
     this.current = null;
-    const ys = stroke.map((p) => p[1]);
-    const mid = (Math.min(...ys) + Math.max(...ys)) / 2;
-    const line = Math.max(0, Math.floor(mid / LINE_HEIGHT));
+    const line = lineOf(stroke, this.last, at);
+    this.last = { line, at: e.timeStamp };
     while (this.lines.length <= line) this.lines.push([]);
     this.lines[line].push(stroke);
     if (line >= this.lineCount - 2) {
@@ -112,11 +151,12 @@ export class Pad {
   }
 
   /**
-   * The ink of `line` as black on white ImageData, cropped around the ink with a margin, at
-   * device resolution; null for an empty line or one of specks only (taps, stray dots).
+   * The ink of `line` (its strokes from index `from` on) as black on white ImageData, cropped
+   * around the ink with a margin; null for an empty line or one of specks only (taps, stray
+   * dots).
    */
-  lineImage(line) {
-    const strokes = this.lines[line] ?? [];
+  lineImage(line, from = 0) {
+    const strokes = (this.lines[line] ?? []).slice(from);
     // A line of specks only (a tap, a stray dot) holds no writing.
     if (strokes.every(isSpeck)) return null;
     const pts = strokes.flat();

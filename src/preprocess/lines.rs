@@ -2,6 +2,7 @@
 //! lines that touch (ascenders and descenders leave no empty row between them) at the line
 //! pitch the profile repeats with.
 
+use super::rule::is_rule_band;
 use crate::image::GrayImage;
 
 /// Row bands `[y0, y1)` holding text lines, top to bottom, from an ink map (ink 1, paper 0).
@@ -11,6 +12,7 @@ use crate::image::GrayImage;
 /// tallest run is a sliver of a neighbouring line (what a line cropped from a page holds) and is
 /// dropped; runs much thinner than a typical line (i-dots, accents, stray descenders) join
 /// their nearest neighbour, and runs separated by a tiny gap merge.
+/// A run whose ink is only a rule (a ruled line, an underline apart from its words) is dropped.
 pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
     let min_count = (ink.width / 500).max(1);
     let profile: Vec<usize> = (0..ink.height)
@@ -50,6 +52,9 @@ pub fn split_lines(ink: &GrayImage, threshold: f32) -> Vec<(usize, usize)> {
         }
         runs[i] = (s, e);
     }
+    // A rule alone (a ruled line, an underline apart from its words) is no line, and would
+    // join a neighbour below as a thin run.
+    runs.retain(|&(s, e)| !is_rule_band(ink, s, e, threshold));
     drop_edge_slivers(&mut runs, ink.height);
     if runs.len() < 2 {
         return runs;
@@ -358,11 +363,14 @@ mod tests {
 
     #[test]
     fn thin_descender_rows_of_a_wide_page_stay_with_their_line() {
-        // 2000 columns: a row needs 4 ink pixels to start a line. Rows 20-40 are full, rows
-        // 40-46 hold 3 pixels of descenders each, a 2-pixel speck sits alone at row 80.
+        // 2000 columns: a row needs 4 ink pixels to start a line. Rows 20-40 hold letters (7
+        // columns in 10; a solid bar would be a rule), rows 40-46 hold 3 pixels of descenders
+        // each, a 2-pixel speck sits alone at row 80.
         let mut img = GrayImage::filled(2000, 100, 0.0);
         for y in 20..40 {
-            img.data[y * 2000..(y + 1) * 2000].fill(1.0);
+            for x in (0..2000).filter(|x| x % 10 < 7) {
+                img.data[y * 2000 + x] = 1.0;
+            }
         }
         for y in 40..46 {
             for x in [100, 700, 1500] {

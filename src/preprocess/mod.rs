@@ -9,6 +9,7 @@ mod batch;
 mod light;
 mod lines;
 mod pieces;
+mod rule;
 mod skew;
 
 pub use batch::{batch_lines, pixel_budget_batches, width_sorted_batches};
@@ -202,9 +203,10 @@ pub fn prepare_line(img: &GrayImage, geometry: &InputGeometry) -> Result<Option<
 }
 
 /// Prepares a page: normalize, undo the page's skew (a tilted page of two or more lines is
-/// turned level first), split into lines by projection profile, then crop and scale each (a
-/// line wider than [`MAX_RATIO`] input heights in pieces, see [`Join`]); boxes are in the
-/// input's pixels. Lines come top to bottom; more than [`MAX_LINES`] is an error.
+/// turned level first), split into lines by projection profile (a rule alone is no line),
+/// then crop and scale each (a line wider than [`MAX_RATIO`] input heights in pieces,
+/// see [`Join`]); boxes are in the input's pixels. Lines come top to bottom; more than
+/// [`MAX_LINES`] is an error.
 pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<LineImage>> {
     if geometry.height < 4 {
         return Err(InklineError::InvalidConfig(format!(
@@ -791,6 +793,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_rule_alone_is_no_line_and_rules_between_lines_are_dropped() {
+        let g = InputGeometry::new(48, 4);
+        // A ruled line on paper, level and tilted: nothing to read.
+        for rise in [0, 20] {
+            let mut img = GrayImage::filled(640, 60, 0.95);
+            for i in 0..600 {
+                let y = 30 - rise * i / 600;
+                img.data[y * 640 + 20 + i] = 0.2;
+                img.data[(y + 1) * 640 + 20 + i] = 0.2;
+            }
+            assert_eq!(prepare_page(&img, &g).unwrap(), Vec::new(), "rise {rise}");
+        }
+        // Three lines of words with a rule under each, half-way to the next: the same lines.
+        let mut img = skew::tests::page(600, 240, 3, 0.0);
+        let lines = prepare_page(&img, &g).unwrap();
+        assert_eq!(lines.len(), 3);
+        for y in [84, 148, 212] {
+            for x in 20..580 {
+                img.data[y * 600 + x] = 1.0;
+                img.data[(y + 1) * 600 + x] = 1.0;
+            }
+        }
+        let ruled = prepare_page(&img, &g).unwrap();
+        let tops = |ls: &[LineImage]| ls.iter().map(|l| l.bbox.y).collect::<Vec<_>>();
+        assert_eq!(tops(&ruled), tops(&lines));
     }
 
     #[test]

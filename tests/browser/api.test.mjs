@@ -297,6 +297,37 @@ test('every refusal has a kind: undecodable <img>, throwing Proxies, pixels that
   assert.equal(out.workerForeign, EXPECTED, "an iframe's canvas, in the worker");
 });
 
+test('an image with no writing (a ruled line alone, level or tilted) reads as nothing, without running the model', async () => {
+  const out = await page.evaluate(async () => {
+    const rule = (rise) => {
+      const c = new OffscreenCanvas(640, 60);
+      const ctx = c.getContext('2d');
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, 640, 60);
+      ctx.strokeStyle = '#9ab';
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.moveTo(20, 30 + rise / 2);
+      ctx.lineTo(620, 30 - rise / 2);
+      ctx.stroke();
+      return ctx.getImageData(0, 0, 640, 60);
+    };
+    const res = {};
+    for (const backend of ['cpu', 'webgpu']) {
+      const r = await inkline.Recognizer.create({ backend });
+      res[backend] = [];
+      for (const rise of [0, 16]) {
+        const x = await r.recognize(rule(rise));
+        res[backend].push({ text: x.text, lines: x.lines.length, inferenceMs: x.timing.inferenceMs });
+      }
+    }
+    return res;
+  });
+  for (const backend of ['cpu', 'webgpu']) {
+    assert.deepEqual(out[backend], Array(2).fill({ text: '', lines: 0, inferenceMs: 0 }), backend);
+  }
+});
+
 test('canvas, OffscreenCanvas, ImageBitmap and <img> inputs read the same text', async () => {
   const out = await page.evaluate(async (fixture) => {
     const r = await inkline.Recognizer.create({ backend: 'cpu' });

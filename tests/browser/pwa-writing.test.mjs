@@ -1,0 +1,94 @@
+// Writing on the notes PWA's pad, in headless Chromium: a line is read once the writer pauses
+// (never while the pen is down), a descender reaching into the next ruled line stays with its
+// word, and words written on a line after its text was corrected are read and added to it.
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { start } from './harness.mjs';
+
+const STROKES = JSON.parse(readFileSync(new URL('../fixtures/strokes.json', import.meta.url), 'utf8'));
+// "meet me at noon": strokes 0-10 write "meet me", 11-20 "at noon".
+const MEET_ME = STROKES.strokes.slice(0, 11);
+const AT_NOON = STROKES.strokes.slice(11);
+
+let h;
+let page;
+
+before(async () => {
+  h = await start();
+  page = await h.page('/www/?backend=cpu');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+});
+
+beforeEach(async () => {
+  await page.click('#new-note');
+});
+
+after(async () => {
+  await h?.close();
+});
+
+/** Replays strokes on the pad as mouse drags, `dy` px lower; `slow` ms between points. */
+async function write(strokes, { dy = 0, slow = 0 } = {}) {
+  const box = await page.locator('#pad').boundingBox();
+  for (const s of strokes) {
+    const [x0, y0] = s[0];
+    await page.mouse.move(box.x + x0, box.y + y0 + dy);
+    await page.mouse.down();
+    for (const [x, y] of s.slice(1)) {
+      await page.mouse.move(box.x + x, box.y + y + dy);
+      if (slow) await page.waitForTimeout(slow);
+    }
+    await page.mouse.up();
+  }
+}
+
+const reads = async () => Number((await page.locator('body').getAttribute('data-reads')) ?? 0);
+const text = (line) => page.locator(`#line-text-${line}`).inputValue();
+
+async function waitForText(line, want) {
+  await page.waitForFunction(
+    ([line, want]) => document.querySelector(`#line-text-${line}`)?.value === want,
+    [line, want],
+    { timeout: 60_000 },
+  );
+}
+
+test('a line is read once the writer pauses, not while the pen is down', async () => {
+  const before = await reads();
+  await write(MEET_ME);
+  // A long last stroke, begun 100 ms after the others: the pen is down for over a second.
+  await page.waitForTimeout(100);
+  const [[x, y]] = AT_NOON[0];
+  const long = Array.from({ length: 40 }, (_, i) => [x + i, y + 4 * Math.sin(i / 3)]);
+  await write([long], { slow: 30 });
+  await page.waitForFunction(() => document.querySelector('#line-text-0')?.value, null, { timeout: 60_000 });
+  await page.waitForTimeout(1500);
+  assert.equal((await reads()) - before, 1);
+});
+
+test('a descender written into the next ruled line stays with its line; the next line starts its own', async () => {
+  await write(STROKES.strokes);
+  // A long tail down from the last word's baseline into line 2's band, right after it.
+  const tail = Array.from({ length: 30 }, (_, i) => [385, 50 + 2 * i]);
+  await write([tail]);
+  await write(MEET_ME, { dy: 72 });
+  await page.waitForFunction(() => document.querySelector('#line-text-1')?.value, null, { timeout: 60_000 });
+  await page.waitForTimeout(1000);
+  assert.equal(await text(1), 'meet me');
+  assert.notEqual(await text(0), '');
+});
+
+test('words written on a line after its text was corrected are read and added to the correction', async () => {
+  await write(MEET_ME);
+  await waitForText(0, 'meet me');
+  const input = page.locator('#line-text-0');
+  await input.fill('Meet ME');
+  await input.dispatchEvent('change');
+  await write(AT_NOON);
+  await waitForText(0, 'Meet ME at noon');
+  // Read now reads nothing again: the line stays as it is.
+  await page.click('#recognize');
+  await page.waitForTimeout(1500);
+  assert.equal(await text(0), 'Meet ME at noon');
+});
