@@ -128,7 +128,7 @@ export class Recognizer {
   readonly limits: Limits;
   /** Why WebGPU is not in use although it was asked for, or null. */
   fallbackReason: string | null;
-  /** Wasm memory held by the instance it runs on; when a call leaves it over 64 MiB and 32 MiB above its resting size, it moves to a fresh one. */
+  /** Wasm memory held by the instance it runs on (0 while it waits to move off a retired one); when a call leaves it over 64 MiB and 16 MiB above its resting size, it moves to a fresh one and the old one's memory is returned. */
   readonly memoryBytes: number;
   info(): ModelInfo;
   recognize(image: ImageInput): Promise<Recognition>;
@@ -137,7 +137,12 @@ export class Recognizer {
 /** Same API, in a Web Worker. */
 export class WorkerRecognizer {
   private constructor();
-  static create(options?: RecognizerOptions | 'auto' | Backend | null): Promise<WorkerRecognizer>;
+  /**
+   * As `Recognizer.create`; `worker` is the URL of the module worker script (default: ./worker.js
+   * beside inkline.js): an offline app whose service worker's scope does not cover this package
+   * passes a script in its scope that imports this package's worker.js.
+   */
+  static create(options?: (RecognizerOptions & { worker?: string | URL }) | 'auto' | Backend | null): Promise<WorkerRecognizer>;
   backend: Backend | null;
   fallbackReason: string | null;
   limits: Limits | null;

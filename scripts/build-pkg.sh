@@ -7,8 +7,10 @@
 # their inputs changed, so a JS-only edit copies JS.
 #
 #   scripts/build-pkg.sh            build what is stale in pkg/
-#   scripts/build-pkg.sh --force    rebuild everything (CI: the bytes must equal the committed ones)
-#   scripts/build-pkg.sh --check    exit 1 if pkg/ was built from other inputs than these
+#   scripts/build-pkg.sh --force    rebuild everything (the bytes equal the committed ones: the
+#                                   build is reproducible; ~15 min cold, so CI only checks)
+#   scripts/build-pkg.sh --check    exit 1 if pkg/ was built from other inputs than these, or
+#                                   a copied file (JS API, model, LM) differs from its source
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +40,12 @@ if [ "${1:-}" = "--check" ]; then
       stale=1
     fi
   done
+  # What is copied must be what the tree has, byte for byte (a hand edit of pkg/ shows here).
+  for f in src/js/*; do
+    cmp -s "$f" "pkg/$(basename "$f")" || { echo "pkg/$(basename "$f") differs from $f" >&2; stale=1; }
+  done
+  cmp -s "$MODEL" pkg/inkline.inkline || { echo "pkg/inkline.inkline differs from $MODEL" >&2; stale=1; }
+  cmp -s "$LM" pkg/inkline.lm || { echo "pkg/inkline.lm differs from $LM" >&2; stale=1; }
   [ $stale -eq 0 ] && echo "pkg/ is up to date (wasm inputs $(wasm_hash), js inputs $(js_hash))"
   exit $stale
 fi

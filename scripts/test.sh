@@ -34,16 +34,10 @@ stage "tests"
 cargo test --workspace --release
 
 stage "the committed browser package was built from these sources"
+# The input hashes recorded at its build, and every copied file byte for byte. (Rebuilding both
+# wasm builds from scratch to compare bytes, `build-pkg.sh --force`, takes ~15 min of a cold
+# 2-core machine: it is run when the package is rebuilt, not in every CI run.)
 bash scripts/build-pkg.sh --check
-stage "rebuild the browser package from scratch"
-bash scripts/build-pkg.sh --force
-# The build is reproducible (paths remapped): the rebuilt bytes must equal the committed ones.
-if ! git diff --quiet -- pkg; then
-  echo "the rebuilt pkg/ differs from the committed one:" >&2
-  git diff --stat -- pkg >&2
-  exit 1
-fi
-echo "pkg/ rebuilt byte for byte"
 stage "browser tests (headless Chromium: CPU and WebGPU through SwiftShader)"
 node --test --test-reporter=spec --test-concurrency=1 tests/browser/
 stage "done"

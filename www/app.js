@@ -81,6 +81,9 @@ function userText(row) {
   return Boolean(row.text) && (row.edited || row.source === 'image');
 }
 
+/** A line read with less confidence than this is shown as one to check. */
+const UNSURE = 0.6;
+
 /** Recognition calls made (for tests: `body[data-reads]`). */
 let reads = 0;
 
@@ -152,9 +155,11 @@ function imageProblem(e, blob) {
 /** The recognizer once it is loaded: what is written before then waits for it, never lost. */
 let ready = null;
 
+/** The reader's state in the user's words; how it runs is in the chip's title and Details. */
 function showBackend(backend, reason) {
-  els.backend.textContent = backend === 'webgpu' ? 'WebGPU' : 'CPU (wasm SIMD)';
-  els.backend.title = reason ?? `Recognition runs on ${backend}`;
+  els.backend.textContent = 'Reads on this device';
+  const how = backend === 'webgpu' ? 'the graphics processor (WebGPU)' : 'the processor (WebAssembly SIMD)';
+  els.backend.title = `Your writing is read here, on ${how}; nothing is sent anywhere.${reason ? ` ${reason}` : ''}`;
   els.backend.dataset.backend = backend;
 }
 
@@ -212,7 +217,7 @@ async function recognizeLine(i) {
     row.backend = r.backend;
     row.edited = false;
     showBackend(r.backend, recognizer.fallbackReason);
-    say(`Line ${i + 1} read in ${row.ms} ms on ${r.backend}.`);
+    say(`Line ${i + 1} read.`);
   } catch (e) {
     say(`Line ${i + 1}: ${e.message}`, true);
   }
@@ -255,13 +260,21 @@ function renderRows() {
       }
       persist();
     });
+    // A reading the model was unsure of is underlined until the user checks it.
+    const unsure = !line?.edited && line?.source !== 'image' && (line?.confidence ?? 1) < UNSURE;
+    input.classList.toggle('unsure', unsure);
+    if (unsure) input.title = 'Not sure of this reading: check it, and correct it if needed';
     const meta = document.createElement('small');
     meta.className = 'meta';
-    if (line?.ms !== undefined) {
-      meta.textContent = `${line.ms} ms · ${line.backend}${line.edited ? ' · edited' : ''}`;
-      meta.title = `confidence ${(100 * (line.confidence ?? 0)).toFixed(0)}%`;
-    } else if (line?.source) {
-      meta.textContent = line.source;
+    const what = line?.edited ? 'corrected' : line?.source === 'image' ? 'from an image' : unsure ? 'check this' : '';
+    // Timings are for the curious: shown with Details.
+    const details = line?.ms !== undefined ? `${line.ms} ms on ${line.backend}, confidence ${(100 * (line.confidence ?? 0)).toFixed(0)}%` : '';
+    meta.append(what);
+    if (details) {
+      const d = document.createElement('span');
+      d.className = 'detail';
+      d.textContent = `${what ? ' · ' : ''}${details}`;
+      meta.append(d);
     }
     row.append(input, meta);
     els.rows.append(row);
@@ -330,13 +343,17 @@ async function readImage(blob) {
     pad.load(note.lines.map((l) => l.strokes ?? []));
     renderRows();
     await persist();
-    say(`Read ${r.lines.length} line(s) in ${Math.round(r.timing.totalMs)} ms on ${r.backend}.`);
+    say(r.lines.length === 1 ? 'Read one line from the image.' : `Read ${r.lines.length} lines from the image.`);
   } catch (e) {
     say(imageProblem(e, blob), true);
   }
 }
 
 $('new-note').addEventListener('click', () => openNote(newNote()));
+$('details').addEventListener('click', () => {
+  const on = document.body.classList.toggle('details');
+  $('details').setAttribute('aria-pressed', String(on));
+});
 $('recognize').addEventListener('click', () => {
   pad.lines.forEach((l, i) => l?.length && dirty.add(i));
   recognizeDirty();

@@ -15,13 +15,15 @@ const DESCENDER = 14;
  * The ruled line a stroke was written on: the line whose writing band (from its top to its
  * rule) holds most of the stroke's points, so that a descender reaching into the next line
  * stays with its word. A stroke begun right after strokes of line `last.line` (within
- * FOLLOW_MS) and starting above that line's rule (plus DESCENDER) belongs to it as well,
- * unless it clearly starts lower (a new line).
+ * FOLLOW_MS) and starting within that line (from its top to its rule, give or take
+ * DESCENDER) belongs to it as well; one that starts lower begins a new line, one that starts
+ * higher goes back to an earlier line.
  */
 export function lineOf(stroke, last = null, now = 0) {
   const ys = stroke.map((p) => p[1]);
   const top = Math.min(...ys);
-  if (last && now - last.at < FOLLOW_MS && top < last.line * LINE_HEIGHT + RULE + DESCENDER) {
+  const lineTop = last ? last.line * LINE_HEIGHT : 0;
+  if (last && now - last.at < FOLLOW_MS && top > lineTop - DESCENDER && top < lineTop + RULE + DESCENDER) {
     return last.line;
   }
   const votes = new Map();

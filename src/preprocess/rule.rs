@@ -62,7 +62,9 @@ fn is_rule(ink: &GrayImage, b: BBox, threshold: f32) -> bool {
             runs.push(length);
         }
     }
-    if (inked as f32) < MIN_COVER * b.width as f32 || (runs.len() as f32) < MIN_SINGLE * inked as f32 {
+    if (inked as f32) < MIN_COVER * b.width as f32
+        || (runs.len() as f32) < MIN_SINGLE * inked as f32
+    {
         return false;
     }
     runs.sort_unstable();
@@ -109,7 +111,10 @@ mod tests {
     fn level_and_tilted_rules_of_any_thickness_are_rules() {
         for (thickness, rise) in [(1, 0), (2, 0), (4, 0), (7, 0), (2, 30), (3, 52)] {
             let img = rule(620, 80, 600, thickness, rise);
-            assert!(is_rule(&img, whole(&img), 0.5), "thickness {thickness}, rise {rise}");
+            assert!(
+                is_rule(&img, whole(&img), 0.5),
+                "thickness {thickness}, rise {rise}"
+            );
         }
     }
 

@@ -33,10 +33,15 @@ before(async () => {
       for (let i = 0; i < n; i++) ctx.drawImage(bmp, i * (bmp.width + gap), 0);
       return ctx.getImageData(0, 0, c.width, c.height);
     };
-    // Horizontal 2-px stripes every 6 px: `height / 6` text lines.
+    // Horizontal rows of 2-px dashes (6 px on, 4 off: words, not rules) every 6 px:
+    // `height / 6` text lines.
     window.stripes = (width, height) => {
       const d = new Uint8ClampedArray(width * height * 4).fill(255);
-      for (let y = 0; y < height; y += 6) d.fill(0, y * width * 4, (y + 2) * width * 4);
+      for (let y = 0; y < height; y += 6) {
+        for (let x = 0; x < width; x += 10) {
+          for (const row of [y, y + 1]) d.fill(0, (row * width + x) * 4, (row * width + Math.min(x + 6, width)) * 4);
+        }
+      }
       for (let i = 3; i < d.length; i += 4) d[i] = 255;
       return new ImageData(d, width, height);
     };

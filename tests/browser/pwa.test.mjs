@@ -56,7 +56,20 @@ test('a line written on the pad is read as its text', async () => {
     timeout: 60_000,
   });
   assert.equal(await page.locator('#line-text-0').inputValue(), STROKES.text);
-  assert.match(await page.locator('#rows .meta').first().textContent(), /\d+ ms · cpu/);
+  // Timings are out of the way until Details is on.
+  const meta = page.locator('#rows .meta .detail').first();
+  assert.equal(await meta.isVisible(), false);
+  await page.click('#details');
+  assert.match(await meta.textContent(), /\d+ ms on cpu, confidence \d+%/);
+  assert.equal(await meta.isVisible(), true);
+  await page.click('#details');
+  // The text's rule lies on the pad's rule (12.5 px above the line's foot).
+  const pad = await page.locator('#pad').boundingBox();
+  const input = await page.locator('#line-text-0').boundingBox();
+  const rule = pad.y + 72 - 12.5;
+  assert.ok(Math.abs(input.y + input.height - rule) <= 1.5, `the text's rule at ${input.y + input.height}, the pad's at ${rule}`);
+  assert.equal(await page.locator('#status').textContent(), 'Line 1 read.');
+  assert.equal(await page.locator('#backend').textContent(), 'Reads on this device');
 });
 
 test('an uploaded image is read line by line', async () => {
