@@ -34,16 +34,17 @@ const RESET_BYTES = 64 * 1024 * 1024;
 /** ...when a call grew it by more than this over what its engines need at rest. */
 const GROWTH_BYTES = 16 * 1024 * 1024;
 
-/** The compiled wasm of build `kind`, fetched and compiled once per page or worker. */
-function compileBuild(kind) {
+/**
+ * The compiled wasm of build `kind`, fetched and compiled once per page or worker; `progress`
+ * hears `{ stage: 'wasm', loaded, total }` as it downloads, then `{ stage: 'compile' }`.
+ */
+function compileBuild(kind, progress = null) {
   let p = compiled.get(kind);
   if (!p) {
     p = (async () => {
-      const url = new URL('inkline_bg.wasm', BUILD_URLS[kind]);
-      const res = await fetch(url);
-      if (!res.ok) throw fail('io', `cannot load ${url}: HTTP ${res.status}`);
-      // A server that sends another MIME type than application/wasm: compile the bytes.
-      return WebAssembly.compileStreaming(res.clone()).catch(async () => WebAssembly.compile(await res.arrayBuffer()));
+      const bytes = await fetchBytes(new URL('inkline_bg.wasm', BUILD_URLS[kind]), progress, 'wasm');
+      report(progress, { stage: 'compile', loaded: 0, total: 0 });
+      return WebAssembly.compile(bytes);
     })();
     p.catch(() => compiled.delete(kind));
     compiled.set(kind, p);
@@ -51,7 +52,7 @@ function compileBuild(kind) {
   return p;
 }
 
-function loadBuild(kind) {
+function loadBuild(kind, progress = null) {
   let p = builds.get(kind);
   if (!p) {
     p = (async () => {
@@ -59,7 +60,7 @@ function loadBuild(kind) {
       const url = new URL(BUILD_URLS[kind]);
       if (instanceCounter > 0) url.searchParams.set('instance', String(instanceCounter));
       instanceCounter += 1;
-      const [mod, module] = await Promise.all([import(url.href), compileBuild(kind)]);
+      const [mod, module] = await Promise.all([import(url.href), compileBuild(kind, progress)]);
       const wasm = await mod.default({ module_or_path: module });
       return { kind, mod, memory: wasm.memory, resting: 0, retired: false, busy: 0, engines: new Set() };
     })();
@@ -432,8 +433,10 @@ export class Recognizer {
    * 'cpu', default 'auto'), `beam` (beam-search width; 0 = best path, the default), `lm` (a
    * character language model fused into beam search: `true` for the shipped ./inkline.lm, a
    * URL, or bytes; with it `beam` 0 means width 16), `onProgress` (called with `{ stage,
-   * loaded, total }` as the model ('model') and language model ('lm') download, then once with
-   * stage 'start' while the module starts and warms up). Every model file also carries its own
+   * loaded, total }` as the model ('model') and language model ('lm') download, then 'start',
+   * then as the module downloads ('wasm', with bytes) and compiles ('compile'), the model is
+   * loaded into it ('engine') and the CPU build warms up ('warm'); a stage already done by an
+   * earlier recognizer on the page is not reported again). Every model file also carries its own
    * checksum, verified on load.
    */
   static async create(options) {
@@ -447,12 +450,14 @@ export class Recognizer {
     const model = await modelBytes(options.model, options.sha256, progress);
     const source = { ...model, beam, lm: await lmBytes(options.lm, progress) };
     report(progress, { stage: 'start', loaded: 0, total: 0 });
+    source.progress = progress;
     let fallbackReason = null;
     if (backend !== 'cpu') {
       if (await webgpuAvailable(backend === 'webgpu')) {
         try {
           const loaded = await Recognizer.#engineOn('webgpu', source);
           const limits = await moduleLimits('webgpu');
+          source.progress = null;
           return new Recognizer(Recognizer.#token, source, loaded, null, limits);
         } catch (e) {
           if (!isBackendFailure(e)) throw asError(e);
@@ -466,12 +471,15 @@ export class Recognizer {
     }
     const loaded = await Recognizer.#engineOn('cpu', source);
     const limits = await moduleLimits('cpu');
+    // Later moves to a fresh instance report nothing.
+    source.progress = null;
     return new Recognizer(Recognizer.#token, source, loaded, fallbackReason, limits);
   }
 
   /** An engine for `source` on a live build of `kind` (the CPU's warmed up): `{ engine, build }`. */
-  static async #engineOn(kind, { bytes, sha256, from, beam, lm }) {
-    const build = await loadBuild(kind);
+  static async #engineOn(kind, { bytes, sha256, from, beam, lm, progress }) {
+    const build = await loadBuild(kind, progress);
+    report(progress, { stage: 'engine', loaded: 0, total: 0 });
     let engine;
     try {
       engine = await build.mod.Engine.create(bytes, kind, sha256 ?? undefined, from ?? undefined, beam, lm ?? undefined);
@@ -480,7 +488,10 @@ export class Recognizer {
       throw asError(e);
     }
     build.engines.add(new WeakRef(engine));
-    if (kind === 'cpu') await warm(engine);
+    if (kind === 'cpu') {
+      report(progress, { stage: 'warm', loaded: 0, total: 0 });
+      await warm(engine);
+    }
     build.resting = Math.max(build.resting, build.memory.buffer.byteLength);
     return { engine, build };
   }

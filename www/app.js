@@ -127,11 +127,21 @@ async function start() {
 function showProgress({ stage, loaded, total }) {
   if (recognizer) return;
   const mb = (n) => (n / 1e6).toFixed(1);
-  const what = { model: 'the model', lm: 'the language model' }[stage];
-  if (!what) {
-    say('Starting the recognizer…');
+  const step = {
+    start: 'Starting the reader…',
+    compile: 'Preparing the reader…',
+    engine: 'Loading the model into the reader…',
+    warm: 'Warming up the reader…',
+  }[stage];
+  // Writing already works: what is written now is read once the reader is ready.
+  const meanwhile = dirty.size || pad.lines.some((l) => l?.length) ? ' Your writing is read as soon as it is ready.' : '';
+  if (step) {
+    say(step + meanwhile);
+    els.status.dataset.stage = stage;
     return;
   }
+  const what = { model: 'the model', lm: 'the language model', wasm: 'the reader' }[stage];
+  if (!what) return;
   const pct = total ? ` (${Math.round((100 * loaded) / total)}%)` : '';
   say(`Loading ${what}: ${mb(loaded)}${total ? ` of ${mb(total)}` : ''} MB${pct}…`);
   els.status.dataset.stage = stage;
@@ -171,7 +181,7 @@ async function recognizeDirty() {
 }
 
 async function recognizeLine(i) {
-  if (!recognizer) say('Loading the recognizer; your writing is read as soon as it is ready…');
+  if (!recognizer) say('The reader is still loading; your writing is read as soon as it is ready…');
   try {
     await ready;
   } catch {

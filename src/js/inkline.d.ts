@@ -29,14 +29,16 @@ export interface RecognizerOptions {
   lm?: boolean | string | URL | ArrayBuffer | Uint8Array;
   /**
    * Called as the model ('model') and language model ('lm') download (`total` is 0 when the
-   * server does not send a length), then once with stage 'start' while the module starts.
+   * server does not send a length), then 'start', then as the wasm module downloads ('wasm',
+   * with bytes) and compiles ('compile'), the model is loaded into it ('engine') and the CPU
+   * build warms up ('warm'). Steps an earlier recognizer already did are not reported.
    */
   onProgress?: (event: LoadProgress) => void;
 }
 
 /** A loading step of `create()`. */
 export interface LoadProgress {
-  stage: 'model' | 'lm' | 'start';
+  stage: 'model' | 'lm' | 'start' | 'wasm' | 'compile' | 'engine' | 'warm';
   loaded: number;
   total: number;
 }

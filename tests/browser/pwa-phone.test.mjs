@@ -31,10 +31,14 @@ after(async () => {
   await h?.close();
 });
 
-test('loading shows the download progress of the model and the language model', async () => {
+test('loading shows the download progress of the model, the language model and the reader, then each start-up step', async () => {
   const statuses = await page.evaluate(() => window.statuses);
   assert.ok(statuses.some((s) => /^Loading the model: [\d.]+ of [\d.]+ MB \(\d+%\)…$/.test(s)), statuses.join(' | '));
   assert.ok(statuses.some((s) => /^Loading the language model: /.test(s)), statuses.join(' | '));
+  // Then each step of starting the reader, in order: nothing stands still for seconds.
+  const steps = ['Loading the reader: ', 'Preparing the reader', 'Loading the model into the reader', 'Warming up'];
+  const at = steps.map((step) => statuses.findIndex((s) => s.startsWith(step)));
+  assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])), statuses.join(' | '));
   assert.match(statuses.at(-1), /^Ready/);
 });
 
