@@ -10,6 +10,8 @@ mkdirSync(OUT, { recursive: true });
 
 const LAYOUTS = {
   desktop: { viewport: { width: 1280, height: 720 }, colorScheme: 'light' },
+  'desktop-dark': { viewport: { width: 1280, height: 720 }, colorScheme: 'dark' },
+  phone: { viewport: { width: 390, height: 844 }, colorScheme: 'light', isMobile: true, hasTouch: true },
   'phone-dark': { viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true },
 };
 

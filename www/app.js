@@ -250,6 +250,8 @@ function renderRows() {
     input.dataset.committed = input.value;
     input.setAttribute('aria-label', `Text of line ${i + 1}`);
     input.placeholder = line?.strokes?.length ? '…' : '';
+    // A line with neither text nor ink (on a phone its field would stand in the pen's way).
+    input.classList.toggle('empty', !input.value && !line?.strokes?.length);
     input.title = 'Your corrections are kept; clear the text to have the line read again';
     input.addEventListener('change', () => {
       if (input.value === input.dataset.committed) return;
@@ -359,7 +361,17 @@ async function readImage(blob) {
   }
 }
 
-$('new-note').addEventListener('click', () => openNote(newNote()));
+/** On a phone the notes sit behind the menu button; opening one closes the menu. */
+function showMenu(open) {
+  document.body.classList.toggle('menu-open', open);
+  $('menu').setAttribute('aria-expanded', String(open));
+}
+$('menu').addEventListener('click', () => showMenu(!document.body.classList.contains('menu-open')));
+els.list.addEventListener('click', (e) => e.target.closest('button') && showMenu(false));
+$('new-note').addEventListener('click', () => {
+  showMenu(false);
+  openNote(newNote());
+});
 $('details').addEventListener('click', () => {
   const on = document.body.classList.toggle('details');
   $('details').setAttribute('aria-pressed', String(on));

@@ -1,4 +1,4 @@
-// The notes PWA as a phone in dark mode shows it: the text of a line sits beside that line,
+// The notes PWA as a phone in dark mode: the pad takes the screen, the text of a line sits over it,
 // the Delete label is readable, loading reports its progress, and an unreadable upload is
 // explained in plain words.
 import { after, before, test } from 'node:test';
@@ -42,8 +42,12 @@ test('loading shows the download progress of the model, the language model and t
   assert.match(statuses.at(-1), /^Ready/);
 });
 
-test('on a phone the text of each line sits beside that line', async () => {
+test('on a phone the pad takes the width and most of the screen, the text of a line sits over that line, the notes open from the menu', async () => {
   const pad = await page.locator('#pad').boundingBox();
+  assert.ok(pad.width >= 0.95 * 390, `the pad is ${pad.width} px wide`);
+  assert.ok(pad.y <= 170, `the pad starts ${pad.y} px down`);
+  // No note list above the pad on a first visit: the notes are behind the menu.
+  assert.equal(await page.locator('#note-list').isVisible(), false);
   const scale = (pad.width - 10) / Math.max(...STROKES.strokes.flat().map(([x]) => x));
   for (const s of STROKES.strokes) {
     // The pad must not move while the pen is on it (a status line that wrapped once did).
@@ -57,13 +61,16 @@ test('on a phone the text of each line sits beside that line', async () => {
   await page.waitForFunction(() => document.querySelector('#line-text-0')?.value, null, { timeout: 60_000 });
   assert.deepEqual(await page.locator('#pad').boundingBox(), pad);
   assert.equal(await page.locator('#line-text-0').inputValue(), STROKES.text);
-  for (const i of [0, 3]) {
-    const input = await page.locator(`#line-text-${i}`).boundingBox();
-    const lineTop = pad.y + i * 72;
-    assert.ok(input.y >= lineTop && input.y + input.height <= lineTop + 72, `line ${i}: input at ${input.y}, line ${lineTop}..${lineTop + 72}`);
-    assert.ok(input.x >= pad.x + pad.width - 1, 'beside the pad, not below it');
-    assert.ok(input.x + input.width <= 390, 'inside the screen');
-  }
+  // The text sits in the top strip of its own line, above where the letters' bodies are.
+  const input = await page.locator('#line-text-0').boundingBox();
+  assert.ok(input.y >= pad.y && input.y + input.height <= pad.y + 24, `line 1's text at ${input.y}..${input.y + input.height}`);
+  assert.ok(input.x >= pad.x && input.x + input.width <= pad.x + pad.width, 'over the pad, inside the screen');
+  // An empty line's field does not stand in the pen's way.
+  assert.equal(await page.locator('#line-text-3').isVisible(), false);
+  await page.click('#menu');
+  assert.equal(await page.locator('#note-list').isVisible(), true);
+  await page.locator('#note-list button').first().click();
+  assert.equal(await page.locator('#note-list').isVisible(), false);
 });
 
 test('the Delete label has at least 4.5:1 contrast in dark mode', async () => {
