@@ -135,12 +135,28 @@ impl Levelled {
             to_centre: (w as f32 / 2.0, h as f32 / 2.0),
             sin_cos: (s, c),
         };
+        let (iw, ih) = (ink.width, ink.height);
+        let mut data = std::mem::take(&mut out.image.data);
         for y in 0..h {
-            for x in 0..w {
+            let row = &mut data[y * w..(y + 1) * w];
+            for (x, v) in row.iter_mut().enumerate() {
                 let [sx, sy] = out.to_input([x as f32 + 0.5, y as f32 + 0.5]);
-                out.image.data[y * w + x] = bilinear(ink, sx - 0.5, sy - 0.5);
+                let (x, y) = (sx - 0.5, sy - 0.5);
+                // Inside, all four neighbours exist: the same sums without the edge checks.
+                let (x0, y0) = (x.floor(), y.floor());
+                *v = if x0 >= 0.0 && y0 >= 0.0 && x0 + 1.0 < iw as f32 && y0 + 1.0 < ih as f32 {
+                    let (tx, ty) = (x - x0, y - y0);
+                    let i = y0 as usize * iw + x0 as usize;
+                    let (p, q) = (&ink.data[i..i + 2], &ink.data[i + iw..i + iw + 2]);
+                    let a = p[0] * (1.0 - tx) + p[1] * tx;
+                    let b = q[0] * (1.0 - tx) + q[1] * tx;
+                    a * (1.0 - ty) + b * ty
+                } else {
+                    bilinear(ink, x, y)
+                };
             }
         }
+        out.image.data = data;
         out
     }
 
@@ -178,6 +194,21 @@ fn bilinear(img: &GrayImage, x: f32, y: f32) -> f32 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn the_turned_image_is_the_bilinear_sample_of_every_pixel() {
+        let ink = page(300, 200, 4, 3.0);
+        for deg in [-7.0f32, 2.5, 12.0] {
+            let level = Levelled::new(&ink, deg.to_radians());
+            for y in 0..level.image.height {
+                for x in 0..level.image.width {
+                    let [sx, sy] = level.to_input([x as f32 + 0.5, y as f32 + 0.5]);
+                    let want = bilinear(&ink, sx - 0.5, sy - 0.5);
+                    assert_eq!(level.image.get(x, y), want, "({x}, {y}) at {deg} degrees");
+                }
+            }
+        }
+    }
 
     /// A page of `lines` text lines of "words" (x-height blocks with a few ascenders), its
     /// lines descending at `deg` degrees, ink 1 on 0.
