@@ -55,16 +55,18 @@ async function waitForText(line, want) {
 }
 
 test('a line is read once the writer pauses, not while the pen is down', async () => {
-  const before = await reads();
   await write(MEET_ME);
-  // A long last stroke, begun 100 ms after the others: the pen is down for over a second.
+  // A long last stroke, begun 100 ms after the others: the pen is down for over a second,
+  // longer than the pause after which a line is read.
   await page.waitForTimeout(100);
+  const atPenDown = await reads();
   const [[x, y]] = AT_NOON[0];
   const long = Array.from({ length: 40 }, (_, i) => [x + i, y + 4 * Math.sin(i / 3)]);
   await write([long], { slow: 30 });
+  assert.equal(await reads(), atPenDown, 'no read began while the pen was down');
   await page.waitForFunction(() => document.querySelector('#line-text-0')?.value, null, { timeout: 60_000 });
   await page.waitForTimeout(1500);
-  assert.equal((await reads()) - before, 1);
+  assert.equal((await reads()) - atPenDown, 1, 'one read after the pause');
 });
 
 test('a descender written into the next ruled line stays with its line; the next line starts its own', async () => {
