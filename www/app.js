@@ -2,6 +2,7 @@
 // on demand) in a Web Worker; notes live in IndexedDB; images can be uploaded or pasted.
 
 import { WorkerRecognizer, Recognizer } from '../pkg/inkline.js';
+import { Imported } from './imported.js';
 import { LINE_HEIGHT, Pad } from './pad.js';
 import { deleteNote, listNotes, newNote, noteText, noteTitle, saveNote } from './notes.js';
 
@@ -320,6 +321,7 @@ async function renderList() {
 
 function openNote(n) {
   clearTimeout(timer);
+  imported?.hide();
   dirty.clear();
   note = n;
   els.title.value = n.title ?? '';
@@ -354,12 +356,20 @@ async function readImage(blob) {
     }
     pad.load(note.lines.map((l) => l.strokes ?? []));
     renderRows();
+    await imported.show(blob, r.lines, at).catch((e) => console.warn('cannot show the image:', e));
     await persist();
     say(r.lines.length === 1 ? 'Read one line from the image.' : `Read ${r.lines.length} lines from the image.`);
   } catch (e) {
     say(imageProblem(e, blob), true);
   }
 }
+
+/** The imported image with its lines drawn over it: picking one focuses its text. */
+const imported = new Imported($('imported'), (line) => {
+  const input = $(`line-text-${line}`);
+  input?.scrollIntoView({ block: 'nearest' });
+  input?.focus();
+});
 
 /** On a phone the notes sit behind the menu button; opening one closes the menu. */
 function showMenu(open) {

@@ -1,9 +1,9 @@
 // Service worker: caches the app, both wasm builds, the model and its language model on the first visit, then
 // serves them from the cache (refreshing it in the background), so the app works offline.
 
-const CACHE = 'inkline-v5'; // a new name with each shipped model: the new worker caches it afresh
+const CACHE = 'inkline-v6'; // a new name with each shipped model: the new worker caches it afresh
 const APP = [
-  './', './index.html', './app.js', './pad.js', './notes.js', './worker.js', './style.css',
+  './', './index.html', './app.js', './pad.js', './imported.js', './notes.js', './worker.js', './style.css',
   './manifest.webmanifest', './icons/icon.svg', './icons/icon-192.png', './icons/icon-512.png',
   '../pkg/inkline.js', '../pkg/worker.js', '../pkg/model.json', '../pkg/inkline.inkline', '../pkg/inkline.lm',
   '../pkg/cpu/inkline.js', '../pkg/cpu/inkline_bg.wasm',

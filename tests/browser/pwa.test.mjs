@@ -76,6 +76,45 @@ test('an uploaded image is read line by line', async () => {
   await upload();
 });
 
+test('a tilted page imported: its lines are read, drawn over the image turned with it, and picking one focuses its text', async () => {
+  await page.click('#new-note');
+  await page.evaluate(async (fixture) => {
+    const bmp = await createImageBitmap(await (await fetch(`/tests/fixtures/${fixture}`)).blob());
+    // Three copies of the line on its board, the page turned by 5 degrees.
+    const c = new OffscreenCanvas(bmp.width + 200, 3 * bmp.height * 2 + 200);
+    const ctx = c.getContext('2d');
+    const probe = new OffscreenCanvas(1, 1).getContext('2d');
+    probe.drawImage(bmp, 0, 0);
+    const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    ctx.fillRect(0, 0, c.width, c.height);
+    ctx.translate(c.width / 2, c.height / 2);
+    ctx.rotate((5 * Math.PI) / 180);
+    ctx.translate(-c.width / 2, -c.height / 2);
+    for (let i = 0; i < 3; i++) ctx.drawImage(bmp, 100, 100 + i * bmp.height * 2);
+    const blob = await c.convertToBlob({ type: 'image/png' });
+    const input = document.getElementById('file');
+    const files = new DataTransfer();
+    files.items.add(new File([blob], 'tilted-page.png', { type: 'image/png' }));
+    input.files = files.files;
+    input.dispatchEvent(new Event('change'));
+  }, FIXTURE);
+  await page.waitForSelector('#imported[data-lines="3"]', { timeout: 60_000 });
+  const texts = await Promise.all([0, 1, 2].map((i) => page.locator(`#line-text-${i}`).inputValue()));
+  assert.deepEqual(texts, [EXPECTED, EXPECTED, EXPECTED]);
+  const quads = JSON.parse(await page.locator('#imported').getAttribute('data-quads'));
+  for (const q of quads) {
+    // Turned by 5 degrees: the right end of the top edge lies lower than its left end.
+    const rise = (q[1][1] - q[0][1]) / (q[1][0] - q[0][0]);
+    assert.ok(Math.abs(rise - Math.tan((5 * Math.PI) / 180)) < 0.03, JSON.stringify(q));
+  }
+  // Picking the middle line in the image focuses its text.
+  const box = await page.locator('#imported canvas').boundingBox();
+  const [cx, cy] = [0, 1].map((k) => quads[1].reduce((sum, p) => sum + p[k], 0) / 4);
+  await page.mouse.click(box.x + cx, box.y + cy);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'line-text-1');
+});
+
 test('after one visit the app and recognition work offline', async () => {
   await page.waitForSelector('#offline[data-ready="true"]', { timeout: 60_000 });
   await h.context.setOffline(true);
