@@ -158,18 +158,30 @@ pub fn split_of(person: &str) -> WriterSplit {
 }
 
 /// A tokenized transcription as written: no space before `. , ! ? ; : ) ' n't 's`, none
-/// after `(`, runs of spaces collapsed.
+/// after `(`, runs of spaces collapsed, and a number spelled out digit by digit (three digits
+/// or more, as UNIPEN spells phone numbers) written as one.
 pub fn detokenize(label: &str) -> String {
     let words: Vec<&str> = label.split_whitespace().collect();
     let mut out = String::with_capacity(label.len());
+    let digit = |w: &str| w.len() == 1 && w.chars().all(|c| c.is_ascii_digit());
+    // A number spelled out digit by digit ("( 9 0 1 ) 2 3 4 - 5 6 7 8"), written as one.
+    let spelled = words.iter().filter(|w| digit(w)).count() >= 3;
+    let ends_digit = |w: &str| w.ends_with(|c: char| c.is_ascii_digit());
     for (i, w) in words.iter().enumerate() {
-        let glue_left = i > 0
-            && (w.chars().all(|c| ".,!?;:)%".contains(c))
-                || *w == "'"
-                || *w == "n't"
-                || (w.starts_with('\'')
-                    && w.len() <= 3
-                    && w[1..].chars().all(char::is_alphabetic)))
+        let in_number = spelled
+            && i > 0
+            && ((digit(w) && (ends_digit(words[i - 1]) || words[i - 1] == "-"))
+                || (*w == "-"
+                    && ends_digit(words[i - 1])
+                    && words.get(i + 1).is_some_and(|n| digit(n))));
+        let glue_left = in_number
+            || i > 0
+                && (w.chars().all(|c| ".,!?;:)%".contains(c))
+                    || *w == "'"
+                    || *w == "n't"
+                    || (w.starts_with('\'')
+                        && w.len() <= 3
+                        && w[1..].chars().all(char::is_alphabetic)))
             || (i > 0 && (words[i - 1] == "(" || words[i - 1] == "'"));
         if i > 0 && !glue_left {
             out.push(' ');
@@ -417,6 +429,11 @@ mod tests {
         );
         assert_eq!(detokenize("he 's  here"), "he's here");
         assert_eq!(detokenize("flying to Boston"), "flying to Boston");
+        // A number spelled out digit by digit is written as one; a lone number is left alone.
+        assert_eq!(detokenize("( 9 0 1 ) 2 3 4 - 5 6 7 8"), "(901) 234-5678");
+        assert_eq!(detokenize("1 2 3 4 5"), "12345");
+        assert_eq!(detokenize("room 4 - 5 pm"), "room 4 - 5 pm");
+        assert_eq!(detokenize("7 days"), "7 days");
     }
 
     #[test]
