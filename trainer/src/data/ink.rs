@@ -381,7 +381,8 @@ impl Ink {
 
     /// Whether a normalized sample (body one unit) holds more than one line of writing: ink
     /// over seven bodies high, an empty horizontal band of at least `gap` units with a sizeable share of the ink on each
-    /// side, or a stroke that starts back at the left well below the previous one (a wrap).
+    /// side, or a stroke that starts back at the left over 1.2 bodies below the previous one (a
+    /// wrap; 2 bodies let stacked words and wrapped sentences through).
     pub fn is_multiline(&self, gap: f32) -> bool {
         let Some(b) = self.bounds() else { return false };
         // Ascender, body and descender span about three bodies; seven is two lines or more.
@@ -407,7 +408,7 @@ impl Ink {
             let ymid = s.iter().map(|p| p[1]).sum::<f32>() / s.len() as f32;
             if let Some((px, py)) = prev
                 && px - x0 > 0.4 * width
-                && ymid - py > 2.0
+                && ymid - py > 1.2
             {
                 return true;
             }
@@ -628,6 +629,16 @@ mod tests {
                 .map(|s| s.iter().map(|p| [p[0] - right, p[1] + 2.6]).collect()),
         );
         assert!(wrap.is_multiline(0.5));
+        // A wrap whose second line starts only a little lower (the lines touch; a two-line
+        // sample's body estimate is inflated, so the drop is under two bodies).
+        let mut close = Ink::default();
+        close.strokes.extend(one.strokes[..n / 2].iter().cloned());
+        close.strokes.extend(
+            one.strokes[n / 2..]
+                .iter()
+                .map(|s| s.iter().map(|p| [p[0] - right, p[1] + 1.4]).collect()),
+        );
+        assert!(close.is_multiline(0.5));
     }
 
     #[test]
