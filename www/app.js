@@ -321,7 +321,7 @@ async function renderList() {
 
 function openNote(n) {
   clearTimeout(timer);
-  imported?.hide();
+  imported.hide();
   dirty.clear();
   note = n;
   els.title.value = n.title ?? '';
