@@ -39,7 +39,8 @@ pub use file::{
 pub use image::{GrayImage, MAX_PIXELS, MAX_SIDE, PixelFormat, check_size};
 pub use lm::CharLm;
 pub use model::{
-    Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, TuckerRanks,
+    Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, Stage, StageClock,
+    StageTimes, TuckerRanks,
 };
 pub use preprocess::{BBox, InputGeometry, Join, LineImage, LineNorm, MAX_LINES, MAX_RATIO, Quad};
 pub use recognizer::{DEFAULT_LM_BEAM, LineResult, MAX_BEAM, Recognition, Recognizer, Timing};
@@ -53,6 +54,8 @@ pub mod internals {
     pub use crate::file::weights::{
         NamedTensor, apply as apply_weights, collect as collect_weights,
     };
+    #[cfg(feature = "flex")]
+    pub use crate::kernels::vector_path;
     pub use crate::model::cnn::{CnnLayer, ConvBlock, ConvStack, Op};
     pub use crate::model::head::{DblstmHead, HeadOutput};
     pub use crate::model::lstm::{BiLstm, BiLstmOutput, LstmDirection};

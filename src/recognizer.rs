@@ -8,7 +8,7 @@ use crate::error::{InklineError, Result};
 use crate::file::{ModelFile, ModelMeta};
 use crate::image::GrayImage;
 use crate::lm::CharLm;
-use crate::model::CnnDblstm;
+use crate::model::{CnnDblstm, StageClock, StageTimes};
 use crate::preprocess::{
     BBox, InputGeometry, Join, LineImage, Quad, batch_lines, pixel_budget_batches, prepare_page,
 };
@@ -39,6 +39,9 @@ pub struct Timing {
     pub decode_ms: f64,
     /// Everything.
     pub total_ms: f64,
+    /// The network's time split by stage, when asked for ([`Recognizer::with_stage_times`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<StageTimes>,
 }
 
 /// One recognized line.
@@ -79,6 +82,7 @@ pub struct Recognizer {
     device: Device,
     decoder: Decoder,
     lm: Option<CharLm>,
+    stage_times: bool,
 }
 
 impl Recognizer {
@@ -95,6 +99,7 @@ impl Recognizer {
             device,
             decoder: Decoder::BestPath,
             lm: None,
+            stage_times: false,
         })
     }
 
@@ -123,6 +128,13 @@ impl Recognizer {
         lm.check_charset(&self.charset)?;
         self.lm = Some(lm);
         Ok(self)
+    }
+
+    /// Times the network's stages in every call ([`Timing::network`]): the device is waited
+    /// for after each stage, which costs a little on the CPU and much on a GPU.
+    pub fn with_stage_times(mut self, on: bool) -> Self {
+        self.stage_times = on;
+        self
     }
 
     /// The model's metadata.
@@ -179,11 +191,20 @@ impl Recognizer {
             .chain(self.charset.chars().iter().copied())
             .collect();
         let fusion = self.lm.as_ref().map(|lm| Fusion { lm, chars: &chars });
+        let mut clock = self.stage_times.then(|| StageClock::new(&self.device));
         for batch in pixel_budget_batches(&lines, BATCH_PIXELS) {
             let t0 = Instant::now();
             let picked: Vec<&LineImage> = batch.iter().map(|&i| &lines[i]).collect();
             let (input, frames) = batch_lines(&picked, &self.geometry, &self.device);
-            let out = BatchOutput::new(read(self.model.log_probs(input, &frames)).await?)?;
+            let log_probs = match clock.as_mut() {
+                Some(clock) => {
+                    clock.restart();
+                    self.model
+                        .log_probs_marked(input, &frames, &mut |s| clock.mark(s))
+                }
+                None => self.model.log_probs(input, &frames),
+            };
+            let out = BatchOutput::new(read(log_probs).await?)?;
             let t1 = Instant::now();
             for (&i, d) in batch
                 .iter()
@@ -236,6 +257,7 @@ impl Recognizer {
                 inference_ms: infer.as_secs_f64() * 1000.0,
                 decode_ms: (decode + (end - t_dec)).as_secs_f64() * 1000.0,
                 total_ms: ms(start, end),
+                network: clock.map(|c| c.times()),
             },
         })
     }

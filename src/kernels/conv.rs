@@ -3,6 +3,7 @@
 //! weight `[O, C, KH, KW]`, the output gradient `[B, O, H, W]`.
 
 use super::activation::max;
+use super::direct_conv::DirectConv;
 use super::matmul::{MatRef, matmul};
 use super::parallel;
 
@@ -123,6 +124,13 @@ pub fn forward(x: &[f32], weight: &[f32], d: &ConvDims, shift_relu: Option<&[f32
     parallel::map(
         parallel::pieces(&mut out, d.batch, d.out * hw),
         |(images, out)| {
+            if !d.one_by_one() {
+                let mut conv = DirectConv::new(weight, d);
+                for (b, out) in images.zip(out.chunks_exact_mut(d.out * hw)) {
+                    conv.image(image(x, b, d.channels * hw), shift_relu, out);
+                }
+                return;
+            }
             let mut cols = Columns::new(d);
             for (b, out) in images.zip(out.chunks_exact_mut(d.out * hw)) {
                 matmul(out, w, cols.of(image(x, b, d.channels * hw)), false);
@@ -223,7 +231,7 @@ pub fn weight_grad(x: &[f32], grad: &[f32], d: &ConvDims) -> Vec<f32> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// The definition: dW[o, c, i, j] = sum over b, y, x of grad[b, o, y, x] * x[b, c, y+i-ph, x+j-pw].
@@ -322,36 +330,46 @@ mod tests {
             let shift = [0.5, -0.25, 0.0, -3.0];
             let plain = forward(&x, &weight, &d, None);
             let fused = forward(&x, &weight, &d, Some(&shift));
-            for b in 0..2 {
-                for o in 0..4 {
-                    for y in 0..5isize {
-                        for xo in 0..width as isize {
-                            let mut s = 0.0;
-                            for c in 0..channels {
-                                for i in 0..kh as isize {
-                                    for j in 0..kw as isize {
-                                        let (sy, sx) =
-                                            (y + i - kh as isize / 2, xo + j - kw as isize / 2);
-                                        if (0..5).contains(&sy) && (0..width as isize).contains(&sx)
-                                        {
-                                            s += x[((b * channels + c) * 5 + sy as usize) * width
-                                                + sx as usize]
-                                                * weight[((o * channels + c) * kh + i as usize)
-                                                    * kw
-                                                    + j as usize];
-                                        }
+            let want = reference(&x, &weight, &d);
+            for (at, (&got, &s)) in plain.iter().zip(&want).enumerate() {
+                assert!((got - s).abs() < 1e-4, "{got} vs {s} ({d:?})");
+                let o = at / (5 * width) % 4;
+                let want = (s + shift[o]).max(0.0);
+                assert!((fused[at] - want).abs() < 1e-4, "{} vs {want}", fused[at]);
+            }
+        }
+    }
+
+    /// The convolution by its definition, one output value at a time.
+    pub(in crate::kernels) fn reference(x: &[f32], weight: &[f32], d: &ConvDims) -> Vec<f32> {
+        let [kh, kw] = d.kernel;
+        let (h, w) = (d.height as isize, d.width as isize);
+        let mut out = vec![0.0; d.batch * d.out * d.plane()];
+        for b in 0..d.batch {
+            for o in 0..d.out {
+                for y in 0..h {
+                    for xo in 0..w {
+                        let mut s = 0.0;
+                        for c in 0..d.channels {
+                            for i in 0..kh {
+                                for j in 0..kw {
+                                    let sy = y + i as isize - kh as isize / 2;
+                                    let sx = xo + j as isize - kw as isize / 2;
+                                    if (0..h).contains(&sy) && (0..w).contains(&sx) {
+                                        let at = ((b * d.channels + c) as isize * h + sy) * w + sx;
+                                        s += x[at as usize]
+                                            * weight[((o * d.channels + c) * kh + i) * kw + j];
                                     }
                                 }
                             }
-                            let at = ((b * 4 + o) * 5 + y as usize) * width + xo as usize;
-                            assert!((plain[at] - s).abs() < 1e-4, "{} vs {s} ({d:?})", plain[at]);
-                            let want = (s + shift[o]).max(0.0);
-                            assert!((fused[at] - want).abs() < 1e-4, "{} vs {want}", fused[at]);
                         }
+                        out[((b * d.out + o) as isize * h + y) as usize * d.width + xo as usize] =
+                            s;
                     }
                 }
             }
         }
+        out
     }
 
     #[test]

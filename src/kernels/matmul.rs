@@ -1,6 +1,8 @@
 //! Matrix products over plain row-major `f32` slices (the `gemm` crate, one thread), for the
 //! kernels that burn's per-op tensors make slow: the LSTM recurrence step by step.
 
+use super::mul_add;
+
 /// A row-major matrix view: `rows x cols` elements of `data`, optionally read transposed.
 #[derive(Debug, Clone, Copy)]
 pub struct MatRef<'a> {
@@ -67,7 +69,7 @@ const CHUNK: usize = 32;
 /// accumulators held in registers over all of `b`'s rows scaled by `a[i][p]` (loads only, no
 /// stores in the inner loop).
 #[inline(always)]
-fn few_rows_body(
+fn few_rows_body<const FUSED: bool>(
     dst: &mut [f32],
     a: &[f32],
     b: &[f32],
@@ -89,7 +91,7 @@ fn few_rows_body(
                 let bp: &[f32; CHUNK] =
                     b[p * n + j..p * n + j + CHUNK].try_into().expect("a chunk");
                 for (x, &bv) in acc.iter_mut().zip(bp) {
-                    *x += ap * bv;
+                    *x = mul_add::<FUSED>(ap, bv, *x);
                 }
             }
             out[j..j + CHUNK].copy_from_slice(&acc);
@@ -101,13 +103,14 @@ fn few_rows_body(
         }
         for (p, &ap) in row.iter().enumerate() {
             for (o, &bv) in tail.iter_mut().zip(&b[p * n + j..(p + 1) * n]) {
-                *o += ap * bv;
+                *o = mul_add::<FUSED>(ap, bv, *o);
             }
         }
     }
 }
 
 super::widest_vectors! {
+    fma
     /// [`few_rows_body`] with the widest vectors this CPU has.
     fn rows_times = few_rows_body(
         dst: &mut [f32],
@@ -157,7 +160,7 @@ impl Panels {
 /// [`Panels::product`]: per row of `a` and per panel, `CHUNK` accumulators in registers over
 /// the panel's rows.
 #[inline(always)]
-fn panels_body(
+fn panels_body<const FUSED: bool>(
     dst: &mut [f32],
     a: &[f32],
     panels: &[f32],
@@ -178,7 +181,7 @@ fn panels_body(
             for (&ap, bp) in row.iter().zip(panel.chunks_exact(CHUNK)) {
                 let bp: &[f32; CHUNK] = bp.try_into().expect("a chunk");
                 for (x, &bv) in acc.iter_mut().zip(bp) {
-                    *x += ap * bv;
+                    *x = mul_add::<FUSED>(ap, bv, *x);
                 }
             }
             out[j..j + width].copy_from_slice(&acc[..width]);
@@ -187,7 +190,7 @@ fn panels_body(
 }
 
 super::widest_vectors! {
-    avx512
+    avx512 fma
     /// [`panels_body`] with the widest vectors this CPU has (AVX-512 first: it streams).
     fn panels_times = panels_body(
         dst: &mut [f32],

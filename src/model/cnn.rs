@@ -2,6 +2,7 @@
 //! and its forward pass as a sequence of [`Op`]s that the profiler times one by one.
 
 use super::config::{LayerSpec, ModelConfig};
+use super::stages::{Marks, Stage};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
@@ -34,6 +35,30 @@ impl ConvBlock {
             convs,
             bn: BatchNormConfig::new(out).init(device),
         }
+    }
+
+    /// The block's steps: its convolutions, BatchNorm, ReLU.
+    fn ops(&self) -> Vec<Op<'_>> {
+        let kernel = self.convs.last().map_or([1, 1], |c| c.kernel_size);
+        let mut ops: Vec<Op<'_>> = self.convs.iter().map(Op::Conv).collect();
+        ops.extend([
+            Op::BatchNorm {
+                bn: &self.bn,
+                kernel,
+            },
+            Op::Relu,
+        ]);
+        ops
+    }
+
+    /// The block on `x`: at inference on the CPU backend with BatchNorm folded into the
+    /// convolution ([`ConvBlock::infer`]), otherwise step by step.
+    fn apply(&self, x: Tensor<4>) -> Tensor<4> {
+        #[cfg(feature = "flex")]
+        if crate::ops::runs_on(&x.device()) && !x.device().is_autodiff() {
+            return self.infer(x);
+        }
+        self.ops().into_iter().fold(x, |x, op| op.apply(x))
     }
 }
 
@@ -186,12 +211,7 @@ impl ConvStack {
     pub fn ops(&self) -> impl Iterator<Item = Op<'_>> {
         self.layers.iter().flat_map(|layer| -> Vec<Op<'_>> {
             match layer {
-                CnnLayer::Conv(b) => {
-                    let kernel = b.convs.last().map_or([1, 1], |c| c.kernel_size);
-                    let mut ops: Vec<Op<'_>> = b.convs.iter().map(Op::Conv).collect();
-                    ops.extend([Op::BatchNorm { bn: &b.bn, kernel }, Op::Relu]);
-                    ops
-                }
+                CnnLayer::Conv(b) => b.ops(),
                 CnnLayer::Pool(p) => vec![Op::Pool(p)],
             }
         })
@@ -207,15 +227,22 @@ impl ConvStack {
     /// `[B, 1, H, W]` images to `[B, W / stride, D]` features. Inference on the CPU backend
     /// folds each block's BatchNorm into its convolution ([`ConvBlock::infer`]).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<3> {
-        #[cfg(feature = "flex")]
-        if crate::ops::runs_on(&x.device()) && !x.device().is_autodiff() {
-            let x = self.layers.iter().fold(x, |x, layer| match layer {
-                CnnLayer::Conv(b) => b.infer(x),
-                CnnLayer::Pool(p) => Op::Pool(p).apply(x),
-            });
-            return self.project(x);
-        }
-        self.project(self.ops().fold(x, |x, op| op.apply(x)))
+        self.forward_marked(x, &mut |_| {})
+    }
+
+    /// [`Self::forward`], marking each layer's stage (convolution, pooling) and the features.
+    pub fn forward_marked(&self, x: Tensor<4>, mark: Marks) -> Tensor<3> {
+        let x = self.layers.iter().fold(x, |x, layer| {
+            let (y, stage) = match layer {
+                CnnLayer::Conv(b) => (b.apply(x), Stage::Convolution),
+                CnnLayer::Pool(p) => (Op::Pool(p).apply(x), Stage::Pooling),
+            };
+            mark(stage);
+            y
+        });
+        let features = self.project(x);
+        mark(Stage::Features);
+        features
     }
 }
 

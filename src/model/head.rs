@@ -1,6 +1,7 @@
 //! The DBLSTM head shared by teacher and student: two bidirectional LSTM layers and the IP layer.
 
 use super::lstm::BiLstm;
+use super::stages::{Marks, Stage};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
@@ -40,9 +41,20 @@ impl DblstmHead {
     /// The two BiLSTM layers on features `[B, T, D]` with per-sequence frame counts: the first
     /// layer's feed-forward inputs and the last layer's outputs.
     pub fn recur(&self, features: Tensor<3>, lengths: &[usize]) -> (Tensor<3>, Tensor<3>) {
-        let l1 = self.lstm1.forward(features, lengths);
+        self.recur_marked(features, lengths, &mut |_| {})
+    }
+
+    /// [`Self::recur`], marking each layer's input projections and recurrences.
+    pub fn recur_marked(
+        &self,
+        features: Tensor<3>,
+        lengths: &[usize],
+        mark: Marks,
+    ) -> (Tensor<3>, Tensor<3>) {
+        let l1 = self.lstm1.forward_marked(features, lengths, mark);
         let proj = l1.joined_input_proj();
-        (proj, self.lstm2.forward(l1.hidden, lengths).hidden)
+        let out = self.lstm2.forward_marked(l1.hidden, lengths, mark).hidden;
+        (proj, out)
     }
 
     /// The IP layer: per-frame logits `[B, T, C]` of the last LSTM layer's outputs.
@@ -52,10 +64,22 @@ impl DblstmHead {
 
     /// Runs the head on features `[B, T, D]` with per-sequence frame counts.
     pub fn forward(&self, features: Tensor<3>, lengths: &[usize]) -> HeadOutput {
-        let (lstm1_input_proj, lstm_out) = self.recur(features, lengths);
+        self.forward_marked(features, lengths, &mut |_| {})
+    }
+
+    /// [`Self::forward`], marking its stages (the IP layer as [`Stage::Output`]).
+    pub fn forward_marked(
+        &self,
+        features: Tensor<3>,
+        lengths: &[usize],
+        mark: Marks,
+    ) -> HeadOutput {
+        let (lstm1_input_proj, lstm_out) = self.recur_marked(features, lengths, mark);
+        let logits = self.classify(lstm_out.clone());
+        mark(Stage::Output);
         HeadOutput {
             lstm1_input_proj,
-            logits: self.classify(lstm_out.clone()),
+            logits,
             lstm_out,
         }
     }

@@ -7,6 +7,7 @@
 //! training); elsewhere it is the reference composition of tensor ops
 //! ([`LstmDirection::recur_reference`]).
 
+use super::stages::{Marks, Stage};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::sigmoid;
@@ -138,13 +139,21 @@ impl BiLstm {
 
     /// Applies the layer to `[B, T, D]`; `lengths[b]` frames of sequence `b` are real.
     pub fn forward(&self, x: Tensor<3>, lengths: &[usize]) -> BiLstmOutput {
+        self.forward_marked(x, lengths, &mut |_| {})
+    }
+
+    /// [`Self::forward`], marking the input projections and the recurrences.
+    pub fn forward_marked(&self, x: Tensor<3>, lengths: &[usize], mark: Marks) -> BiLstmOutput {
         let pf = self.forward.input.forward(x.clone());
         let pb = self.backward.input.forward(x);
+        mark(Stage::LstmInput);
         let hf = self.forward.recur(pf.clone(), lengths, false);
         let hb = self.backward.recur(pb.clone(), lengths, true);
+        let hidden = Tensor::cat(vec![hf, hb], 2);
+        mark(Stage::Recurrence);
         BiLstmOutput {
             input_proj: [pf, pb],
-            hidden: Tensor::cat(vec![hf, hb], 2),
+            hidden,
         }
     }
 }

@@ -8,11 +8,13 @@ pub mod darknet;
 pub mod head;
 pub mod lstm;
 pub mod preset;
+pub mod stages;
 pub mod tucker;
 pub mod vgg;
 
 pub use config::{Arch, LayerSpec, ModelConfig};
 pub use preset::{Network, Preset};
+pub use stages::{Marks, Stage, StageClock, StageTimes};
 pub use tucker::TuckerRanks;
 
 use crate::error::Result;
@@ -61,8 +63,13 @@ impl CnnDblstm {
 
     /// Runs images `[B, 1, H, W]`; `frames[b]` output frames of image `b` are real (the rest is padding).
     pub fn forward(&self, images: Tensor<4>, frames: &[usize]) -> ModelOutput {
-        let features = self.cnn.forward(images);
-        let h = self.head.forward(features.clone(), frames);
+        self.forward_marked(images, frames, &mut |_| {})
+    }
+
+    /// [`Self::forward`], calling `mark` after each stage (see [`stages`]).
+    pub fn forward_marked(&self, images: Tensor<4>, frames: &[usize], mark: Marks) -> ModelOutput {
+        let features = self.cnn.forward_marked(images, mark);
+        let h = self.head.forward_marked(features.clone(), frames, mark);
         ModelOutput {
             features,
             lstm1_input_proj: h.lstm1_input_proj,
@@ -73,7 +80,15 @@ impl CnnDblstm {
 
     /// Per-frame log-probabilities `[B, T, C]`.
     pub fn log_probs(&self, images: Tensor<4>, frames: &[usize]) -> Tensor<3> {
-        log_softmax(self.forward(images, frames).logits, 2)
+        self.log_probs_marked(images, frames, &mut |_| {})
+    }
+
+    /// [`Self::log_probs`], calling `mark` after each stage (the log-softmax is
+    /// [`Stage::Output`]'s).
+    pub fn log_probs_marked(&self, images: Tensor<4>, frames: &[usize], mark: Marks) -> Tensor<3> {
+        let out = log_softmax(self.forward_marked(images, frames, mark).logits, 2);
+        mark(Stage::Output);
+        out
     }
 }
 

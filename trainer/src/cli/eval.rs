@@ -5,6 +5,7 @@ use crate::data::{dataset, imageio};
 use crate::metrics::{ErrorCounter, normalize_whitespace};
 use crate::report::confusion::Confusions;
 use anyhow::{Context, Result, bail};
+use inkline::{Stage, StageTimes};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,11 @@ pub struct Args {
     /// under each of its effects.
     #[arg(long)]
     by_effect: bool,
+    /// Also time the network's stages (convolution, pooling, features, LSTM input
+    /// projections, recurrence, output), waiting for the device after each: `--json` adds
+    /// `"stages_ms_per_line"` and `"kernels"` (the CPU's vector path).
+    #[arg(long, requires = "model")]
+    stages: bool,
     /// Tesseract's page segmentation mode: 7 reads one line (the line sets), 3 finds the
     /// lines of a page itself (the page sets).
     #[arg(long, default_value_t = 7)]
@@ -61,7 +67,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let rec = match &args.model {
-        Some(m) => Some(args.decoder.load(m)?),
+        Some(m) => Some(args.decoder.load(m)?.with_stage_times(args.stages)),
         None => None,
     };
     let samples = dataset::read(&args.data)?;
@@ -100,12 +106,16 @@ pub fn run(args: Args) -> Result<()> {
     let mut total_ms = 0.0;
     let mut decode_ms = 0.0;
     let mut inference_ms = 0.0;
+    let mut stages = StageTimes::default();
     for s in &samples {
         let (hyp, ms) = match &rec {
             Some(rec) => {
                 let r = rec.recognize(&imageio::load(&s.path)?)?;
                 decode_ms += r.timing.decode_ms;
                 inference_ms += r.timing.inference_ms;
+                for (stage, ms) in r.timing.network.iter().flat_map(|t| stage_list(t)) {
+                    stages.add(stage, ms);
+                }
                 (r.text.replace('\n', " "), r.timing.total_ms)
             }
             None => tesseract(&s.path, args.psm)?,
@@ -148,7 +158,8 @@ pub fn run(args: Args) -> Result<()> {
     if args.by_effect {
         groups.push(("effect", worst_of(&by_effect)));
     }
-    let ms_per_line = total_ms / samples.len() as f64;
+    let n = samples.len() as f64;
+    let ms_per_line = total_ms / n;
     if args.errors {
         eprint!("{}", confusions.listing(30));
     }
@@ -157,6 +168,13 @@ pub fn run(args: Args) -> Result<()> {
         if rec.is_some() {
             out["decode_ms_per_line"] = json!(decode_ms / samples.len() as f64);
             out["inference_ms_per_line"] = json!(inference_ms / samples.len() as f64);
+        }
+        if args.stages {
+            out["kernels"] = json!(inkline::internals::vector_path());
+            out["stages_ms_per_line"] = stage_list(&stages)
+                .map(|(stage, ms)| (stage.name().to_string(), json!(ms / n)))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
         }
         for (kind, worst) in &groups {
             let key = match *kind {
@@ -178,6 +196,15 @@ pub fn run(args: Args) -> Result<()> {
             counter.lines,
             ms_per_line
         );
+        if args.stages {
+            println!(
+                "network stages, ms/line ({}):",
+                inkline::internals::vector_path()
+            );
+            for (stage, ms) in stage_list(&stages) {
+                println!("  {:<12} {:.3}", stage.name(), ms / n);
+            }
+        }
         for (kind, worst) in &groups {
             println!("per {kind}, worst first:");
             for (f, c) in worst {
@@ -191,6 +218,11 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Each stage with its milliseconds, in order.
+fn stage_list(times: &StageTimes) -> impl Iterator<Item = (Stage, f64)> + '_ {
+    Stage::ALL.iter().map(|&s| (s, times.get(s)))
 }
 
 /// Reads an image with Tesseract in page segmentation mode `psm`; the text (lines joined by spaces) and the time in ms.
