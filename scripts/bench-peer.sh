@@ -2,9 +2,11 @@
 # The peer benchmark: inkline against ONNX Runtime natively and against onnxruntime-web and
 # tesseract.js in headless Chromium, one thread each, on the same lines, interleaved. Exports
 # the model to ONNX (`trainer export`), checks that ONNX Runtime reads the same text, and prints
-# a Markdown table. Installs its peers on first use: ONNX Runtime from PyPI into
+# a Markdown table, with the native network time split by stage beside ONNX Runtime's profile,
+# and the CPU and vector path named. Installs its peers on first use: ONNX Runtime from PyPI into
 # target/peer-venv, onnxruntime-web / tesseract.js (+ English data) from npm into target/peer.
-#   bash scripts/bench-peer.sh    (MODEL=models/inkline.inkline STYLE=printed LINES=60 ROUNDS=5)
+#   bash scripts/bench-peer.sh    (MODEL=models/inkline.inkline STYLE=printed LINES=60 ROUNDS=5
+#                                  NATIVE_ONLY=1 skips Chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${MODEL:-models/inkline.inkline}
@@ -31,6 +33,9 @@ $T export --model "$MODEL" --onnx "$PEER/inkline.onnx" --inputs "$DATA" --inputs
 echo "native: ONNX Runtime vs trainer eval, $ROUNDS rounds..." >&2
 target/peer-venv/bin/python scripts/bench_peer_ort.py "$PEER/inkline.onnx" "$PEER/inputs" "$T" "$MODEL" "$DATA" \
   --rounds "$ROUNDS" > "$PEER/native.json"
-echo "browser: inkline, onnxruntime-web, tesseract.js, $ROUNDS rounds..." >&2
-node scripts/bench-peer-browser.mjs "$PEER" "$DATA" --rounds "$ROUNDS" > "$PEER/browser.json"
+rm -f "$PEER/browser.json"
+if [ -z "${NATIVE_ONLY:-}" ]; then
+  echo "browser: inkline, onnxruntime-web, tesseract.js, $ROUNDS rounds..." >&2
+  node scripts/bench-peer-browser.mjs "$PEER" "$DATA" --rounds "$ROUNDS" > "$PEER/browser.json"
+fi
 target/peer-venv/bin/python scripts/bench_peer_table.py "$PEER/native.json" "$PEER/browser.json" "$MODEL" "$STYLE"

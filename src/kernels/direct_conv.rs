@@ -7,6 +7,7 @@
 use super::activation::max;
 use super::conv::ConvDims;
 use super::mul_add;
+use super::tune::Isa;
 
 /// The weight `[O, C, KH, KW]` rearranged for tiles of `block` output channels: per block, per
 /// tap `(c, i, j)`, the block's `block` weights side by side (zeros past the last channel).
@@ -96,15 +97,55 @@ fn tile<const OB: usize, const XT: usize, const FUSED: bool>(
     acc
 }
 
+/// [`tile`] in AVX-512 registers by hand: `NX` vectors of 16 pixels (`XT = 16 NX`) for each of
+/// `OB` channels. LLVM's vectorizer kept this tile in registers for some shapes and spilled it
+/// to the stack for others; written out it cannot.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,fma")]
+fn tile_avx512<const OB: usize, const XT: usize, const NX: usize>(
+    input: &[f32],
+    taps: &[usize],
+    weights: &[f32],
+) -> [[f32; XT]; OB] {
+    use std::arch::x86_64::*;
+    debug_assert_eq!(XT, 16 * NX);
+    let mut acc = [[_mm512_setzero_ps(); NX]; OB];
+    for (t, &at) in taps.iter().enumerate() {
+        let v_src = &input[at..at + XT];
+        let w_src: &[f32; OB] = weights[t * OB..(t + 1) * OB].try_into().expect("a block");
+        let mut v = [_mm512_setzero_ps(); NX];
+        for (q, vq) in v.iter_mut().enumerate() {
+            // SAFETY: `v_src` holds XT = 16 NX values, so 16 from 16 q are in it.
+            *vq = unsafe { _mm512_loadu_ps(v_src.as_ptr().add(16 * q)) };
+        }
+        for (a, &wo) in acc.iter_mut().zip(w_src) {
+            let wo = _mm512_set1_ps(wo);
+            for (aq, &vq) in a.iter_mut().zip(&v) {
+                *aq = _mm512_fmadd_ps(wo, vq, *aq);
+            }
+        }
+    }
+    let mut out = [[0.0f32; XT]; OB];
+    for (dst, a) in out.iter_mut().zip(&acc) {
+        for (q, &aq) in a.iter().enumerate() {
+            // SAFETY: `dst` holds XT = 16 NX values, so 16 from 16 q are in it.
+            unsafe { _mm512_storeu_ps(dst.as_mut_ptr().add(16 * q), aq) };
+        }
+    }
+    out
+}
+
 /// One image's convolution into `out` `[O, H, W]` from its padded input, tiles of `OB` output
 /// channels by `XT` pixels of a row, with per-channel `shift` + ReLU when given.
 #[inline(always)]
-fn image_body<const OB: usize, const XT: usize, const FUSED: bool>(
+fn image_body<const OB: usize, const XT: usize>(
     padded: &Padded,
     packed: &Packed,
     d: &ConvDims,
     shift_relu: Option<&[f32]>,
     out: &mut [f32],
+    tile: impl Fn(&[f32], &[usize], &[f32]) -> [[f32; XT]; OB],
 ) {
     let (h, w) = (d.height, d.width);
     let taps = padded.taps.len();
@@ -115,7 +156,7 @@ fn image_body<const OB: usize, const XT: usize, const FUSED: bool>(
             let base = y * padded.width + x0;
             let n = XT.min(w - x0);
             for (blk, weights) in packed.data.chunks_exact(taps * OB).enumerate() {
-                let acc = tile::<OB, XT, FUSED>(&padded.data[base..], &padded.taps, weights);
+                let acc = tile(&padded.data[base..], &padded.taps, weights);
                 let channels = OB.min(d.out - blk * OB);
                 for (o, a) in acc.iter().enumerate().take(channels) {
                     let oc = blk * OB + o;
@@ -143,72 +184,87 @@ const AVX2: (usize, usize) = (4, 24);
 /// With 128-bit vectors (wasm simd128, x86 without AVX2): 12 of 16 registers.
 const PLAIN: (usize, usize) = (4, 12);
 
-/// The tile shape of this CPU's widest vectors: output channels per tile and pixels per tile,
-/// chosen so the tile's accumulators fill most of the vector registers (32 with AVX-512, 16
-/// with AVX2 and in wasm) and leave room for the input vectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Path {
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    Plain,
+/// (output channels, pixels) per tile with instruction set `isa`.
+fn tile_of(isa: Isa) -> (usize, usize) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => AVX512,
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => AVX2,
+        Isa::Plain => PLAIN,
+    }
 }
 
-impl Path {
-    fn detect() -> Self {
+/// [`image_body`] with instruction set `isa` (which this CPU must have), its tile shape
+/// [`tile_of`].
+fn run(isa: Isa, p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, out: &mut [f32]) {
+    match isa {
         #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
-                return Path::Avx512;
+        Isa::Avx512 => {
+            #[target_feature(enable = "avx512f,fma")]
+            fn avx512(p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, o: &mut [f32]) {
+                image_body::<{ AVX512.0 }, { AVX512.1 }>(p, k, d, s, o, |i, t, w| {
+                    tile_avx512::<{ AVX512.0 }, { AVX512.1 }, { AVX512.1 / 16 }>(i, t, w)
+                })
             }
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                return Path::Avx2;
-            }
+            // SAFETY: `isa` is one of `Isa::available()`: this CPU has AVX-512F and FMA.
+            unsafe { avx512(p, k, d, s, out) }
         }
-        Path::Plain
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => {
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2(p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, o: &mut [f32]) {
+                image_body::<{ AVX2.0 }, { AVX2.1 }>(
+                    p,
+                    k,
+                    d,
+                    s,
+                    o,
+                    tile::<{ AVX2.0 }, { AVX2.1 }, true>,
+                )
+            }
+            // SAFETY: `isa` is one of `Isa::available()`: this CPU has AVX2 and FMA.
+            unsafe { avx2(p, k, d, s, out) }
+        }
+        Isa::Plain => image_body::<{ PLAIN.0 }, { PLAIN.1 }>(
+            p,
+            k,
+            d,
+            s,
+            out,
+            tile::<{ PLAIN.0 }, { PLAIN.1 }, false>,
+        ),
     }
+}
 
-    /// (output channels, pixels) per tile.
-    fn tile(self) -> (usize, usize) {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Path::Avx512 => AVX512,
-            #[cfg(target_arch = "x86_64")]
-            Path::Avx2 => AVX2,
-            Path::Plain => PLAIN,
-        }
+/// What [`super::tune`] times for the convolutions: a 16 -> 32 channel 3x3 layer on a 6 x 96
+/// image (a middle layer of a short line).
+pub(super) fn probe_convolution(isa: Isa) {
+    let d = ConvDims {
+        batch: 1,
+        channels: 16,
+        out: 32,
+        height: 6,
+        width: 96,
+        kernel: [3, 3],
+    };
+    let weight: Vec<f32> = (0..32 * 16 * 9).map(|i| (i % 5) as f32 * 0.1).collect();
+    let x = vec![0.5f32; 16 * 6 * 96];
+    let (block, tile) = tile_of(isa);
+    let mut padded = Padded::new(&d, tile);
+    padded.fill(&x, &d);
+    let packed = Packed::new(&weight, &d, block);
+    let mut out = vec![0.0f32; 32 * 6 * 96];
+    for _ in 0..4 {
+        run(isa, &padded, &packed, &d, None, &mut out);
     }
-
-    fn run(self, p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, out: &mut [f32]) {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Path::Avx512 => {
-                #[target_feature(enable = "avx512f,fma")]
-                fn avx512(p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, o: &mut [f32]) {
-                    image_body::<{ AVX512.0 }, { AVX512.1 }, true>(p, k, d, s, o)
-                }
-                // SAFETY: `detect` found AVX-512F and FMA on this CPU.
-                unsafe { avx512(p, k, d, s, out) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            Path::Avx2 => {
-                #[target_feature(enable = "avx2,fma")]
-                fn avx2(p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, o: &mut [f32]) {
-                    image_body::<{ AVX2.0 }, { AVX2.1 }, true>(p, k, d, s, o)
-                }
-                // SAFETY: `detect` found AVX2 and FMA on this CPU.
-                unsafe { avx2(p, k, d, s, out) }
-            }
-            Path::Plain => image_body::<{ PLAIN.0 }, { PLAIN.1 }, false>(p, k, d, s, out),
-        }
-    }
+    std::hint::black_box(&out);
 }
 
 /// A convolution of one weight over images, its buffers reused from image to image.
 pub struct DirectConv<'d> {
     dims: &'d ConvDims,
-    path: Path,
+    isa: Isa,
     packed: Packed,
     padded: Padded,
 }
@@ -216,11 +272,11 @@ pub struct DirectConv<'d> {
 impl<'d> DirectConv<'d> {
     /// Ready to convolve images of `dims` with `weight` `[O, C, KH, KW]`.
     pub fn new(weight: &[f32], dims: &'d ConvDims) -> Self {
-        let path = Path::detect();
-        let (block, tile) = path.tile();
+        let isa = super::tune::choices().convolution;
+        let (block, tile) = tile_of(isa);
         Self {
             dims,
-            path,
+            isa,
             packed: Packed::new(weight, dims, block),
             padded: Padded::new(dims, tile),
         }
@@ -230,8 +286,14 @@ impl<'d> DirectConv<'d> {
     /// `max(v + shift_relu[o], 0)` per output channel `o` when given.
     pub fn image(&mut self, image: &[f32], shift_relu: Option<&[f32]>, out: &mut [f32]) {
         self.padded.fill(image, self.dims);
-        self.path
-            .run(&self.padded, &self.packed, self.dims, shift_relu, out);
+        run(
+            self.isa,
+            &self.padded,
+            &self.packed,
+            self.dims,
+            shift_relu,
+            out,
+        );
     }
 }
 
@@ -239,21 +301,6 @@ impl<'d> DirectConv<'d> {
 mod tests {
     use super::*;
     use crate::kernels::conv::tests::reference;
-
-    /// Every path this CPU can run, the plain one always.
-    fn paths() -> Vec<Path> {
-        let mut paths = vec![Path::Plain];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                paths.push(Path::Avx2);
-            }
-            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
-                paths.push(Path::Avx512);
-            }
-        }
-        paths
-    }
 
     #[test]
     fn every_path_matches_the_definition_on_ragged_tiles_and_blocks() {
@@ -282,20 +329,20 @@ mod tests {
                 .collect();
             let shift: Vec<f32> = (0..out).map(|o| o as f32 * 0.3 - 1.0).collect();
             let want = reference(&x, &weight, &d);
-            for path in paths() {
-                let (block, tile) = path.tile();
+            for isa in Isa::available() {
+                let (block, tile) = tile_of(isa);
                 let mut padded = Padded::new(&d, tile);
                 padded.fill(&x, &d);
                 let packed = Packed::new(&weight, &d, block);
                 let mut got = vec![f32::NAN; want.len()];
-                path.run(&padded, &packed, &d, None, &mut got);
+                run(isa, &padded, &packed, &d, None, &mut got);
                 for (g, w) in got.iter().zip(&want) {
-                    assert!((g - w).abs() < 1e-4, "{path:?} {d:?}: {g} vs {w}");
+                    assert!((g - w).abs() < 1e-4, "{isa:?} {d:?}: {g} vs {w}");
                 }
-                path.run(&padded, &packed, &d, Some(&shift), &mut got);
+                run(isa, &padded, &packed, &d, Some(&shift), &mut got);
                 for (at, (g, w)) in got.iter().zip(&want).enumerate() {
                     let w = (w + shift[at / (height * width)]).max(0.0);
-                    assert!((g - w).abs() < 1e-4, "{path:?} {d:?}: {g} vs {w}");
+                    assert!((g - w).abs() < 1e-4, "{isa:?} {d:?}: {g} vs {w}");
                 }
             }
         }

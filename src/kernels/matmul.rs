@@ -2,6 +2,7 @@
 //! kernels that burn's per-op tensors make slow: the LSTM recurrence step by step.
 
 use super::mul_add;
+use super::tune::Isa;
 
 /// A row-major matrix view: `rows x cols` elements of `data`, optionally read transposed.
 #[derive(Debug, Clone, Copy)]
@@ -153,7 +154,8 @@ impl Panels {
     pub fn product(&self, dst: &mut [f32], a: &[f32], m: usize, accumulate: bool) {
         assert!(a.len() >= m * self.k, "left matrix too short");
         assert!(dst.len() >= m * self.n, "output too short");
-        panels_times(dst, a, &self.data, m, self.k, self.n, accumulate);
+        let isa = super::tune::choices().recurrence;
+        panels_on(isa, dst, a, &self.data, (m, self.k, self.n), accumulate);
     }
 }
 
@@ -189,18 +191,58 @@ fn panels_body<const FUSED: bool>(
     }
 }
 
-super::widest_vectors! {
-    avx512 fma
-    /// [`panels_body`] with the widest vectors this CPU has (AVX-512 first: it streams).
-    fn panels_times = panels_body(
-        dst: &mut [f32],
-        a: &[f32],
-        panels: &[f32],
-        m: usize,
-        k: usize,
-        n: usize,
-        accumulate: bool,
-    )
+/// [`panels_body`] with instruction set `isa` (which this CPU must have).
+fn panels_on(
+    isa: Isa,
+    dst: &mut [f32],
+    a: &[f32],
+    panels: &[f32],
+    (m, k, n): (usize, usize, usize),
+    accumulate: bool,
+) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => {
+            #[target_feature(enable = "avx512f,fma")]
+            fn avx512(
+                d: &mut [f32],
+                a: &[f32],
+                p: &[f32],
+                m: usize,
+                k: usize,
+                n: usize,
+                acc: bool,
+            ) {
+                panels_body::<true>(d, a, p, m, k, n, acc)
+            }
+            // SAFETY: `isa` is one of `Isa::available()`: this CPU has AVX-512F and FMA.
+            unsafe { avx512(dst, a, panels, m, k, n, accumulate) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => {
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2(d: &mut [f32], a: &[f32], p: &[f32], m: usize, k: usize, n: usize, acc: bool) {
+                panels_body::<true>(d, a, p, m, k, n, acc)
+            }
+            // SAFETY: `isa` is one of `Isa::available()`: this CPU has AVX2 and FMA.
+            unsafe { avx2(dst, a, panels, m, k, n, accumulate) }
+        }
+        Isa::Plain => panels_body::<false>(dst, a, panels, m, k, n, accumulate),
+    }
+}
+
+/// What [`super::tune`] times for the recurrence: one line's steps of a 128-unit LSTM
+/// direction (a `1 x 128` row times `128 x 512` panels, 64 times).
+pub(super) fn probe_recurrence(isa: Isa) {
+    let (k, n) = (128, 512);
+    let b: Vec<f32> = (0..k * n).map(|i| (i % 7) as f32 * 0.01).collect();
+    let panels = Panels::new(&b, k, n);
+    let row = vec![0.5f32; k];
+    let mut out = vec![0.0f32; n];
+    for _ in 0..64 {
+        panels_on(isa, &mut out, &row, &panels.data, (1, k, n), true);
+    }
+    std::hint::black_box(&out);
 }
 
 /// `dst = a b` (or `dst += a b` when `accumulate`), `dst` row-major `m x n`.
@@ -297,6 +339,22 @@ mod tests {
             panels.product(&mut got, &a, m, true);
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - 2.0 * w).abs() < 1e-4, "{g} vs {}", 2.0 * w);
+            }
+        }
+    }
+
+    #[test]
+    fn panel_products_match_on_every_instruction_set() {
+        let (m, k, n) = (2, 37, 150);
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.71).cos()).collect();
+        let want = naive(&a, &b, m, k, n);
+        let panels = Panels::new(&b, k, n);
+        for isa in Isa::available() {
+            let mut got = vec![f32::NAN; m * n];
+            panels_on(isa, &mut got, &a, &panels.data, (m, k, n), false);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-4, "{isa:?}: {g} vs {w}");
             }
         }
     }

@@ -29,9 +29,10 @@ pub struct Args {
     /// Dataset folder holding images and gt.tsv.
     #[arg(long)]
     data: PathBuf,
-    /// Print `{"cer", "wer", "lines", "ms_per_line", "inference_ms_per_line",
-    /// "decode_ms_per_line"}` (the network alone, and the decoding stage alone: best path, or
-    /// beam search with the LM; both absent for Tesseract).
+    /// Print `{"cer", "wer", "lines", "ms_per_line", "preprocess_ms_per_line",
+    /// "inference_ms_per_line", "decode_ms_per_line"}` (the preparation of the lines, the network
+    /// alone, and the decoding stage alone: best path, or beam search with the LM; the three
+    /// absent for Tesseract).
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -106,6 +107,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut total_ms = 0.0;
     let mut decode_ms = 0.0;
     let mut inference_ms = 0.0;
+    let mut preprocess_ms = 0.0;
     let mut stages = StageTimes::default();
     for s in &samples {
         let (hyp, ms) = match &rec {
@@ -113,6 +115,7 @@ pub fn run(args: Args) -> Result<()> {
                 let r = rec.recognize(&imageio::load(&s.path)?)?;
                 decode_ms += r.timing.decode_ms;
                 inference_ms += r.timing.inference_ms;
+                preprocess_ms += r.timing.preprocess_ms;
                 for (stage, ms) in r.timing.network.iter().flat_map(|t| stage_list(t)) {
                     stages.add(stage, ms);
                 }
@@ -166,8 +169,9 @@ pub fn run(args: Args) -> Result<()> {
     if args.json {
         let mut out = json!({"cer": counter.cer(), "wer": counter.wer(), "lines": counter.lines, "ms_per_line": ms_per_line});
         if rec.is_some() {
-            out["decode_ms_per_line"] = json!(decode_ms / samples.len() as f64);
-            out["inference_ms_per_line"] = json!(inference_ms / samples.len() as f64);
+            out["decode_ms_per_line"] = json!(decode_ms / n);
+            out["inference_ms_per_line"] = json!(inference_ms / n);
+            out["preprocess_ms_per_line"] = json!(preprocess_ms / n);
         }
         if args.stages {
             out["kernels"] = json!(inkline::internals::vector_path());
