@@ -24,19 +24,23 @@ pub enum Isa {
 impl Isa {
     /// Every instruction set this CPU runs, widest first.
     pub fn available() -> Vec<Isa> {
-        let mut out = Vec::new();
         #[cfg(target_arch = "x86_64")]
         {
             let fma = std::is_x86_feature_detected!("fma");
-            if fma && std::is_x86_feature_detected!("avx512f") {
-                out.push(Isa::Avx512);
-            }
-            if fma && std::is_x86_feature_detected!("avx2") {
-                out.push(Isa::Avx2);
-            }
+            let wide = [
+                (Isa::Avx512, std::is_x86_feature_detected!("avx512f")),
+                (Isa::Avx2, std::is_x86_feature_detected!("avx2")),
+            ];
+            wide.into_iter()
+                .filter(|&(_, has)| has && fma)
+                .map(|(isa, _)| isa)
+                .chain([Isa::Plain])
+                .collect()
         }
-        out.push(Isa::Plain);
-        out
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            vec![Isa::Plain]
+        }
     }
 
     /// Its name, as `INKLINE_VECTORS` spells it.

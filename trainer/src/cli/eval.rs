@@ -116,7 +116,7 @@ pub fn run(args: Args) -> Result<()> {
                 decode_ms += r.timing.decode_ms;
                 inference_ms += r.timing.inference_ms;
                 preprocess_ms += r.timing.preprocess_ms;
-                for (stage, ms) in r.timing.network.iter().flat_map(|t| stage_list(t)) {
+                for (stage, ms) in r.timing.network.iter().flat_map(stage_list) {
                     stages.add(stage, ms);
                 }
                 (r.text.replace('\n', " "), r.timing.total_ms)
