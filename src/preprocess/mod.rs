@@ -6,6 +6,7 @@
 //! by the same factor so the aspect ratio is kept.
 
 mod batch;
+mod columns;
 mod light;
 mod lines;
 mod pieces;
@@ -225,25 +226,60 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
         return Ok(lines);
     }
     let bands = split_lines(&ink, INK_THRESHOLD);
-    read_bands(&ink, &bands, geometry, None, &ink)
+    read_bands(&ink, &bands, geometry, None, &ink, 0)
 }
 
-/// The lines of `ink` read as a page: turned level when tilted, split into lines; `None` when
-/// it holds fewer than two lines.
+/// The lines of `ink` read as a page: turned level when tilted, split into columns (see
+/// [`columns`]) and each into lines; `None` when it holds fewer than two lines.
 fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<LineImage>>> {
     let skew = skew::estimate(ink, INK_THRESHOLD);
     let lines_apart = skew.is_some();
     let angle = skew.unwrap_or(0.0);
-    if angle.to_degrees().abs() < MIN_SKEW_DEG {
-        let bands = cut_page_lines(ink, split_lines(ink, INK_THRESHOLD), lines_apart);
-        return Ok(if bands.len() >= 2 {
-            Some(read_bands(ink, &bands, geometry, None, ink)?)
+    let level = (angle.to_degrees().abs() >= MIN_SKEW_DEG).then(|| skew::Levelled::new(ink, angle));
+    let work = level.as_ref().map_or(ink, |l| &l.image);
+    // Columns are apart by one and a half line pitches at least, all the way down: wider
+    // than any space between words.
+    let parts = line_pitch(work, INK_THRESHOLD).map_or_else(
+        || vec![(0, work.width)],
+        |pitch| columns::columns(work, INK_THRESHOLD, pitch * 3 / 2),
+    );
+    let mut found = Vec::with_capacity(parts.len());
+    for &(x0, x1) in &parts {
+        let part = if parts.len() == 1 {
+            std::borrow::Cow::Borrowed(work)
         } else {
-            None
-        });
+            std::borrow::Cow::Owned(work.crop(x0, 0, x1 - x0, work.height))
+        };
+        let bands = match &level {
+            None => cut_page_lines(&part, split_lines(&part, INK_THRESHOLD), lines_apart),
+            Some(level) => level_bands(&part, level, x0, ink.height),
+        };
+        found.push((part, x0, bands));
     }
-    let level = skew::Levelled::new(ink, angle);
-    let mut bands = split_lines(&level.image, INK_THRESHOLD);
+    let count: usize = found.iter().map(|f| f.2.len()).sum();
+    if count < 2 {
+        return Ok(None);
+    }
+    if count > MAX_LINES {
+        return Err(too_many_lines(count));
+    }
+    let mut lines = Vec::new();
+    for (part, x0, bands) in &found {
+        lines.extend(read_bands(part, bands, geometry, level.as_ref(), ink, *x0)?);
+    }
+    Ok(Some(lines))
+}
+
+/// The lines of `part` of a page turned level (`level`; `part` starts at column `x0` of the
+/// turned image, the input is `input_height` rows high): split, without slivers of
+/// neighbouring lines cut by the input's edge and specks, and cut where lines touch.
+fn level_bands(
+    part: &GrayImage,
+    level: &skew::Levelled,
+    x0: usize,
+    input_height: usize,
+) -> Vec<(usize, usize)> {
+    let mut bands = split_lines(part, INK_THRESHOLD);
     // Slivers of neighbouring lines cut by the input's top or bottom edge (what a line
     // cropped from a page holds) no longer touch the turned image's edge: drop them here.
     // Specks (smaller than half a typical line's height both ways) are no lines of their own
@@ -251,7 +287,7 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
     let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(0);
     let boxes: Vec<Option<BBox>> = bands
         .iter()
-        .map(|&(y0, y1)| ink_box(&level.image, y0, y1))
+        .map(|&(y0, y1)| ink_box(part, y0, y1))
         .collect();
     let mut heights: Vec<usize> = boxes.iter().flatten().map(|b| b.height).collect();
     heights.sort_unstable();
@@ -261,8 +297,10 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
         .zip(&boxes)
         .map(|(&(y0, y1), b)| {
             let Some(b) = *b else { return false };
-            let ys = corners(b).map(|p| level.to_input(p)[1]);
-            let at_edge = ys.iter().any(|&y| y <= 2.0 || y >= ink.height as f32 - 2.0);
+            let ys = corners(b).map(|[x, y]| level.to_input([x + x0 as f32, y])[1]);
+            let at_edge = ys
+                .iter()
+                .any(|&y| y <= 2.0 || y >= input_height as f32 - 2.0);
             let sliver = at_edge && 2 * (y1 - y0) < tallest;
             let speck = 2 * b.width < typical && 2 * b.height < typical;
             !(sliver || speck)
@@ -270,18 +308,14 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
         .collect();
     let mut k = keep.iter();
     bands.retain(|_| *k.next().unwrap_or(&false));
-    let bands = cut_page_lines(&level.image, bands, true);
-    Ok(if bands.len() >= 2 {
-        Some(read_bands(
-            &level.image,
-            &bands,
-            geometry,
-            Some(&level),
-            ink,
-        )?)
-    } else {
-        None
-    })
+    cut_page_lines(part, bands, true)
+}
+
+/// The error for an image with `count` text lines, more than [`MAX_LINES`].
+fn too_many_lines(count: usize) -> InklineError {
+    InklineError::InvalidImage(format!(
+        "the image has {count} text lines; at most {MAX_LINES} are read per call (split it)"
+    ))
 }
 
 /// A page's bands with lines that touch cut apart: at the page's line pitch where the profile
@@ -307,23 +341,26 @@ fn cut_page_lines(
     }
 }
 
-/// The lines of `bands` of `work` (the ink map, or it turned level: `level`), with boxes in
-/// the pixels of the input's ink map `input`.
+/// The lines of `bands` of `work` (the ink map, or it turned level: `level`; or the part of
+/// either from column `x0` on), with boxes in the pixels of the input's ink map `input`.
 fn read_bands(
     work: &GrayImage,
     bands: &[(usize, usize)],
     geometry: &InputGeometry,
     level: Option<&skew::Levelled>,
     input: &GrayImage,
+    x0: usize,
 ) -> Result<Vec<LineImage>> {
     if bands.len() > MAX_LINES {
-        return Err(InklineError::InvalidImage(format!(
-            "the image has {} text lines; at most {MAX_LINES} are read per call (split it)",
-            bands.len()
-        )));
+        return Err(too_many_lines(bands.len()));
     }
     // Corners of a box of `work` in the input, and the input box around them.
-    let back = |q: Quad| -> Quad { q.map(|p| level.map_or(p, |l| l.to_input(p))) };
+    let back = |q: Quad| -> Quad {
+        q.map(|[x, y]| {
+            let p = [x + x0 as f32, y];
+            level.map_or(p, |l| l.to_input(p))
+        })
+    };
     let around = |q: &Quad| -> BBox {
         let clamp = |v: f32, max: usize| (v.max(0.0) as usize).min(max);
         let xs = q.iter().map(|p| p[0]);
@@ -354,7 +391,7 @@ fn read_bands(
             for (x0, x1, join) in pieces::pieces(work, b, v.scale, geometry.height) {
                 let mut line = crop_and_scale(work, b, (x0, x1), v, (lo, hi), geometry);
                 line.join = join;
-                if level.is_some() {
+                if level.is_some() || x0 > 0 {
                     line.bbox = around(&back(corners(line.bbox)));
                     line.quad = quad;
                 }
@@ -717,6 +754,46 @@ mod tests {
                 let (cx, cy) = ((b.x + b.width / 2) as f32, (b.y + b.height / 2) as f32);
                 let (top, bottom) = (q[0][1].min(q[1][1]), q[2][1].max(q[3][1]));
                 assert!(cy > top && cy < bottom && cx > q[0][0] - 1.0, "{b:?} {q:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_second_column_is_read_after_the_main_one_not_joined_to_it() {
+        for deg in [0.0f32, 4.0] {
+            // The main column (5 lines) and, some 300 px to its right, a note of 3 lines at
+            // other heights: read row by row they would be joined line to line.
+            let main = skew::tests::page(700, 500, 5, deg);
+            let note = skew::tests::page(300, 500, 3, deg);
+            let w = 700 + 300 + 300;
+            let mut ink = GrayImage::filled(w, 500, 0.0);
+            for y in 0..500 {
+                ink.data[y * w..y * w + 700].copy_from_slice(&main.data[y * 700..(y + 1) * 700]);
+                ink.data[y * w + 1000..(y + 1) * w]
+                    .copy_from_slice(&note.data[y * 300..(y + 1) * 300]);
+            }
+            let lines = prepare_page(&picture(ink), &InputGeometry::new(32, 4)).unwrap();
+            let starts: Vec<&LineImage> =
+                lines.iter().filter(|l| l.join == Join::NewLine).collect();
+            assert_eq!(starts.len(), 8, "{deg} degrees");
+            for (i, l) in starts.iter().enumerate() {
+                let b = l.bbox;
+                if i < 5 {
+                    assert!(
+                        b.x + b.width <= 720,
+                        "{deg}: line {i} of the main column: {b:?}"
+                    );
+                } else {
+                    assert!(b.x >= 980, "{deg}: line {i} of the note: {b:?}");
+                }
+            }
+            for (i, pair) in starts.windows(2).enumerate() {
+                if i != 4 {
+                    assert!(
+                        pair[0].quad[0][1] < pair[1].quad[0][1],
+                        "{deg}: top to bottom"
+                    );
+                }
             }
         }
     }
