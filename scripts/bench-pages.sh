@@ -27,3 +27,9 @@ for r in $(seq "$ROUNDS"); do
   lines=$(total "$DATA/lines")
   echo "| $r | $pages | $lines | $(python3 -c "print(f'{$pages / $lines:.2f}')") |"
 done
+[ -n "${NATIVE_ONLY:-}" ] && exit 0
+[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >&2
+echo
+echo "| round (Chromium) | $PAGES pages (ms) | their lines alone (ms) | pages / lines |"
+echo "|---|---:|---:|---:|"
+node scripts/bench-pages-browser.mjs "$DATA" --rounds "$ROUNDS"
