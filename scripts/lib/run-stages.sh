@@ -19,11 +19,20 @@ run_store() {
       for stage in $STAGES; do
         [ -d "$RUN/$stage/checkpoint" ] || continue
         mkdir -p "$2/$stage"
-        cp "$RUN/$stage/checkpoint/state.json" "$RUN/$stage/metrics.csv" "$RUN/$stage/run.json" "$2/$stage/"
-        # LIGHT stages keep their figures only (nothing later loads their weights).
-        case " ${LIGHT:-} " in *" $stage "*) continue ;; esac
-        cp "$RUN/$stage/checkpoint/model.bpk" "$RUN/$stage/checkpoint/optim.bpk" "$2/$stage/"
-        [ -f "$RUN/$stage/best.inkline" ] && cp "$RUN/$stage/best.inkline" "$2/$stage/"
+        # A running stage renames a fresh checkpoint into place every two minutes: copy until
+        # the state read after the weights is the state copied before them.
+        for try in 1 2 3 4 5 6; do
+          if cp "$RUN/$stage/checkpoint/state.json" "$RUN/$stage/metrics.csv" "$RUN/$stage/run.json" "$2/$stage/" &&
+            { case " ${LIGHT:-} " in *" $stage "*) true ;;
+                *) cp "$RUN/$stage/checkpoint/model.bpk" "$RUN/$stage/checkpoint/optim.bpk" "$2/$stage/" &&
+                   { [ ! -f "$RUN/$stage/best.inkline" ] || cp "$RUN/$stage/best.inkline" "$2/$stage/"; } ;;
+              esac; } &&
+            cmp -s "$RUN/$stage/checkpoint/state.json" "$2/$stage/state.json"; then
+            break
+          fi
+          [ "$try" = 6 ] && { echo "cannot take a steady copy of $RUN/$stage" >&2; exit 1; }
+          sleep 2
+        done
       done
       for f in ${RUN_FILES:-}; do [ -f "$RUN/$f" ] && cp "$RUN/$f" "$2/"; done
       exit 0
