@@ -7,6 +7,9 @@ use crate::image::GrayImage;
 /// Largest skew looked for, in degrees either way.
 pub const MAX_SKEW_DEG: f32 = 15.0;
 
+/// Side of the square tiles [`Levelled::new`] turns one at a time.
+const TILE: usize = 64;
+
 /// The estimate works on a copy at most this many pixels on its longer side.
 const WORK_SIDE: usize = 800;
 
@@ -137,23 +140,31 @@ impl Levelled {
         };
         let (iw, ih) = (ink.width, ink.height);
         let mut data = std::mem::take(&mut out.image.data);
-        for y in 0..h {
-            let row = &mut data[y * w..(y + 1) * w];
-            for (x, v) in row.iter_mut().enumerate() {
-                let [sx, sy] = out.to_input([x as f32 + 0.5, y as f32 + 0.5]);
-                let (x, y) = (sx - 0.5, sy - 0.5);
-                // Inside, all four neighbours exist: the same sums without the edge checks.
-                let (x0, y0) = (x.floor(), y.floor());
-                *v = if x0 >= 0.0 && y0 >= 0.0 && x0 + 1.0 < iw as f32 && y0 + 1.0 < ih as f32 {
-                    let (tx, ty) = (x - x0, y - y0);
-                    let i = y0 as usize * iw + x0 as usize;
-                    let (p, q) = (&ink.data[i..i + 2], &ink.data[i + iw..i + iw + 2]);
-                    let a = p[0] * (1.0 - tx) + p[1] * tx;
-                    let b = q[0] * (1.0 - tx) + q[1] * tx;
-                    a * (1.0 - ty) + b * ty
-                } else {
-                    bilinear(ink, x, y)
-                };
+        // Tile by tile: a tile's pixels read a small turned patch of the input, which stays in
+        // cache (row by row, each output row crossed a hundred input rows at once, and the
+        // loads waited on memory).
+        let tiles = |n: usize| (0..n).step_by(TILE).map(move |a| a..(a + TILE).min(n));
+        for (ys, xs) in tiles(h).flat_map(|ys| tiles(w).map(move |xs| (ys.clone(), xs))) {
+            for y in ys {
+                let row = &mut data[y * w + xs.start..y * w + xs.end];
+                for (x, v) in xs.clone().zip(row.iter_mut()) {
+                    let [sx, sy] = out.to_input([x as f32 + 0.5, y as f32 + 0.5]);
+                    let (x, y) = (sx - 0.5, sy - 0.5);
+                    // Inside, all four neighbours exist: the same sums without the edge checks, and
+                    // `floor` by truncation (the same for values >= 0; x86-64's baseline has no
+                    // rounding instruction, so `f32::floor` is a libm call).
+                    *v = if x >= 0.0 && y >= 0.0 && x < (iw - 1) as f32 && y < (ih - 1) as f32 {
+                        let (x0, y0) = (x as usize, y as usize);
+                        let (tx, ty) = (x - x0 as f32, y - y0 as f32);
+                        let i = y0 * iw + x0;
+                        let (p, q) = (&ink.data[i..i + 2], &ink.data[i + iw..i + iw + 2]);
+                        let a = p[0] * (1.0 - tx) + p[1] * tx;
+                        let b = q[0] * (1.0 - tx) + q[1] * tx;
+                        a * (1.0 - ty) + b * ty
+                    } else {
+                        bilinear(ink, x, y)
+                    };
+                }
             }
         }
         out.image.data = data;
