@@ -55,6 +55,10 @@ pub struct Args {
     /// --by-family` / `--by-effect` on each gives CER per bucket / effect.
     #[arg(long, conflicts_with = "real")]
     pages: bool,
+    /// With --pages: every page also holds a note of 1-3 short lines in its right margin,
+    /// read after the main column (its lines last in gt.tsv; effect `margin note`).
+    #[arg(long, requires = "pages")]
+    notes: bool,
 }
 
 /// Runs the command.
@@ -155,7 +159,7 @@ fn pages(generator: &Generator, args: &Args) -> Result<()> {
     let made: Vec<(String, page::Page)> = (0..args.count)
         .into_par_iter()
         .map(|i| {
-            let p = page::page(generator, args.style, args.split, args.seed, i)?;
+            let p = page::page(generator, args.style, args.split, args.seed, i, args.notes)?;
             let name = format!("page_{i:06}.png");
             imageio::save_png(&p.image, &args.out.join(&name))?;
             for (k, img) in p.alone.iter().enumerate() {

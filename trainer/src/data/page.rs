@@ -14,6 +14,8 @@ use rand_chacha::ChaCha8Rng;
 
 /// One page and what it holds.
 pub struct Page {
+    /// A note of 1-3 short lines stands in the right margin (its lines come last in `lines`).
+    pub note: bool,
     /// The page image (luminance, 1 = white).
     pub image: GrayImage,
     /// Its lines' texts, top to bottom.
@@ -32,14 +34,18 @@ pub struct Page {
 
 impl Page {
     /// What the page's lines must be found through: `ruled` or `plain paper`, `bent` or
-    /// `flat`, and `tilted` (over 1 degree) or `level`.
+    /// `flat`, `tilted` (over 1 degree) or `level`, and `margin note` where there is one.
     pub fn effects(&self) -> Vec<String> {
         let pick = |on: bool, yes: &str, no: &str| if on { yes } else { no }.to_string();
-        vec![
+        let mut out = vec![
             pick(self.ruled, "ruled", "plain paper"),
             pick(self.curved, "bent", "flat"),
             pick(self.skew_deg.abs() >= 1.0, "tilted", "level"),
-        ]
+        ];
+        if self.note {
+            out.push("margin note".into());
+        }
+        out
     }
 
     /// The page's skew bucket, as the README's page table has them.
@@ -73,13 +79,16 @@ fn baseline(mask: &GrayImage) -> usize {
         .unwrap_or(mask.height)
 }
 
-/// Page `index` of `style` in `split` (deterministic in `seed` and `index`).
+/// Page `index` of `style` in `split` (deterministic in `seed` and `index`), with a note of 1-3
+/// short lines (1-3 words each) in its right margin when `note` (without, the same page as
+/// ever: the note draws its random numbers only when asked for).
 pub fn page(
     generator: &Generator,
     style: Style,
     split: Split,
     seed: u64,
     index: u64,
+    note: bool,
 ) -> Result<Page> {
     let mut rng = ChaCha8Rng::seed_from_u64(
         seed.wrapping_mul(0xA076_1D64_78BD_642F) ^ index ^ ((style as u64) << 40),
@@ -102,9 +111,35 @@ pub fn page(
     }
     let pitch = em * rng.random_range(1.3..1.8f32);
     let margin = em * rng.random_range(0.6..2.0f32);
-    let width = masks.iter().map(|m| m.width).max().unwrap_or(1) as f32 + 2.0 * margin;
+    let main_width = masks.iter().map(|m| m.width).max().unwrap_or(1) as f32;
     // Each mask's baseline goes to its line's place on the page.
-    let bases: Vec<f32> = (0..n).map(|k| margin + pitch * (k as f32 + 0.8)).collect();
+    let mut bases: Vec<f32> = (0..n).map(|k| margin + pitch * (k as f32 + 0.8)).collect();
+    // Per line, its left edge; the note's lines stand beyond the main column, beside a
+    // main line of their own, as far from it as 3-5 line heights.
+    let mut lefts = vec![margin; n];
+    let mut width = main_width + 2.0 * margin;
+    if note {
+        let words = |t: &str, k: usize| t.split(' ').take(k).collect::<Vec<_>>().join(" ");
+        let count = rng.random_range(1..=3usize);
+        let first = rng.random_range(0..n);
+        let x = margin + main_width + em * rng.random_range(3.0..5.0f32);
+        let mut note_width = 0.0f32;
+        for j in 0..count {
+            let k = rng.random_range(1..=3usize);
+            let ((mask, text), _) =
+                generator.draw_text(face, split, &mut rng, &family.name, |t, r| {
+                    let short = words(t, k);
+                    Ok(style::line_mask(style, face, &short, size, r)?.map(|m| (m.0, short)))
+                })?;
+            note_width = note_width.max(mask.width as f32);
+            bases.push(margin + pitch * ((first + j) as f32 + 0.8));
+            lefts.push(x);
+            masks.push(mask);
+            lines.push(text);
+        }
+        width = x + note_width + margin;
+    }
+    let n = masks.len();
     let tops: Vec<f32> = masks
         .iter()
         .zip(&bases)
@@ -120,7 +155,7 @@ pub fn page(
     let (w, h) = (width.ceil() as usize, (height - top_shift).ceil() as usize);
     let mut flat = GrayImage::filled(w, h, 0.0);
     for (k, m) in masks.iter().enumerate() {
-        let x0 = (margin + gauss(&mut rng, 0.15 * em)).max(0.0) as usize;
+        let x0 = (lefts[k] + gauss(&mut rng, 0.15 * em)).max(0.0) as usize;
         let y0 = (tops[k] - top_shift).max(0.0) as usize;
         for y in 0..m.height.min(h.saturating_sub(y0)) {
             for x in 0..m.width.min(w.saturating_sub(x0)) {
@@ -177,6 +212,7 @@ pub fn page(
         .map(|m| style::finish(style, m, em, &mut rng))
         .collect();
     Ok(Page {
+        note,
         image,
         lines,
         alone,
@@ -195,8 +231,8 @@ mod tests {
     #[test]
     fn a_page_holds_its_lines_and_is_deterministic() {
         let g = embedded();
-        let a = page(&g, Style::Printed, Split::Train, 3, 5).unwrap();
-        let b = page(&g, Style::Printed, Split::Train, 3, 5).unwrap();
+        let a = page(&g, Style::Printed, Split::Train, 3, 5, false).unwrap();
+        let b = page(&g, Style::Printed, Split::Train, 3, 5, false).unwrap();
         assert_eq!(a.image, b.image);
         assert_eq!(a.lines, b.lines);
         assert!((3..=7).contains(&a.lines.len()));
@@ -209,14 +245,14 @@ mod tests {
             "{} vs {tallest}",
             a.image.height
         );
-        let other = page(&g, Style::Printed, Split::Train, 3, 6).unwrap();
+        let other = page(&g, Style::Printed, Split::Train, 3, 6, false).unwrap();
         assert_ne!(other.lines, a.lines);
     }
 
     #[test]
     fn buckets_follow_the_skew() {
         let g = embedded();
-        let mut p = page(&g, Style::Handwriting, Split::Train, 1, 0).unwrap();
+        let mut p = page(&g, Style::Handwriting, Split::Train, 1, 0, false).unwrap();
         for (deg, bucket) in [
             (0.5, "skew 0-1"),
             (-2.0, "skew 1-3"),
@@ -227,5 +263,27 @@ mod tests {
             p.skew_deg = deg;
             assert_eq!(p.bucket(), bucket);
         }
+    }
+
+    #[test]
+    fn a_margin_note_adds_short_lines_beside_the_main_column() {
+        let g = embedded();
+        let plain = page(&g, Style::Printed, Split::Train, 3, 5, false).unwrap();
+        let noted = page(&g, Style::Printed, Split::Train, 3, 5, true).unwrap();
+        let main = plain.lines.len();
+        assert!(!plain.note && noted.note);
+        // The same main lines, then 1-3 note lines of 1-3 words each.
+        assert_eq!(noted.lines[..main], plain.lines[..]);
+        let extra = &noted.lines[main..];
+        assert!((1..=3).contains(&extra.len()), "{extra:?}");
+        assert!(
+            extra
+                .iter()
+                .all(|t| (1..=3).contains(&t.split(' ').count())),
+            "{extra:?}"
+        );
+        assert_eq!(noted.alone.len(), noted.lines.len());
+        assert!(noted.effects().contains(&"margin note".to_string()));
+        assert!(!plain.effects().contains(&"margin note".to_string()));
     }
 }
