@@ -115,6 +115,24 @@ fn bad_pixels_are_an_image_error() {
 }
 
 #[test]
+fn stage_times_split_the_network_time_when_asked_for() {
+    let px = rgba_page(240, 60, &[(10, 10, 200, 20), (10, 36, 150, 18)]);
+    let img = GrayImage::from_bytes(240, 60, &px, PixelFormat::Rgba8).unwrap();
+    assert_eq!(recognizer().recognize(&img).unwrap().timing.network, None);
+    let r = recognizer().with_stage_times(true).recognize(&img).unwrap();
+    let stages = r.timing.network.expect("asked for");
+    for stage in inkline::Stage::ALL {
+        assert!(stages.get(stage) > 0.0, "{stage:?}: {stages:?}");
+    }
+    // The stages run inside the network's own time (which also holds building the batch).
+    assert!(
+        stages.total_ms() <= r.timing.inference_ms + 1e-6,
+        "{stages:?} {:?}",
+        r.timing
+    );
+}
+
+#[test]
 fn the_result_serializes_in_camel_case() {
     let px = rgba_page(120, 40, &[(10, 10, 90, 18)]);
     let img = GrayImage::from_bytes(120, 40, &px, PixelFormat::Rgba8).unwrap();
