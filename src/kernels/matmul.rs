@@ -350,11 +350,19 @@ mod tests {
         let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.71).cos()).collect();
         let want = naive(&a, &b, m, k, n);
         let panels = Panels::new(&b, k, n);
+        let mut fused: Option<Vec<f32>> = None;
         for isa in Isa::available() {
             let mut got = vec![f32::NAN; m * n];
             panels_on(isa, &mut got, &a, &panels.data, (m, k, n), false);
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-4, "{isa:?}: {g} vs {w}");
+            }
+            // The widths with FMA agree to the bit (each output summed in the same order).
+            if isa != Isa::Plain {
+                match &fused {
+                    Some(first) => assert_eq!(first, &got, "{isa:?}"),
+                    None => fused = Some(got),
+                }
             }
         }
     }
