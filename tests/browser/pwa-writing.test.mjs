@@ -94,3 +94,32 @@ test('words written on a line after its text was corrected are read and added to
   await page.waitForTimeout(1500);
   assert.equal(await text(0), 'Meet ME at noon');
 });
+
+test('small writing is read with a pen as thin as its size, not the screen pen', async () => {
+  const drawn = await page.evaluate(async (strokes) => {
+    const { Pad, inkBody } = await import('/www/pad.js');
+    const canvas = document.createElement('canvas');
+    document.body.append(canvas);
+    const pad = new Pad(canvas, { onChange() {} });
+    const out = [];
+    // Full pressure: the screen's pen is 4.5 px wide at every size.
+    for (const k of [0.5, 1, 2]) {
+      pad.load([strokes.map((s) => s.map(([x, y]) => [x * k + 10, y * k + 10, 1]))]);
+      const { image } = pad.lineImage(0);
+      let dark = 0;
+      for (let i = 0; i < image.data.length; i += 4) dark += (255 - image.data[i]) / 255;
+      out.push({ k, dark, body: inkBody(pad.lines[0]) });
+    }
+    canvas.remove();
+    return out;
+  }, STROKES.strokes);
+  const [half, full, twice] = drawn;
+  // "meet me at noon" is nearly all body: its x-height band is most of its 28 px.
+  assert.ok(full.body > 10 && full.body < 24, JSON.stringify(drawn));
+  assert.ok(Math.abs(half.body / full.body - 0.5) < 0.06, JSON.stringify(drawn));
+  // A pen that follows the writing's size: half the size, a quarter of the ink (the strokes
+  // half as long and half as wide); with the screen's fixed pen it would be about a half.
+  assert.ok(full.dark / half.dark > 3.2 && full.dark / half.dark < 4.8, JSON.stringify(drawn));
+  // Large writing keeps the screen's pen (it is under the cap): twice the size, twice the ink.
+  assert.ok(twice.dark / full.dark > 1.6 && twice.dark / full.dark < 3.2, JSON.stringify(drawn));
+});

@@ -47,6 +47,10 @@ pub struct Args {
     /// Folder of the real ink (default ../shared/data/unipen).
     #[arg(long)]
     unipen: Option<PathBuf>,
+    /// With --real --style strokes: the pen at most this many bodies wide, as the notes app
+    /// draws its pad's ink for reading (www/pad.js's PEN_CAP).
+    #[arg(long, requires = "real")]
+    pen_cap: Option<f32>,
     /// Pages instead of lines: 3-7 lines of one hand or face per page, skewed up to 10
     /// degrees, ruled or bent now and then, with the style's photo effects. Writes the pages
     /// (gt.tsv: lines joined by spaces in reading order; families.tsv: the skew bucket;
@@ -91,8 +95,14 @@ pub fn run(args: Args) -> Result<()> {
         let Some(dir) = unipen::locate(args.unipen.as_deref()) else {
             bail!("no real ink at {} (give --unipen DIR)", unipen::DEFAULT_DIR)
         };
-        let real = RealInk::load(&dir)?;
+        let mut real = RealInk::load(&dir)?;
         eprint!("{}", real.report());
+        if let Some(cap) = args.pen_cap {
+            if style != Style::Strokes || !(cap > 0.0) {
+                bail!("--pen-cap takes a width in bodies over 0, for the strokes look");
+            }
+            real = real.with_pen_cap(cap);
+        }
         if split == Split::Val {
             count = count.min(real.val_count(generator.max_chars()) as u64);
         }

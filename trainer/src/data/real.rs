@@ -50,6 +50,8 @@ pub struct RealInk {
     writers: BTreeMap<WriterSplit, Vec<Writer>>,
     /// Median word gap over every writer, for writers with no text lines.
     gap: f32,
+    /// The widest pen of the strokes look, in bodies ([`RealInk::with_pen_cap`]).
+    pen_cap: Option<f32>,
     report: String,
 }
 
@@ -127,8 +129,17 @@ impl RealInk {
             val_lines,
             writers,
             gap,
+            pen_cap: None,
             report,
         }
+    }
+
+    /// Draws the strokes look with its pen at most `cap` bodies wide, as the notes app
+    /// renders its pad's ink for reading (`www/pad.js`), so that a validation export measures
+    /// what the app reads.
+    pub fn with_pen_cap(mut self, cap: f32) -> Self {
+        self.pen_cap = Some(cap);
+        self
     }
 
     /// What was read, kept and skipped, in words.
@@ -165,7 +176,7 @@ impl RealInk {
             )
         };
         let s = &self.samples[i];
-        draw(style, &s.ink, &s.label, &s.writer, rng)
+        draw(style, &s.ink, &s.label, &s.writer, self.pen_cap, rng)
     }
 
     /// A training line of the train writers in `style`'s look: a real text line or one
@@ -199,7 +210,7 @@ impl RealInk {
         } else {
             ink
         };
-        draw(style, &ink, &text, &writer, rng)
+        draw(style, &ink, &text, &writer, self.pen_cap, rng)
     }
 
     /// A line of `writer`'s words: random words up to a random length, each sized by its
@@ -255,8 +266,16 @@ fn u(rng: &mut impl Rng, a: f32, b: f32) -> f32 {
     rng.random_range(a..b)
 }
 
-/// `ink` drawn in `style`'s look, then the style's surface and degradations.
-fn draw(style: Style, ink: &Ink, text: &str, writer: &str, rng: &mut impl Rng) -> Result<RealLine> {
+/// `ink` drawn in `style`'s look (the strokes look's pen at most `pen_cap` bodies wide), then
+/// the style's surface and degradations.
+fn draw(
+    style: Style,
+    ink: &Ink,
+    text: &str,
+    writer: &str,
+    pen_cap: Option<f32>,
+    rng: &mut impl Rng,
+) -> Result<RealLine> {
     let (body, pen, grain) = match style {
         // The notes app's pad: a 72 px ruled line, a round pen 1.5 + 3 x pressure CSS pixels
         // wide (0.5 for mouse and touch), at the screen's pixel ratio, straight segments.
@@ -266,8 +285,9 @@ fn draw(style: Style, ink: &Ink, text: &str, writer: &str, rng: &mut impl Rng) -
             let stylus = rng.random_bool(0.3);
             let p = if stylus { u(rng, 0.2, 0.9) } else { 0.5 };
             let pressure = if stylus { u(rng, 0.0, 0.3) } else { 0.0 };
+            let width = dpr * (1.5 + 3.0 * p);
             let pen = InkPen {
-                width: dpr * (1.5 + 3.0 * p),
+                width: pen_cap.map_or(width, |cap| width.min(cap * body)),
                 speed_gain: 0.0,
                 pressure,
             };
