@@ -1,6 +1,7 @@
 //! CTC decoding: the network's batched output read back to the host, and per line best path
 //! or prefix beam search. The recognizer and the trainer's validation both decode here.
 
+use crate::align::label_confidences;
 use crate::error::{InklineError, Result};
 use crate::lm::CharLm;
 use burn::tensor::TensorData;
@@ -117,6 +118,8 @@ pub struct Decoded {
     pub labels: Vec<usize>,
     /// Geometric mean over frames of the probability of the chosen path.
     pub confidence: f32,
+    /// Each label's confidence ([`crate::align::label_confidences`]).
+    pub label_confidence: Vec<f32>,
 }
 
 /// Greedy best-path decoding: argmax per frame, merge repeats, drop blanks.
@@ -133,6 +136,7 @@ pub fn best_path(lp: LogProbs<'_>) -> Decoded {
         prev = k;
     }
     Decoded {
+        label_confidence: label_confidences(lp, &labels),
         labels,
         confidence: mean_prob(sum, lp.frames()),
     }
@@ -337,8 +341,10 @@ pub fn beam_search_fused(
     } else {
         log_add(pb, pnb)
     };
+    let labels = trie.labels(node);
     Ok(Decoded {
-        labels: trie.labels(node),
+        label_confidence: label_confidences(lp, &labels),
+        labels,
         confidence: mean_prob(f64::from(score), lp.frames()),
     })
 }

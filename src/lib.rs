@@ -7,10 +7,12 @@
 //! steps, decoding primitives and weight access beneath them are in [`internals`].
 //!
 //! Modules: `model` (config, presets, CNNs, LSTM, head), `preprocess` (ink map, line split,
-//! crop and scale, batching), `decode` (CTC, with a language model in beam search), `lm`
+//! crop and scale, batching), `decode` (CTC, with a language model in beam search), `align` (CTC forced
+//! alignment: each character's confidence), `lm`
 //! (character n-gram language model), `file` (model file format, weights),
 //! `recognizer` (the staged engine), `web` (the wasm exports).
 
+mod align;
 mod charset;
 mod decode;
 mod error;
@@ -43,7 +45,9 @@ pub use model::{
     StageTimes, TuckerRanks,
 };
 pub use preprocess::{BBox, InputGeometry, Join, LineImage, LineNorm, MAX_LINES, MAX_RATIO, Quad};
-pub use recognizer::{DEFAULT_LM_BEAM, LineResult, MAX_BEAM, Recognition, Recognizer, Timing};
+pub use recognizer::{
+    DEFAULT_LM_BEAM, LineResult, MAX_BEAM, Recognition, Recognizer, Timing, WordResult,
+};
 
 /// The building blocks beneath the API, for the trainer and profilers: the network's layers,
 /// preprocessing steps, CTC decoding primitives and named weight access. Not needed to read text.

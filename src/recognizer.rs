@@ -51,11 +51,49 @@ pub struct LineResult {
     pub text: String,
     /// Confidence in `[0, 1]`.
     pub confidence: f32,
+    /// The line's words (its text split at spaces), each with its confidence: the least sure
+    /// of its characters, so that one doubtful letter marks its word.
+    pub words: Vec<WordResult>,
     /// Where the line lies in the input image.
     pub bbox: BBox,
     /// The line's corners in the input image (top left, top right, bottom right, bottom
     /// left): a turned box where the page was tilted, the box's corners otherwise.
     pub quad: Quad,
+}
+
+/// One recognized word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WordResult {
+    /// Its text (no spaces).
+    pub text: String,
+    /// Confidence in `[0, 1]`: the lowest of its characters' ([`crate::align`]).
+    pub confidence: f32,
+}
+
+/// The words of decoded labels: split at spaces, each word as sure as its least sure
+/// character.
+fn words_of(charset: &Charset, d: &Decoded) -> Vec<WordResult> {
+    let mut words: Vec<WordResult> = Vec::new();
+    let mut open = false;
+    for (&k, &c) in d.labels.iter().zip(&d.label_confidence) {
+        match charset.char_of(k) {
+            Some(' ') | None => open = false,
+            Some(ch) => {
+                match words.last_mut() {
+                    Some(w) if open => {
+                        w.text.push(ch);
+                        w.confidence = w.confidence.min(c);
+                    }
+                    _ => words.push(WordResult {
+                        text: ch.to_string(),
+                        confidence: c,
+                    }),
+                }
+                open = true;
+            }
+        }
+    }
+    words
 }
 
 /// The result of recognizing an image.
@@ -220,11 +258,24 @@ impl Recognizer {
         for (line, d) in lines.iter().zip(decoded) {
             let d = d.ok_or_else(|| InklineError::Backend("a line was not decoded".into()))?;
             let text = self.charset.decode(&d.labels);
+            let mut words = words_of(&self.charset, &d);
             match (line.join, results.last_mut()) {
                 (Join::Space | Join::Glued, Some(prev)) => {
                     if line.join == Join::Space && !prev.text.is_empty() && !text.is_empty() {
                         prev.text.push(' ');
                     }
+                    // A piece glued on without a space continues the last word.
+                    let glued = line.join == Join::Glued
+                        && !prev.text.ends_with(' ')
+                        && !text.starts_with(' ');
+                    if let (true, Some(last), Some(first)) =
+                        (glued, prev.words.last_mut(), words.first())
+                    {
+                        last.text.push_str(&first.text);
+                        last.confidence = last.confidence.min(first.confidence);
+                        words.remove(0);
+                    }
+                    prev.words.extend(words);
                     prev.text.push_str(&text);
                     prev.confidence = prev.confidence.min(d.confidence);
                     prev.bbox = prev.bbox.union(line.bbox);
@@ -232,6 +283,7 @@ impl Recognizer {
                 _ => results.push(LineResult {
                     text,
                     confidence: d.confidence,
+                    words,
                     bbox: line.bbox,
                     quad: line.quad,
                 }),
@@ -260,5 +312,27 @@ impl Recognizer {
                 network: clock.map(|c| c.times()),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_at_spaces_and_take_their_least_sure_letter() {
+        let cs = Charset::printable_ascii();
+        let labels = cs.encode(" ab  c ").unwrap();
+        let d = Decoded {
+            labels,
+            confidence: 0.7,
+            label_confidence: vec![0.1, 0.9, 0.5, 0.2, 0.3, 0.8, 0.05],
+        };
+        let words = words_of(&cs, &d);
+        let got: Vec<(&str, f32)> = words
+            .iter()
+            .map(|w| (w.text.as_str(), w.confidence))
+            .collect();
+        assert_eq!(got, vec![("ab", 0.5), ("c", 0.8)]);
     }
 }

@@ -188,4 +188,10 @@ fn inkline_d_ts_declares_exactly_the_serialized_result() {
     assert_eq!(sorted(ts_fields(&ts, "Timing")), keys(&v["timing"]));
     assert_eq!(sorted(ts_fields(&ts, "LineResult")), keys(&v["lines"][0]));
     assert_eq!(sorted(ts_fields(&ts, "BBox")), keys(&v["lines"][0]["bbox"]));
+    let word = serde_json::to_value(inkline::WordResult {
+        text: "word".into(),
+        confidence: 0.5,
+    })
+    .unwrap();
+    assert_eq!(sorted(ts_fields(&ts, "WordResult")), keys(&word));
 }

@@ -82,7 +82,7 @@ function userText(row) {
   return Boolean(row.text) && (row.edited || row.source === 'image');
 }
 
-/** A line read with less confidence than this is shown as one to check. */
+/** A word (or a line) read with less confidence than this is shown as one to check. */
 const UNSURE = 0.6;
 
 /** Recognition calls made (for tests: `body[data-reads]`). */
@@ -224,6 +224,7 @@ async function recognizeLine(i) {
     }
     row.text = text;
     row.confidence = r.confidence;
+    row.words = r.lines.flatMap((l) => l.words ?? []);
     row.ms = Math.round(r.timing.totalMs);
     row.backend = r.backend;
     row.edited = false;
@@ -273,10 +274,21 @@ function renderRows() {
       }
       persist();
     });
-    // A reading the model was unsure of is underlined until the user checks it.
-    const unsure = !line?.edited && line?.source !== 'image' && (line?.confidence ?? 1) < UNSURE;
-    input.classList.toggle('unsure', unsure);
-    if (unsure) input.title = 'Not sure of this reading: check it, and correct it if needed';
+    // The words the model was unsure of are underlined until the user checks them (a whole
+    // line read before words had confidences: the line).
+    const read = !line?.edited && line?.source !== 'image';
+    const marks = read ? wordMarks(input.value, line?.words) : null;
+    const unsure = marks ? marks.unsure > 0 : read && (line?.confidence ?? 1) < UNSURE;
+    input.classList.toggle('unsure', unsure && !marks);
+    if (unsure) {
+      input.title = marks
+        ? 'Not sure of the underlined words: check them, and correct them if needed'
+        : 'Not sure of this reading: check it, and correct it if needed';
+    }
+    const field = document.createElement('span');
+    field.className = 'field';
+    field.append(input);
+    if (marks?.unsure) field.append(marks.el);
     const meta = document.createElement('small');
     meta.className = 'meta';
     const what = line?.edited ? 'corrected' : line?.source === 'image' ? 'from an image' : unsure ? 'check this' : '';
@@ -289,9 +301,39 @@ function renderRows() {
       d.textContent = `${what ? ' · ' : ''}${details}`;
       meta.append(d);
     }
-    row.append(input, meta);
+    row.append(field, meta);
     els.rows.append(row);
   }
+}
+
+/**
+ * The underlines of a line's unsure words: a copy of `text` laid over its field, transparent
+ * but for a wavy underline under each word read with less confidence than UNSURE. Null when
+ * the words do not match the text (a line saved before words had confidences).
+ */
+function wordMarks(text, words) {
+  const parts = text.split(/(\s+)/).filter(Boolean);
+  if (!Array.isArray(words) || parts.filter((p) => !/^\s/.test(p)).length !== words.length) return null;
+  const el = document.createElement('span');
+  el.className = 'marks';
+  el.setAttribute('aria-hidden', 'true');
+  let k = 0;
+  let unsure = 0;
+  for (const part of parts) {
+    if (/^\s/.test(part)) {
+      el.append(part);
+      continue;
+    }
+    const w = document.createElement('span');
+    w.textContent = part;
+    if (words[k].text === part && words[k].confidence < UNSURE) {
+      w.className = 'unsure';
+      unsure += 1;
+    }
+    k += 1;
+    el.append(w);
+  }
+  return { el, unsure };
 }
 
 async function persist() {

@@ -50,10 +50,19 @@ export interface BBox {
   height: number;
 }
 
+export interface WordResult {
+  /** The word (no spaces). */
+  text: string;
+  /** In [0, 1]: the least sure of its characters. */
+  confidence: number;
+}
+
 export interface LineResult {
   text: string;
   /** In [0, 1]. */
   confidence: number;
+  /** The line's words, split at spaces, each with its confidence. */
+  words: WordResult[];
   /** Where the line lies in the input, in pixels. */
   bbox: BBox;
   /**

@@ -123,3 +123,50 @@ test('small writing is read with a pen as thin as its size, not the screen pen',
   // Large writing keeps the screen's pen (it is under the cap): twice the size, twice the ink.
   assert.ok(twice.dark / full.dark > 1.6 && twice.dark / full.dark < 3.2, JSON.stringify(drawn));
 });
+
+test('the words the model was unsure of are underlined, each under its own word', async () => {
+  // A line read now keeps its words and their confidences with the note.
+  await write(MEET_ME);
+  await waitForText(0, 'meet me');
+  await page.waitForTimeout(300);
+  const saved = await page.evaluate(async () => {
+    const { listNotes } = await import('/www/notes.js');
+    return (await listNotes())[0].lines[0].words;
+  });
+  assert.deepEqual(saved.map((w) => w.text), ['meet', 'me']);
+  assert.ok(saved.every((w) => w.confidence > 0 && w.confidence <= 1), JSON.stringify(saved));
+  // A saved reading with two unsure words: only they are underlined, each under itself.
+  await page.evaluate(async () => {
+    const { newNote, saveNote } = await import('/www/notes.js');
+    const n = newNote();
+    n.title = 'unsure words';
+    const words = [['Call', 0.99], ['mum', 0.3], ['at', 0.97], ['six.', 0.55]];
+    n.lines = [{ strokes: [], text: 'Call mum at six.', confidence: 0.9, words: words.map(([text, confidence]) => ({ text, confidence })) }];
+    await saveNote(n);
+  });
+  await page.reload();
+  await waitForText(0, 'Call mum at six.');
+  const marks = await page.evaluate(() => {
+    const input = document.querySelector('#line-text-0');
+    const cs = getComputedStyle(input);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = `${cs.fontSize} ${cs.fontFamily}`;
+    const left = input.getBoundingClientRect().left + parseFloat(cs.paddingLeft);
+    return {
+      lineUnderlined: input.classList.contains('unsure'),
+      words: [...document.querySelectorAll('#rows .marks .unsure')].map((s) => {
+        const at = input.value.indexOf(s.textContent);
+        const r = s.getBoundingClientRect();
+        return {
+          text: s.textContent,
+          dx: r.left - (left + ctx.measureText(input.value.slice(0, at)).width),
+          dw: r.width - ctx.measureText(s.textContent).width,
+        };
+      }),
+    };
+  });
+  assert.equal(marks.lineUnderlined, false);
+  assert.deepEqual(marks.words.map((w) => w.text), ['mum', 'six.']);
+  for (const w of marks.words) assert.ok(Math.abs(w.dx) < 1.5 && Math.abs(w.dw) < 1.5, JSON.stringify(marks));
+  assert.match(await page.locator('#rows .meta').first().textContent(), /check this/);
+});
