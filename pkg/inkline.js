@@ -100,6 +100,38 @@ function isTrap(e) {
   return e instanceof WebAssembly.RuntimeError;
 }
 
+/** The rejects of the engine calls in flight, for a trap that no call can see. */
+const inFlight = new Set();
+let watchingTraps = false;
+
+/**
+ * `call` (an engine's promise), rejected with the trap if the module traps while it runs. An
+ * async export runs its Rust future in a microtask: a panic there (an abort, a trap) is thrown
+ * out of that task as an unhandled rejection, and the export's promise is never settled. The
+ * global `unhandledrejection` (or `error`) event sees it; every call in flight then rejects with the trap, so that its
+ * instance is replaced (or WebGPU falls back to the CPU) instead of waiting forever.
+ */
+function untilTrap(call) {
+  if (!watchingTraps && typeof globalThis.addEventListener === 'function') {
+    watchingTraps = true;
+    const onTrap = (trap, event) => {
+      if (!isTrap(trap) || inFlight.size === 0) return;
+      event.preventDefault();
+      for (const reject of inFlight) reject(trap);
+      inFlight.clear();
+    };
+    // Thrown from a microtask, or (as wasm-bindgen's task queue runs) from a promise callback.
+    globalThis.addEventListener('error', (e) => onTrap(e.error, e));
+    globalThis.addEventListener('unhandledrejection', (e) => onTrap(e.reason, e));
+  }
+  let reject;
+  const trapped = new Promise((_, r) => {
+    reject = r;
+  });
+  inFlight.add(reject);
+  return Promise.race([call, trapped]).finally(() => inFlight.delete(reject));
+}
+
 function asError(e) {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -544,7 +576,7 @@ export class Recognizer {
     const build = this.#build;
     build.busy += 1;
     try {
-      return await this.#engine.recognize(pixels);
+      return await untilTrap(this.#engine.recognize(pixels));
     } catch (e) {
       const broken = isTrap(e) || !answers(this.#engine);
       if (build.kind === 'webgpu' && (broken || isBackendFailure(e))) {
@@ -553,7 +585,7 @@ export class Recognizer {
         await retire(build);
         this.fallbackReason = `WebGPU failed (${asError(e).message}); using the CPU`;
         await this.#swapTo('cpu');
-        return this.#engine.recognize(pixels);
+        return untilTrap(this.#engine.recognize(pixels));
       }
       if (broken) {
         // The instance is unusable after a trap: the next call gets a fresh one.
@@ -597,7 +629,7 @@ async function warm(engine) {
     for (let y = 10; y < 22; y++) data.fill(0, (y * width + x) * 4, (y * width + x) * 4 + 3);
   }
   try {
-    for (let i = 0; i < 3; i++) await engine.recognize({ width, height, data });
+    for (let i = 0; i < 3; i++) await untilTrap(engine.recognize({ width, height, data }));
   } catch {
     // The first real call reports (and recovers from) a broken engine.
   }

@@ -357,6 +357,41 @@ test('no console errors besides the intentional 404', () => {
   );
 });
 
+test('a trap inside a WebGPU call settles it: the call falls back to the CPU and reads the line', async () => {
+  // A fresh page: the WebGPU build's first instance is the one the recognizer runs on.
+  const fresh = await fixturePage(h, FIXTURE);
+  const out = await fresh.evaluate(async () => {
+    const r = await inkline.Recognizer.create({ backend: 'webgpu' });
+    const first = (await r.recognize(fixture)).text;
+    const ran = r.backend;
+    // The WebGPU build's exports: wreck its memory above the stack once the next call waits for
+    // the GPU's answer, so that it traps when its Rust future resumes (in a microtask, where
+    // no caller sees the trap).
+    const wasm = await (await import('/pkg/webgpu/inkline.js')).default();
+    const mapAsync = GPUBuffer.prototype.mapAsync;
+    GPUBuffer.prototype.mapAsync = function (...args) {
+      GPUBuffer.prototype.mapAsync = mapAsync;
+      return mapAsync.apply(this, args).then(() => {
+        new Uint8Array(wasm.memory.buffer).fill(0xff, 1 << 20);
+      });
+    };
+    const settled = await Promise.race([
+      r.recognize(fixture).then(
+        (x) => `read: ${x.text}`,
+        (e) => `rejected: ${e.message}`,
+      ),
+      new Promise((ok) => setTimeout(() => ok('never settled'), 30_000)),
+    ]);
+    return { first, ran, settled, backend: r.backend, reason: r.fallbackReason };
+  });
+  await fresh.close();
+  assert.equal(out.ran, 'webgpu', out.reason);
+  assert.equal(out.first, EXPECTED);
+  assert.equal(out.settled, `read: ${EXPECTED}`);
+  assert.equal(out.backend, 'cpu');
+  assert.match(out.reason ?? '', /^WebGPU failed \(.+\); using the CPU$/);
+});
+
 test('a trapped instance is replaced: that call rejects, the next one reads the line', async () => {
   const out = await page.evaluate(async () => {
     const r = await inkline.Recognizer.create({ backend: 'cpu' });
