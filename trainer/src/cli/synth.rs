@@ -47,6 +47,12 @@ pub struct Args {
     /// Folder of the real ink (default ../shared/data/unipen).
     #[arg(long)]
     unipen: Option<PathBuf>,
+    /// With --real --style strokes --split val: also write `pad-ink.jsonl`, each line's ink as
+    /// the notes app's pad records it (`{"file", "text", "writer", "strokes"}`, points
+    /// `[x, y, pressure]` in CSS px on the pad's first ruled line), for
+    /// `scripts/bench-pad.mjs`, which reads the same lines through the app's pad.
+    #[arg(long, requires = "real")]
+    pad_ink: bool,
     /// With --real --style strokes: the pen at most this many bodies wide, as the notes app
     /// draws its pad's ink for reading (www/pad.js's PEN_CAP).
     #[arg(long, requires = "real")]
@@ -97,6 +103,11 @@ pub fn run(args: Args) -> Result<()> {
         };
         let mut real = RealInk::load(&dir)?;
         eprint!("{}", real.report());
+        if args.pad_ink && (style != Style::Strokes || split != Split::Val) {
+            bail!(
+                "--pad-ink is for the strokes look of the validation writers (--style strokes --split val)"
+            );
+        }
         if let Some(cap) = args.pen_cap {
             if style != Style::Strokes || !(cap > 0.0) {
                 bail!("--pen-cap takes a width in bodies over 0, for the strokes look");
@@ -112,11 +123,27 @@ pub fn run(args: Args) -> Result<()> {
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let rows: Vec<(String, String, crate::data::Sample)> = (0..count)
+    let rows: Vec<(String, String, crate::data::Sample, Option<serde_json::Value>)> = (0..count)
         .into_par_iter()
         .map(|i| {
+            let mut pad = None;
             let s = match (args.real, split) {
-                (true, Split::Val) => generator.real_val_sample(style, args.seed, i)?,
+                (true, Split::Val) => {
+                    let l = generator.real_val_line(style, args.seed, i)?;
+                    pad = l.pad.filter(|_| args.pad_ink).map(|strokes| {
+                        let round = |v: f32| (f64::from(v) * 100.0).round() / 100.0;
+                        let strokes: Vec<Vec<[f64; 3]>> = strokes
+                            .iter()
+                            .map(|s| s.iter().map(|p| p.map(round)).collect())
+                            .collect();
+                        serde_json::json!({ "text": l.text, "writer": l.writer, "strokes": strokes })
+                    });
+                    crate::data::Sample {
+                        image: l.image,
+                        text: l.text,
+                        family: l.writer,
+                    }
+                }
                 _ => generator.sample(style, split, args.seed, i)?,
             };
             let name = if args.real {
@@ -125,17 +152,30 @@ pub fn run(args: Args) -> Result<()> {
                 format!("{}_{i:06}.png", style.name())
             };
             imageio::save_png(&s.image, &args.out.join(&name))?;
-            Ok((name, s.text.clone(), s))
+            let pad = pad.map(|mut p| {
+                p["file"] = name.clone().into();
+                p
+            });
+            Ok((name, s.text.clone(), s, pad))
         })
         .collect::<Result<_>>()?;
+    if args.pad_ink {
+        let lines: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.3.as_ref().map(|p| p.to_string()))
+            .collect();
+        let path = args.out.join("pad-ink.jsonl");
+        std::fs::write(&path, lines.join("\n") + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let gt: Vec<(String, String)> = rows
         .iter()
-        .map(|(n, t, _)| (n.clone(), t.clone()))
+        .map(|(n, t, _, _)| (n.clone(), t.clone()))
         .collect();
     dataset::write_gt(&args.out, &gt)?;
     let families: Vec<(String, String)> = rows
         .iter()
-        .map(|(n, _, s)| (n.clone(), s.family.clone()))
+        .map(|(n, _, s, _)| (n.clone(), s.family.clone()))
         .collect();
     dataset::write_families(&args.out, &families)?;
     let firsts: Vec<&inkline::GrayImage> =

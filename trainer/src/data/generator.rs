@@ -3,7 +3,7 @@
 
 use super::corpus::{self, Corpus};
 use super::fonts::{self, FontSet, Split};
-use super::real::RealInk;
+use super::real::{RealInk, RealLine};
 use super::style::{self, Style};
 use anyhow::{Result, bail};
 use inkline::GrayImage;
@@ -62,16 +62,22 @@ impl Generator {
     /// Real validation line `index` in `style`'s look (see [`RealInk::val_line`]); the look
     /// depends only on (seed, style, index).
     pub fn real_val_sample(&self, style: Style, seed: u64, index: u64) -> Result<Sample> {
-        let Some(real) = self.real() else {
-            bail!("no real ink loaded (--unipen DIR)")
-        };
-        let mut rng = ChaCha8Rng::seed_from_u64(sample_key(seed, style, Split::Val, index) ^ REAL);
-        let l = real.val_line(style, index as usize, self.max_chars, &mut rng)?;
+        let l = self.real_val_line(style, seed, index)?;
         Ok(Sample {
             image: l.image,
             text: l.text,
             family: l.writer,
         })
+    }
+
+    /// The real validation line behind [`Generator::real_val_sample`], with what it was drawn
+    /// from (the pad's copy of its ink, for the strokes look).
+    pub fn real_val_line(&self, style: Style, seed: u64, index: u64) -> Result<RealLine> {
+        let Some(real) = self.real() else {
+            bail!("no real ink loaded (--unipen DIR)")
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(sample_key(seed, style, Split::Val, index) ^ REAL);
+        real.val_line(style, index as usize, self.max_chars, &mut rng)
     }
 
     /// Caps line length at `max_chars` characters (whole words; at least 1), e.g. for a

@@ -25,7 +25,16 @@ pub struct RealLine {
     pub text: String,
     /// The writer key (`contributor/id`).
     pub writer: String,
+    /// For the strokes look: the ink as the notes app's pad records it, at the size and
+    /// pressure drawn (points `[x, y, pressure]` in CSS pixels, the baseline on the pad's first
+    /// rule, 59.5 px down), so that the app's own rendering can be measured on the same line.
+    pub pad: Option<Vec<Vec<[f32; 3]>>>,
 }
+
+/// Where the pad's first rule lies (CSS px from its top; `www/pad.js`'s RULE).
+const PAD_RULE: f32 = 59.5;
+/// Where the pad ink's first point lies from the pad's left edge (CSS px).
+const PAD_LEFT: f32 = 20.0;
 
 /// One writer's words and habits.
 struct Writer {
@@ -276,6 +285,8 @@ fn draw(
     pen_cap: Option<f32>,
     rng: &mut impl Rng,
 ) -> Result<RealLine> {
+    // The strokes look's CSS body height and pen pressure, for the pad's copy of the ink.
+    let mut pad_look = None;
     let (body, pen, grain) = match style {
         // The notes app's pad: a 72 px ruled line, a round pen 1.5 + 3 x pressure CSS pixels
         // wide (0.5 for mouse and touch), at the screen's pixel ratio, straight segments.
@@ -285,6 +296,7 @@ fn draw(
             let stylus = rng.random_bool(0.3);
             let p = if stylus { u(rng, 0.2, 0.9) } else { 0.5 };
             let pressure = if stylus { u(rng, 0.0, 0.3) } else { 0.0 };
+            pad_look = Some((dpr, p));
             let width = dpr * (1.5 + 3.0 * p);
             let pen = InkPen {
                 width: pen_cap.map_or(width, |cap| width.min(cap * body)),
@@ -324,6 +336,20 @@ fn draw(
     // wide).
     let width = ink.bounds().map_or(1.0, |b| b.width()).max(1.0);
     let body = body.min(4000.0 / width);
+    let pad = pad_look.and_then(|(dpr, p)| {
+        let b = ink.bounds()?;
+        let css = body / dpr;
+        Some(
+            ink.strokes
+                .iter()
+                .map(|s| {
+                    s.iter()
+                        .map(|&[x, y]| [PAD_LEFT + (x - b.x0) * css, PAD_RULE + y * css, p])
+                        .collect()
+                })
+                .collect(),
+        )
+    });
     let Some(mut mask) = render_ink(ink, body, &pen, rng) else {
         bail!("the ink of {writer} ({text:?}) does not fit a canvas")
     };
@@ -337,6 +363,7 @@ fn draw(
         image: style::finish(style, mask, 2.0 * body, rng),
         text: text.to_string(),
         writer: writer.to_string(),
+        pad,
     })
 }
 
