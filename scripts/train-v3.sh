@@ -12,6 +12,9 @@
 #  3. The v2 recipe at that share: the teacher trained on from the v2 teacher for TEACHER
 #     steps (teacher), the DarkNet student distilled with CNN-L2 (DISTILL steps), then
 #     fine-tuned with CTC (FINETUNE steps at FINETUNE_LR).
+#  4. finetune-app: the fine-tuned student trained on for APP steps at APP_LR with half its real
+#     pad ink drawn as the notes app reads it (the pen capped at 0.16 bodies, www/pad.js); the
+#     validation lines are unchanged, so scripts/ship.sh compares it with finetune-cnn-l2.
 # Resumable: run it again after any interruption and it goes on from the last checkpoint
 # (every 2 minutes); finished stages are skipped. One thread at low priority.
 #   bash scripts/train-v3.sh   (RUN=runs/v3 STUDY=1000 TEACHER=20000 DISTILL=10000
@@ -28,9 +31,11 @@ TEACHER_LR=${TEACHER_LR:-3e-4}
 DISTILL=${DISTILL:-10000}
 FINETUNE=${FINETUNE:-5000}
 FINETUNE_LR=${FINETUNE_LR:-1e-4}
+APP=${APP:-4000}
+APP_LR=${APP_LR:-5e-5}
 UNIPEN=${UNIPEN:-../shared/data/unipen}
 SHARES="0 25 50 75"
-STAGES="study-real-0 study-real-25 study-real-50 study-real-75 teacher distill-cnn-l2 finetune-cnn-l2"
+STAGES="study-real-0 study-real-25 study-real-50 study-real-75 teacher distill-cnn-l2 finetune-cnn-l2 finetune-app"
 # The study's weights are never loaded again: --save keeps its figures only.
 LIGHT="study-real-0 study-real-25 study-real-50 study-real-75"
 RUN_FILES=real-share
@@ -66,5 +71,7 @@ stage distill-cnn-l2 distill --criterion cnn-l2 "${COMMON[@]}" --steps "$DISTILL
   --val-every 500
 stage finetune-cnn-l2 finetune --from "$RUN/distill-cnn-l2/best.inkline" --name finetune-cnn-l2 \
   "${COMMON[@]}" --steps "$FINETUNE" --lr "$FINETUNE_LR" --real "$REAL" --val-every 500
+stage finetune-app finetune --from "$RUN/finetune-cnn-l2/best.inkline" --name finetune-app \
+  "${COMMON[@]}" --steps "$APP" --lr "$APP_LR" --real "$REAL" --val-every 500
 [ -n "${ONLY:-}" ] && exit 0
 echo "ship v3: every stage done in $RUN" >&2

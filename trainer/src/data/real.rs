@@ -68,6 +68,12 @@ pub struct RealInk {
 /// are real, but a composed line has no context to tell them from letter spacing.
 const MIN_GAP: f32 = 0.7;
 
+/// The notes app's widest pen for reading, in bodies (`www/pad.js`'s PEN_CAP).
+const APP_PEN_CAP: f32 = 0.16;
+
+/// Share of the training pad ink drawn with the app's pen.
+const APP_PEN_SHARE: f64 = 0.5;
+
 /// Share of training samples that are real text lines (the rest are composed from words).
 const LINE_SHARE: f64 = 0.4;
 
@@ -219,7 +225,12 @@ impl RealInk {
         } else {
             ink
         };
-        draw(style, &ink, &text, &writer, self.pen_cap, rng)
+        // Half the pad ink is drawn as the notes app reads it (its pen capped at the writing's
+        // size), half as a screen shows it (the pen the page drew, which other pages pass).
+        let pen_cap = self.pen_cap.or_else(|| {
+            (style == Style::Strokes && rng.random_bool(APP_PEN_SHARE)).then_some(APP_PEN_CAP)
+        });
+        draw(style, &ink, &text, &writer, pen_cap, rng)
     }
 
     /// A line of `writer`'s words: random words up to a random length, each sized by its
@@ -372,6 +383,21 @@ mod tests {
     use super::*;
     use crate::data::unipen::test_support::{word_strokes, write};
     use rand::SeedableRng;
+
+    #[test]
+    fn the_app_pen_is_the_notes_apps() {
+        let pad =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../www/pad.js")).unwrap();
+        let line = pad
+            .lines()
+            .find(|l| l.starts_with("export const PEN_CAP = "))
+            .expect("www/pad.js exports PEN_CAP");
+        let value: f32 = line["export const PEN_CAP = ".len()..]
+            .trim_end_matches(';')
+            .parse()
+            .unwrap();
+        assert_eq!(value, APP_PEN_CAP);
+    }
 
     /// Writers whose split is known: found by trying names (the split is a fixed hash).
     fn writers_of(split: WriterSplit, n: usize) -> Vec<String> {
