@@ -18,7 +18,13 @@ pub fn label_confidences(lp: LogProbs<'_>, labels: &[usize]) -> Vec<f32> {
         return vec![0.0; labels.len()];
     }
     // State s: even = blank, odd = labels[s / 2].
-    let class = |s: usize| if s % 2 == 0 { 0 } else { labels[s / 2] };
+    let class = |s: usize| {
+        if s.is_multiple_of(2) {
+            0
+        } else {
+            labels[s / 2]
+        }
+    };
     if frames == 0 {
         return vec![0.0; labels.len()];
     }

@@ -109,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
         if let Some(cap) = args.pen_cap {
-            if style != Style::Strokes || !(cap > 0.0) {
+            if style != Style::Strokes || cap.is_nan() || cap <= 0.0 {
                 bail!("--pen-cap takes a width in bodies over 0, for the strokes look");
             }
             real = real.with_pen_cap(cap);
