@@ -2,18 +2,23 @@
 //! character n-gram language model of the training split's text (documentation prose and
 //! WordNet glosses; never validation or test text, never the reserved fortune databases), plus
 //! any text files given, with its fusion weights alpha and beta chosen on validation lines read
-//! by `MODEL` (beam search: the lowest mean CER that makes no style worse by over 0.1 point).
+//! by `MODEL` (beam search: the lowest mean CER that makes no set worse by over 0.1 point):
+//! the four synthetic styles and, where the real writers' ink is at hand (`--unipen`), the real
+//! validation writers in the three pen looks, so that the weights suit real hands too.
 
 use crate::data::Generator;
 use crate::data::corpus::Corpus;
 use crate::data::fonts::Split;
+use crate::data::real::RealInk;
 use crate::data::style::Style;
+use crate::data::unipen;
 use crate::metrics::ErrorCounter;
 use anyhow::{Context, Result};
 use inkline::burn::tensor::Device;
 use inkline::internals::{BatchOutput, Fusion, batch_lines, prepare_line};
 use inkline::{CharLm, Charset, Decoder, ModelFile};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Arguments of `lm`.
 #[derive(clap::Args)]
@@ -39,6 +44,13 @@ pub struct Args {
     /// Beam width of the tuning.
     #[arg(long, default_value_t = 16)]
     beam: usize,
+    /// Folder of the real writers' ink whose validation writers join the tuning (default
+    /// ../shared/data/unipen when it exists).
+    #[arg(long)]
+    unipen: Option<PathBuf>,
+    /// Tune on the synthetic styles only.
+    #[arg(long, conflicts_with = "unipen")]
+    no_unipen: bool,
 }
 
 /// Runs the command.
@@ -83,13 +95,40 @@ fn tune(lm: &mut CharLm, model: &PathBuf, args: &Args) -> Result<(f32, f32, f64)
         .with_context(|| format!("cannot load {}", model.display()))?;
     let charset = file.charset()?;
     let geometry = file.meta.config.geometry();
-    let generator = Generator::discover()?;
-    // Each style's lines, read once: per line the log-probabilities and its text.
+    let mut generator = Generator::discover()?;
+    let real_dir = if args.no_unipen {
+        None
+    } else {
+        unipen::locate(args.unipen.as_deref())
+    };
+    let mut real_lines = 0;
+    if let Some(dir) = real_dir {
+        let real = RealInk::load(&dir)?;
+        real_lines = args
+            .val_lines
+            .min(real.val_count(generator.max_chars()) as u64);
+        generator = generator.with_real(Arc::new(real), 1.0);
+    }
+    // Each set's lines, read once: per line the log-probabilities and its text. The synthetic
+    // styles, then the real validation writers in each pen look.
+    let sets_of = Style::all()
+        .iter()
+        .map(|&s| (s, false, args.val_lines))
+        .chain(
+            [Style::Strokes, Style::Handwriting, Style::Whiteboard]
+                .into_iter()
+                .filter(|_| real_lines > 0)
+                .map(|s| (s, true, real_lines)),
+        );
     let mut sets = Vec::new();
-    for &style in Style::all() {
+    for (style, real, count) in sets_of {
         let mut lines = Vec::new();
-        for i in 0..args.val_lines {
-            let s = generator.sample(style, Split::Val, 2000, i)?;
+        for i in 0..count {
+            let s = if real {
+                generator.real_val_sample(style, 2000, i)?
+            } else {
+                generator.sample(style, Split::Val, 2000, i)?
+            };
             if let Some(l) = prepare_line(&s.image, &geometry)? {
                 let (x, frames) = batch_lines(std::slice::from_ref(&l), &geometry, &device);
                 let out = BatchOutput::new(file.model.log_probs(x, &frames).into_data())?;
@@ -119,7 +158,12 @@ fn tune(lm: &mut CharLm, model: &PathBuf, args: &Args) -> Result<(f32, f32, f64)
             grid.push((alpha, beta, per_style));
         }
     }
-    // The lowest mean CER among the points that cost no style more than 0.1 point against
+    println!(
+        "tuning on {} sets ({} of real writers)",
+        sets.len(),
+        if real_lines > 0 { 3 } else { 0 }
+    );
+    // The lowest mean CER among the points that cost no set more than 0.1 point against
     // plain beam search (the baseline itself always qualifies).
     let baseline = grid[0].2.clone();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
