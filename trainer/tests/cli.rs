@@ -435,21 +435,39 @@ fn a_language_model_is_built_tuned_and_used_by_eval() {
     let model = dir.path().join("tiny.inkline");
     trainer(&["init", "--preset", "tiny", "--out", model.to_str().unwrap()]);
     let lm = dir.path().join("tiny.lm");
-    let out = trainer(&[
-        "lm",
-        "--out",
-        lm.to_str().unwrap(),
-        "--order",
-        "3",
-        "--min-count",
-        "1000",
-        "--tune",
-        model.to_str().unwrap(),
-        "--val-lines",
-        "2",
-        "--beam",
-        "2",
-    ]);
+    let lm_args = |real: &[&str]| {
+        let mut a = vec![
+            "lm",
+            "--out",
+            lm.to_str().unwrap(),
+            "--order",
+            "3",
+            "--min-count",
+            "1000",
+            "--tune",
+            model.to_str().unwrap(),
+            "--val-lines",
+            "2",
+            "--beam",
+            "2",
+        ];
+        a.extend_from_slice(real);
+        trainer(&a)
+    };
+    // With real writers' ink at hand, its validation writers join the tuning in three looks.
+    let unipen = dir.path().join("unipen");
+    std::fs::create_dir(&unipen).unwrap();
+    write_unipen(&unipen, &["abc/writer0", "abc/writer2"], 2);
+    let out = lm_args(&["--unipen", unipen.to_str().unwrap()]);
+    assert!(
+        out.contains("tuning on 7 sets (3 of real writers)"),
+        "{out}"
+    );
+    let out = lm_args(&["--no-unipen"]);
+    assert!(
+        out.contains("tuning on 4 sets (0 of real writers)"),
+        "{out}"
+    );
     assert!(out.contains("alpha") && out.contains("wrote"), "{out}");
     let bytes = std::fs::read(&lm).unwrap();
     assert!(bytes.starts_with(b"inkline-lm-1\n"));
@@ -545,6 +563,46 @@ fn real_validation_writers_export_and_score_per_writer_and_source() {
         out.to_str().unwrap(),
     ]);
     assert!(printed.contains("wrote 6 real strokes lines"), "{printed}");
+    // With --pad-ink, each line's ink as the app's pad records it: on the pad's first rule.
+    let pad = dir.path().join("pad");
+    trainer(&[
+        "synth",
+        "--real",
+        "--unipen",
+        unipen.to_str().unwrap(),
+        "--style",
+        "strokes",
+        "--split",
+        "val",
+        "--count",
+        "100",
+        "--pad-ink",
+        "--out",
+        pad.to_str().unwrap(),
+    ]);
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(pad.join("pad-ink.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 6);
+    for r in &records {
+        assert!(pad.join(r["file"].as_str().unwrap()).exists());
+        assert!(r["text"].as_str().unwrap().starts_with("abc d"));
+        let points: Vec<&serde_json::Value> = r["strokes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s.as_array().unwrap())
+            .collect();
+        assert!(points.iter().all(|p| p.as_array().unwrap().len() == 3));
+        // The zigzags' lowest points sit on the rule, 59.5 px down.
+        let bottom = points
+            .iter()
+            .map(|p| p[1].as_f64().unwrap())
+            .fold(f64::MIN, f64::max);
+        assert!((bottom - 59.5).abs() < 3.0, "{bottom}");
+    }
     let families = std::fs::read_to_string(out.join("families.tsv")).unwrap();
     let mut writers: Vec<&str> = families
         .lines()
