@@ -172,6 +172,23 @@ pub fn ink_map(img: &GrayImage) -> Option<GrayImage> {
     })
 }
 
+/// Whether [`ink_map`] finds ink in `img` (it is `None` exactly when this is false), without
+/// making the map: the median it compares with the strongest ink is the (n - 1) / 2-th of the
+/// sampled values, so it lies within 0.08 of the strongest exactly when at most that many
+/// sampled values lie 0.08 or more below it.
+fn has_ink(img: &GrayImage) -> bool {
+    if img.data.is_empty() {
+        return false;
+    }
+    let dark_background = dark_background(img);
+    let ink = |l: f32| if dark_background { l } else { 1.0 - l };
+    let max = img.data.iter().map(|&l| ink(l)).fold(0.0f32, f32::max);
+    let sampled = img.data.iter().step_by(sample_step(img.data.len()));
+    let k = ((sampled.len() - 1) as f32 * 0.5).round() as usize;
+    let far = sampled.filter(|&&l| max - ink(l) >= 0.08).count();
+    far > k
+}
+
 /// Whether the image is light ink on a dark background: its median luminance is under 0.5.
 fn dark_background(img: &GrayImage) -> bool {
     // The median luminance is below 0.5 exactly when more of the sampled values than the
@@ -215,16 +232,20 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
             geometry.height
         )));
     }
-    let Some(ink) = ink_map(img) else {
+    if !has_ink(img) {
         return Ok(Vec::new());
-    };
+    }
     // Page analysis runs on the ink with the light made even (a shadow across a photographed
-    // page is no ink); what is not a page of two or more lines reads as it always has.
+    // page is no ink); what is not a page of two or more lines reads as it always has (its ink
+    // map made only then: a page never needs it).
     if let Some(page) = ink_map(&light::flatten(img, dark_background(img)))
         && let Some(lines) = read_as_page(&page, geometry)?
     {
         return Ok(lines);
     }
+    let Some(ink) = ink_map(img) else {
+        return Ok(Vec::new());
+    };
     let bands = split_lines(&ink, INK_THRESHOLD);
     read_bands(&ink, &bands, geometry, None, &ink, 0)
 }
@@ -572,6 +593,52 @@ fn percentile(values: &[f32], q: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_ink_is_whether_the_ink_map_exists() {
+        let mut images = vec![
+            GrayImage::filled(40, 10, 1.0),
+            GrayImage::filled(40, 10, 0.0),
+            GrayImage {
+                width: 0,
+                height: 0,
+                data: Vec::new(),
+            },
+        ];
+        // Contrast around the 0.08 the ink map asks for, light and dark backgrounds, a lot of
+        // ink and a little.
+        for (paper, ink) in [
+            (1.0, 0.921),
+            (1.0, 0.919),
+            (0.9, 0.8),
+            (0.1, 0.185),
+            (0.1, 0.175),
+        ] {
+            images.push(page(40, 10, &[(5, 2, 20, 6)], paper, ink));
+            images.push(page(40, 10, &[(0, 0, 30, 10)], paper, ink));
+            images.push(page(40, 10, &[(0, 0, 20, 10)], paper, ink));
+            images.push(page(41, 10, &[(0, 0, 20, 10)], paper, ink));
+        }
+        // Noise.
+        let mut seed = 7u32;
+        images.push(GrayImage {
+            width: 64,
+            height: 64,
+            data: (0..64 * 64)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    0.5 + 0.05 * (seed >> 8) as f32 / (1u32 << 24) as f32
+                })
+                .collect(),
+        });
+        let mut both = [0, 0];
+        for img in &images {
+            let has = has_ink(img);
+            assert_eq!(has, ink_map(img).is_some(), "{}x{}", img.width, img.height);
+            both[usize::from(has)] += 1;
+        }
+        assert!(both[0] >= 4 && both[1] >= 4, "{both:?}");
+    }
 
     /// A light image with a dark rectangle ("ink") at the given place.
     fn page(
