@@ -559,27 +559,13 @@ fn real_validation_writers_export_and_score_per_writer_and_source() {
         "val",
         "--count",
         "100",
+        "--pad-ink",
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(printed.contains("wrote 6 real strokes lines"), "{printed}");
     // With --pad-ink, each line's ink as the app's pad records it: on the pad's first rule.
-    let pad = dir.path().join("pad");
-    trainer(&[
-        "synth",
-        "--real",
-        "--unipen",
-        unipen.to_str().unwrap(),
-        "--style",
-        "strokes",
-        "--split",
-        "val",
-        "--count",
-        "100",
-        "--pad-ink",
-        "--out",
-        pad.to_str().unwrap(),
-    ]);
+    let pad = &out;
     let records: Vec<serde_json::Value> = std::fs::read_to_string(pad.join("pad-ink.jsonl"))
         .unwrap()
         .lines()
