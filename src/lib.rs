@@ -6,11 +6,11 @@
 //! ([`CnnDblstm`]) are public for building and training models; the layers, preprocessing
 //! steps, decoding primitives and weight access beneath them are in [`internals`].
 //!
-//! Modules: `model` (config, presets, CNNs, LSTM, head), `preprocess` (ink map, line split,
-//! crop and scale, batching), `decode` (CTC, with a language model in beam search), `align` (CTC forced
-//! alignment: each character's confidence), `lm`
-//! (character n-gram language model), `file` (model file format, weights),
-//! `recognizer` (the staged engine), `web` (the wasm exports).
+//! Modules: `model` (config, presets, CNNs, LSTM, head), `preprocess` (ink map, page analysis,
+//! line split, crop and scale, batching), `decode` (CTC, with a language model in beam search),
+//! `align` (CTC forced alignment: each character's confidence), `lm` (character n-gram
+//! language model), `file` (model file format, weights), `recognizer` (the staged engine),
+//! `web` (the wasm exports).
 
 mod align;
 mod charset;
