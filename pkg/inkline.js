@@ -108,8 +108,9 @@ let watchingTraps = false;
  * `call` (an engine's promise), rejected with the trap if the module traps while it runs. An
  * async export runs its Rust future in a microtask: a panic there (an abort, a trap) is thrown
  * out of that task as an unhandled rejection, and the export's promise is never settled. The
- * global `unhandledrejection` (or `error`) event sees it; every call in flight then rejects with the trap, so that its
- * instance is replaced (or WebGPU falls back to the CPU) instead of waiting forever.
+ * global `unhandledrejection` (or `error`) event sees it; every call in flight then rejects
+ * with the trap, so that its instance is replaced (or WebGPU falls back to the CPU) instead of
+ * waiting forever.
  */
 function untilTrap(call) {
   if (!watchingTraps && typeof globalThis.addEventListener === 'function') {
