@@ -363,14 +363,15 @@ fn cut_page_lines(
 }
 
 /// The lines of `bands` of `work` (the ink map, or it turned level: `level`; or the part of
-/// either from column `x0` on), with boxes in the pixels of the input's ink map `input`.
+/// either from column `left` on), with boxes in the pixels of the input's ink map `input`.
+/// Every piece of a line carries the whole line's quad.
 fn read_bands(
     work: &GrayImage,
     bands: &[(usize, usize)],
     geometry: &InputGeometry,
     level: Option<&skew::Levelled>,
     input: &GrayImage,
-    x0: usize,
+    left: usize,
 ) -> Result<Vec<LineImage>> {
     if bands.len() > MAX_LINES {
         return Err(too_many_lines(bands.len()));
@@ -378,7 +379,7 @@ fn read_bands(
     // Corners of a box of `work` in the input, and the input box around them.
     let back = |q: Quad| -> Quad {
         q.map(|[x, y]| {
-            let p = [x + x0 as f32, y];
+            let p = [x + left as f32, y];
             level.map_or(p, |l| l.to_input(p))
         })
     };
@@ -412,10 +413,8 @@ fn read_bands(
             for (x0, x1, join) in pieces::pieces(work, b, v.scale, geometry.height) {
                 let mut line = crop_and_scale(work, b, (x0, x1), v, (lo, hi), geometry);
                 line.join = join;
-                if level.is_some() || x0 > 0 {
-                    line.bbox = around(&back(corners(line.bbox)));
-                    line.quad = quad;
-                }
+                line.bbox = around(&back(corners(line.bbox)));
+                line.quad = quad;
                 out.push(line);
             }
         }

@@ -153,7 +153,11 @@ impl Levelled {
                     // Inside, all four neighbours exist: the same sums without the edge checks, and
                     // `floor` by truncation (the same for values >= 0; x86-64's baseline has no
                     // rounding instruction, so `f32::floor` is a libm call).
-                    *v = if x >= 0.0 && y >= 0.0 && x < (iw - 1) as f32 && y < (ih - 1) as f32 {
+                    *v = if x >= 0.0
+                        && y >= 0.0
+                        && x < iw.saturating_sub(1) as f32
+                        && y < ih.saturating_sub(1) as f32
+                    {
                         let (x0, y0) = (x as usize, y as usize);
                         let (tx, ty) = (x - x0 as f32, y - y0 as f32);
                         let i = y0 * iw + x0;
