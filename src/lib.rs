@@ -66,7 +66,8 @@ pub mod internals {
     #[cfg(feature = "flex")]
     pub use crate::ops::use_reference_ops;
     pub use crate::preprocess::{
-        INK_THRESHOLD, batch_lines, ink_map, prepare_line, prepare_page, width_sorted_batches,
+        INK_THRESHOLD, batch_lines, ink_map, line_density, prepare_line, prepare_page,
+        width_sorted_batches,
     };
 }
 

@@ -179,6 +179,32 @@ impl ModelConfig {
         Ok(out)
     }
 
+    /// The same model with every Conv3x3 and Conv1x1 but the first layer `k` times as wide,
+    /// rounded to a multiple of 8 (at least 8); Tucker layers and the head are kept; `k == 1`
+    /// changes nothing.
+    pub fn widened(&self, k: f32) -> Self {
+        if k == 1.0 {
+            return self.clone();
+        }
+        let scale = |n: usize| ((((n as f32 * k) / 8.0).round() as usize) * 8).max(8);
+        let mut first = true;
+        let cnn = self
+            .cnn
+            .iter()
+            .map(|&l| match l {
+                LayerSpec::Pool(..) => l,
+                _ if std::mem::take(&mut first) => l,
+                LayerSpec::Conv3x3(n) => LayerSpec::Conv3x3(scale(n)),
+                LayerSpec::Conv1x1(n) => LayerSpec::Conv1x1(scale(n)),
+                other => other,
+            })
+            .collect();
+        Self {
+            cnn,
+            ..self.clone()
+        }
+    }
+
     /// The same head (D, LSTM size, classes) with another CNN.
     pub fn with_cnn(&self, arch: Arch, cnn: Vec<LayerSpec>) -> Self {
         Self {
@@ -215,6 +241,41 @@ mod tests {
         let err = base.with_geometry(40, 4, LineNorm::InkBox).unwrap_err();
         assert!(err.to_string().contains("not a multiple of 16"), "{err}");
         assert!(base.with_geometry(32, 3, LineNorm::InkBox).is_err());
+    }
+
+    #[test]
+    fn a_widened_cnn_keeps_its_first_layer_pools_and_head() {
+        let cs = Charset::printable_ascii();
+        let base = Preset::Small.config(Network::Darknet, &cs);
+        assert_eq!(base.widened(1.0), base);
+        let wide = base.widened(1.5);
+        use LayerSpec::{Conv1x1 as C1, Conv3x3 as C3, Pool as P};
+        assert_eq!(
+            wide.cnn,
+            vec![
+                C3(8),
+                P(2, 2),
+                C3(24),
+                P(2, 2),
+                C3(48),
+                C1(24),
+                C3(48),
+                P(2, 1),
+                C3(96),
+                C1(48),
+                C3(96),
+                P(2, 1),
+                C3(144),
+                C1(72),
+                C3(192),
+                P(2, 1)
+            ]
+        );
+        assert_eq!(
+            (wide.feature_dim, wide.lstm_hidden),
+            (base.feature_dim, base.lstm_hidden)
+        );
+        wide.validate().unwrap();
     }
 
     #[test]

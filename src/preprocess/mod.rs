@@ -7,6 +7,7 @@
 
 mod batch;
 mod columns;
+mod density;
 mod light;
 mod lines;
 mod pieces;
@@ -218,6 +219,15 @@ pub fn prepare_line(img: &GrayImage, geometry: &InputGeometry) -> Result<Option<
         let v = vertical(&ink, b, geometry);
         crop_and_scale(&ink, b, (b.x, b.x + b.width), v, (0, ink.height), geometry)
     }))
+}
+
+/// The stroke density of the line in `img` (see [`density`]); `None` for an image without
+/// ink.
+pub fn line_density(img: &GrayImage) -> Option<f32> {
+    let ink = ink_map(img)?;
+    let b = ink_box(&ink, 0, ink.height)?;
+    let (centre, body) = body_band(&ink, b);
+    Some(density::stroke_density(&ink, b, centre, body))
 }
 
 /// Prepares a page: normalize, undo the page's skew (a tilted page of two or more lines is

@@ -66,6 +66,10 @@ enum Command {
         /// Stage name (output subfolder of the run; default distill-CRITERION).
         #[arg(long)]
         name: Option<String>,
+        /// The student's CNN this many times as wide as the preset's (every convolution but the
+        /// first; widths rounded to multiples of 8).
+        #[arg(long, default_value_t = 1.0)]
+        student_width: f32,
         #[command(flatten)]
         args: cli::train::TrainArgs,
     },
@@ -134,13 +138,18 @@ fn main() -> Result<()> {
             teacher,
             from,
             name,
+            student_width,
             args,
         } => cli::train::distill(
             args,
             criterion,
             temperature,
             teacher,
-            trainer::train::stages::DistillStart { from, name },
+            trainer::train::stages::DistillStart {
+                from,
+                name,
+                width: student_width,
+            },
         ),
         Command::Tucker {
             ranks,

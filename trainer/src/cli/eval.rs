@@ -5,6 +5,7 @@ use crate::data::{dataset, imageio};
 use crate::metrics::{ErrorCounter, normalize_whitespace};
 use crate::report::confusion::Confusions;
 use anyhow::{Context, Result, bail};
+use inkline::internals::line_density;
 use inkline::{Stage, StageTimes};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -54,6 +55,10 @@ pub struct Args {
     /// under each of its effects.
     #[arg(long)]
     by_effect: bool,
+    /// Also give CER / WER per stroke density of the line (ink runs along the middle of its
+    /// body per body of written width, in half-unit buckets: how narrow the writing is).
+    #[arg(long)]
+    by_density: bool,
     /// Also time the network's stages (convolution, pooling, features, LSTM input
     /// projections, recurrence, output), waiting for the device after each: `--json` adds
     /// `"stages_ms_per_line"` and `"kernels"` (the CPU's vector path).
@@ -102,6 +107,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut by_effect: BTreeMap<String, ErrorCounter> = BTreeMap::new();
     let mut by_family: BTreeMap<String, ErrorCounter> = BTreeMap::new();
     let mut by_source: BTreeMap<String, ErrorCounter> = BTreeMap::new();
+    let mut by_density: BTreeMap<String, ErrorCounter> = BTreeMap::new();
     let mut counter = ErrorCounter::default();
     let mut confusions = Confusions::default();
     let mut total_ms = 0.0;
@@ -110,9 +116,10 @@ pub fn run(args: Args) -> Result<()> {
     let mut preprocess_ms = 0.0;
     let mut stages = StageTimes::default();
     for s in &samples {
+        let image = imageio::load(&s.path)?;
         let (hyp, ms) = match &rec {
             Some(rec) => {
-                let r = rec.recognize(&imageio::load(&s.path)?)?;
+                let r = rec.recognize(&image)?;
                 decode_ms += r.timing.decode_ms;
                 inference_ms += r.timing.inference_ms;
                 preprocess_ms += r.timing.preprocess_ms;
@@ -132,6 +139,12 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         counter.add(&hyp, &s.text);
+        if args.by_density {
+            by_density
+                .entry(density_bucket(line_density(&image)))
+                .or_default()
+                .add(&hyp, &s.text);
+        }
         for e in effects.get(&s.path).into_iter().flatten() {
             by_effect.entry(e.clone()).or_default().add(&hyp, &s.text);
         }
@@ -161,6 +174,9 @@ pub fn run(args: Args) -> Result<()> {
     if args.by_effect {
         groups.push(("effect", worst_of(&by_effect)));
     }
+    if args.by_density {
+        groups.push(("density", by_density.into_iter().collect()));
+    }
     let n = samples.len() as f64;
     let ms_per_line = total_ms / n;
     if args.errors {
@@ -184,6 +200,7 @@ pub fn run(args: Args) -> Result<()> {
             let key = match *kind {
                 "family" => "families",
                 "effect" => "effects",
+                "density" => "densities",
                 _ => "sources",
             };
             out[key] = worst
@@ -222,6 +239,18 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The half-unit bucket of a stroke density ("2.5-3.0"; everything from 6 in "6.0+").
+fn density_bucket(density: Option<f32>) -> String {
+    match density {
+        None => "no ink".into(),
+        Some(d) if d >= 6.0 => "6.0+".into(),
+        Some(d) => {
+            let lo = (d * 2.0).floor() / 2.0;
+            format!("{lo:.1}-{:.1}", lo + 0.5)
+        }
+    }
 }
 
 /// Each stage with its milliseconds, in order.

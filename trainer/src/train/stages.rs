@@ -79,12 +79,25 @@ pub fn finetune(session: &Session, from: &Path, name: &str) -> Result<StageResul
 
 /// Where a distillation starts: a fresh DarkNet student, or a student model file to go on
 /// training (a longer distillation than its first stage's fixed schedule).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DistillStart {
     /// Student model file to continue from (a DarkNet at the teacher's geometry).
     pub from: Option<PathBuf>,
     /// Stage name (default `distill-<criterion>`).
     pub name: Option<String>,
+    /// The student's CNN this many times as wide as the preset's (see
+    /// [`ModelConfig::widened`]).
+    pub width: f32,
+}
+
+impl Default for DistillStart {
+    fn default() -> Self {
+        Self {
+            from: None,
+            name: None,
+            width: 1.0,
+        }
+    }
 }
 
 impl DistillStart {
@@ -108,21 +121,22 @@ pub fn distill(
     let (tpath, tfile) = teacher_file(&session.config.run, teacher)?;
     let ad = session.device.clone().autodiff();
     let t = &tfile.meta.config;
-    let config = session.model_config(Network::Darknet)?.with_geometry(
-        t.input_height,
-        t.frame_stride(),
-        t.line_norm,
-    )?;
+    let config = session
+        .model_config(Network::Darknet)?
+        .widened(start.width)
+        .with_geometry(t.input_height, t.frame_stride(), t.line_norm)?;
     let mut student = match &start.from {
         None => CnnDblstm::new(&config, &ad)?,
         Some(from) => {
             let file = ModelFile::load(from, &Device::flex())?;
             if file.meta.config != config {
                 bail!(
-                    "{} is not a DarkNet student at the teacher's geometry ({} px, stride {})",
+                    "{} is not a DarkNet student at the teacher's geometry ({} px, stride {}) \
+                     and width {}",
                     from.display(),
                     t.input_height,
-                    t.frame_stride()
+                    t.frame_stride(),
+                    start.width
                 );
             }
             file.model.to_device(&ad).train()
