@@ -8,6 +8,7 @@
 mod batch;
 mod columns;
 mod density;
+mod follow;
 mod light;
 mod lines;
 mod pieces;
@@ -285,9 +286,13 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
             None => cut_page_lines(&part, split_lines(&part, INK_THRESHOLD), lines_apart),
             Some(level) => level_bands(&part, level, x0, ink.height),
         };
-        found.push((part, x0, bands));
+        let strips = followed_lines(&part, &bands);
+        found.push((part, x0, bands, strips));
     }
-    let count: usize = found.iter().map(|f| f.2.len()).sum();
+    let count: usize = found
+        .iter()
+        .map(|f| f.3.as_ref().map_or(f.2.len(), Vec::len))
+        .sum();
     if count < 2 {
         return Ok(None);
     }
@@ -295,10 +300,69 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
         return Err(too_many_lines(count));
     }
     let mut lines = Vec::new();
-    for (part, x0, bands) in &found {
-        lines.extend(read_bands(part, bands, geometry, level.as_ref(), ink, *x0)?);
+    for (part, x0, bands, strips) in &found {
+        lines.extend(match strips {
+            Some(strips) => {
+                let sources: Vec<Source> = strips.iter().map(Source::Strip).collect();
+                read_sources(part, &sources, geometry, level.as_ref(), ink, *x0)?
+            }
+            None => read_bands(part, bands, geometry, level.as_ref(), ink, *x0)?,
+        });
     }
     Ok(Some(lines))
+}
+
+/// The lines of `part` followed along it (see [`follow`]) and drawn straight, where that
+/// finds other lines than `bands` (rows of the page) or lines that bend; `None` to read the
+/// bands. Specks (under half a typical line's height both ways) are no lines.
+fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<follow::Straightened>> {
+    let mode = std::env::var("INKLINE_FOLLOW").unwrap_or_default();
+    if mode == "0" {
+        return None;
+    }
+    let spacing = {
+        let mut d: Vec<usize> = bands
+            .windows(2)
+            .map(|w| (w[1].0 + w[1].1) / 2 - (w[0].0 + w[0].1) / 2)
+            .collect();
+        d.sort_unstable();
+        d.get(d.len() / 2).copied()
+    };
+    let pitch = match (line_pitch(part, INK_THRESHOLD), spacing) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
+    if std::env::var("INKLINE_DEBUG").is_ok() {
+        eprintln!("pitch {:?} spacing {:?} -> {pitch}", line_pitch(part, INK_THRESHOLD), spacing);
+    }
+    let lines = follow::follow(part, INK_THRESHOLD, pitch)?;
+    let mut strips: Vec<follow::Straightened> = lines
+        .iter()
+        .map(|l| l.straighten(part, pitch * 3 / 2))
+        .collect();
+    let boxes: Vec<Option<BBox>> = strips
+        .iter()
+        .map(|s| ink_box(&s.image, 0, s.image.height))
+        .collect();
+    let mut heights: Vec<usize> = boxes.iter().flatten().map(|b| b.height).collect();
+    heights.sort_unstable();
+    let typical = heights.get(heights.len() / 2).copied().unwrap_or(0);
+    let mut keep = boxes
+        .iter()
+        .map(|b| b.is_some_and(|b| !(2 * b.width < typical && 2 * b.height < typical)));
+    strips.retain(|_| keep.next().unwrap_or(false));
+    let bent = lines.iter().any(|l| {
+        let (lo, hi) = l
+            .centre
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(lo, hi), &c| (lo.min(c), hi.max(c)));
+        hi - lo > pitch as f32 / 4.0
+    });
+    if mode == "1" || strips.len() != bands.len() || bent {
+        Some(strips)
+    } else {
+        None
+    }
 }
 
 /// The lines of `part` of a page turned level (`level`; `part` starts at column `x0` of the
@@ -372,6 +436,17 @@ fn cut_page_lines(
     }
 }
 
+/// Where a text line of a page is read from: rows of the page, or a line followed along it.
+enum Source<'a> {
+    /// Rows `[y0, y1)` of the page, borrowing margin up to rows `[lo, hi)`.
+    Band {
+        rows: (usize, usize),
+        limits: (usize, usize),
+    },
+    /// A followed line drawn straight.
+    Strip(&'a follow::Straightened),
+}
+
 /// The lines of `bands` of `work` (the ink map, or it turned level: `level`; or the part of
 /// either from column `left` on), with boxes in the pixels of the input's ink map `input`.
 /// Every piece of a line carries the whole line's quad.
@@ -386,6 +461,35 @@ fn read_bands(
     if bands.len() > MAX_LINES {
         return Err(too_many_lines(bands.len()));
     }
+    let sources: Vec<Source> = bands
+        .iter()
+        .enumerate()
+        .map(|(i, &(y0, y1))| {
+            // A line may borrow margin up to half-way to its neighbours, never into them.
+            let lo = if i == 0 { 0 } else { (bands[i - 1].1 + y0) / 2 };
+            let hi = if i + 1 == bands.len() {
+                work.height
+            } else {
+                (y1 + bands[i + 1].0).div_ceil(2)
+            };
+            Source::Band {
+                rows: (y0, y1),
+                limits: (lo, hi),
+            }
+        })
+        .collect();
+    read_sources(work, &sources, geometry, level, input, left)
+}
+
+/// The lines of `sources` of `work` (as [`read_bands`] says), top to bottom.
+fn read_sources(
+    work: &GrayImage,
+    sources: &[Source],
+    geometry: &InputGeometry,
+    level: Option<&skew::Levelled>,
+    input: &GrayImage,
+    left: usize,
+) -> Result<Vec<LineImage>> {
     // Corners of a box of `work` in the input, and the input box around them.
     let back = |q: Quad| -> Quad {
         q.map(|[x, y]| {
@@ -408,25 +512,37 @@ fn read_bands(
             height: y1.saturating_sub(y0).max(1),
         }
     };
-    let mut out = Vec::with_capacity(bands.len());
-    for (i, &(y0, y1)) in bands.iter().enumerate() {
-        // A line may borrow margin up to half-way to its neighbours, never into them.
-        let lo = if i == 0 { 0 } else { (bands[i - 1].1 + y0) / 2 };
-        let hi = if i + 1 == bands.len() {
-            work.height
-        } else {
-            (y1 + bands[i + 1].0).div_ceil(2)
+    let mut out = Vec::with_capacity(sources.len());
+    for source in sources {
+        // The image the line is cut from, its rows, their limits, and where its pixels lie
+        // in `work`.
+        let (image, found, limits, shift) = match source {
+            Source::Band { rows, limits } => (work, ink_box(work, rows.0, rows.1), *limits, None),
+            Source::Strip(s) => (
+                &s.image,
+                ink_box(&s.image, 0, s.image.height),
+                (0, s.image.height),
+                Some(&s.shift),
+            ),
         };
-        if let Some(b) = ink_box(work, y0, y1) {
-            let v = vertical(work, b, geometry);
-            let quad = back(corners(b));
-            for (x0, x1, join) in pieces::pieces(work, b, v.scale, geometry.height) {
-                let mut line = crop_and_scale(work, b, (x0, x1), v, (lo, hi), geometry);
-                line.join = join;
-                line.bbox = around(&back(corners(line.bbox)));
-                line.quad = quad;
-                out.push(line);
-            }
+        let Some(b) = found else { continue };
+        let to_work = |q: Quad| -> Quad {
+            q.map(|[x, y]| match shift {
+                None => [x, y],
+                Some(shift) => {
+                    let col = (x.max(0.0) as usize).min(shift.len().saturating_sub(1));
+                    [x, y + shift.get(col).copied().unwrap_or(0) as f32]
+                }
+            })
+        };
+        let v = vertical(image, b, geometry);
+        let quad = back(to_work(corners(b)));
+        for (x0, x1, join) in pieces::pieces(image, b, v.scale, geometry.height) {
+            let mut line = crop_and_scale(image, b, (x0, x1), v, limits, geometry);
+            line.join = join;
+            line.bbox = around(&back(to_work(corners(line.bbox))));
+            line.quad = quad;
+            out.push(line);
         }
     }
     Ok(out)

@@ -1,0 +1,508 @@
+//! Text lines followed along a page: where straight rows cannot part them (a bent page, a hand
+//! that climbs, descenders that reach into the next line's body), each line is traced across
+//! the page by the peaks of its ink in narrow vertical slices, parted from its neighbours by
+//! the emptiest path between them (a seam), and drawn straight: every column shifted so the
+//! line's centre runs along one row.
+
+use crate::image::GrayImage;
+
+/// A text line followed across a page (or a column of one): its centre row and the rows it
+/// owns, at every column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Followed {
+    /// Centre row at each column (the traced path, held flat beyond its ends).
+    pub centre: Vec<f32>,
+    /// First row the line owns at each column (below the seam above it).
+    pub top: Vec<usize>,
+    /// One past the last row it owns at each column (the seam below it).
+    pub bottom: Vec<usize>,
+}
+
+/// A followed line drawn straight: its ink with every column shifted by `shift[x]` rows, so
+/// that row `y` of `image` is row `y + shift[x]` of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Straightened {
+    /// The line's ink alone (what other lines own is background), its centre on one row.
+    pub image: GrayImage,
+    /// Page row of the strip's row 0, per column.
+    pub shift: Vec<isize>,
+}
+
+/// A slice's peak: a line's body crossing it.
+#[derive(Debug, Clone, Copy)]
+struct Peak {
+    x: f32,
+    y: f32,
+}
+
+/// Lines followed across `ink` (ink above `threshold`) whose lines lie about `pitch` rows
+/// apart, top to bottom; `None` when fewer than two are found.
+pub fn follow(ink: &GrayImage, threshold: f32, pitch: usize) -> Option<Vec<Followed>> {
+    let (w, h) = (ink.width, ink.height);
+    if pitch < 4 || w < 2 || h < 2 {
+        return None;
+    }
+    let p = pitch as f32;
+    let peaks = slice_peaks(ink, threshold, pitch);
+    if std::env::var("INKLINE_DEBUG").is_ok() {
+        for s in &peaks {
+            eprintln!("slice {:?}", s.iter().map(|p| (p.x as i32, p.y as i32)).collect::<Vec<_>>());
+        }
+    }
+    let mut tracks = link(&peaks, p);
+    // Top to bottom by mean row; a line must be more than one slice's peak unless it is alone
+    // in its rows (a short last word is a line; a speck between lines is not).
+    tracks.sort_by(|a, b| mean_y(a).total_cmp(&mean_y(b)));
+    if std::env::var("INKLINE_DEBUG").is_ok() {
+        for t in &tracks {
+            eprintln!("track {:?}", t.iter().map(|p| (p.x as i32, p.y as i32)).collect::<Vec<_>>());
+        }
+    }
+    if tracks.len() < 2 {
+        return None;
+    }
+    let mut centres: Vec<Vec<f32>> = tracks.iter().map(|t| centre_curve(t, w)).collect();
+    // Extended paths must not cross: each at least a third of a pitch below the one above.
+    for i in 1..centres.len() {
+        let (above, rest) = centres.split_at_mut(i);
+        for (c, a) in rest[0].iter_mut().zip(&above[i - 1]) {
+            *c = c.max(a + p / 3.0);
+        }
+    }
+    let seams: Vec<Vec<usize>> = centres
+        .windows(2)
+        .map(|pair| seam(ink, threshold, &pair[0], &pair[1]))
+        .collect();
+    let lines = centres
+        .into_iter()
+        .enumerate()
+        .map(|(i, centre)| Followed {
+            top: if i == 0 {
+                vec![0; w]
+            } else {
+                seams[i - 1].iter().map(|&s| s + 1).collect()
+            },
+            bottom: seams.get(i).map_or_else(
+                || vec![h; w],
+                |s| s.iter().map(|&y| (y + 1).min(h)).collect(),
+            ),
+            centre,
+        })
+        .collect();
+    Some(lines)
+}
+
+/// Mean row of a track's peaks.
+fn mean_y(track: &[Peak]) -> f32 {
+    track.iter().map(|p| p.y).sum::<f32>() / track.len().max(1) as f32
+}
+
+/// The peaks of every slice: slices three pitches wide every one and a half pitches, each
+/// slice's row profile (ink per row, long horizontal runs left out: rules) smoothed over a
+/// quarter pitch; a peak is a row fuller than every row within 0.45 pitch, and at least a
+/// third of its slice's fullest and a twentieth of the page's.
+fn slice_peaks(ink: &GrayImage, threshold: f32, pitch: usize) -> Vec<Vec<Peak>> {
+    let (w, h) = (ink.width, ink.height);
+    let step = (pitch * 3 / 2).max(2);
+    let chunks = w.div_ceil(step);
+    // Ink per row per chunk of `step` columns, without runs longer than 1.5 pitches.
+    let mut counts = vec![0u32; h * chunks];
+    let long = pitch * 3 / 2;
+    for y in 0..h {
+        let row = &ink.data[y * w..(y + 1) * w];
+        let mut x = 0;
+        while x < w {
+            if row[x] <= threshold {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < w && row[x] > threshold {
+                x += 1;
+            }
+            if x - start > long {
+                continue;
+            }
+            for xi in start..x {
+                counts[y * chunks + xi / step] += 1;
+            }
+        }
+    }
+    let radius = (pitch / 8).max(1);
+    let profiles: Vec<Vec<f32>> = (0..chunks)
+        .map(|k| {
+            let raw: Vec<f32> = (0..h)
+                .map(|y| {
+                    let a = counts[y * chunks + k];
+                    let b = if k + 1 < chunks {
+                        counts[y * chunks + k + 1]
+                    } else {
+                        0
+                    };
+                    (a + b) as f32
+                })
+                .collect();
+            smooth(&raw, radius)
+        })
+        .collect();
+    let page_max = profiles
+        .iter()
+        .flat_map(|p| p.iter().copied())
+        .fold(0.0f32, f32::max);
+    if page_max <= 0.0 {
+        return Vec::new();
+    }
+    let reach = (pitch as f32 * 0.45) as usize;
+    profiles
+        .iter()
+        .enumerate()
+        .map(|(k, prof)| {
+            let slice_max = prof.iter().copied().fold(0.0f32, f32::max);
+            let floor = (slice_max / 3.0).max(page_max / 20.0);
+            let x = ((k * step + (step * 2).min(w - k * step) / 2) as f32).min(w as f32 - 1.0);
+            let mut peaks: Vec<usize> = (0..h)
+                .filter(|&y| {
+                    let v = prof[y];
+                    v >= floor
+                        && v > 0.0
+                        && (y.saturating_sub(reach)..(y + reach + 1).min(h))
+                            .all(|o| prof[o] < v || (prof[o] == v && o >= y))
+                })
+                .collect();
+            // Two peaks with no valley between them (under 70 % of the lower) are one line's
+            // (the top and bottom bars of capitals): the fuller stays.
+            let mut i = 1;
+            while i < peaks.len() {
+                let (a, b) = (peaks[i - 1], peaks[i]);
+                let valley = prof[a..=b].iter().copied().fold(f32::MAX, f32::min);
+                if valley >= 0.7 * prof[a].min(prof[b]) {
+                    peaks.remove(if prof[a] >= prof[b] { i } else { i - 1 });
+                } else {
+                    i += 1;
+                }
+            }
+            peaks.into_iter().map(|y| Peak { x, y: y as f32 }).collect()
+        })
+        .collect()
+}
+
+/// `v` averaged over `2 * radius + 1` rows.
+fn smooth(v: &[f32], radius: usize) -> Vec<f32> {
+    let mut prefix = vec![0.0f32; v.len() + 1];
+    for (i, &x) in v.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + x;
+    }
+    (0..v.len())
+        .map(|i| {
+            let lo = i.saturating_sub(radius);
+            let hi = (i + radius + 1).min(v.len());
+            (prefix[hi] - prefix[lo]) / (hi - lo) as f32
+        })
+        .collect()
+}
+
+/// Peaks linked slice to slice into lines: each peak joins the line whose path, carried on
+/// from its last two peaks, passes nearest (within a third of a pitch), nearest pairs first;
+/// a line missed by two slices in a row ends. Lines that end where another begins, in line,
+/// are one.
+fn link(slices: &[Vec<Peak>], p: f32) -> Vec<Vec<Peak>> {
+    let near = p / 3.0;
+    let mut done: Vec<Vec<Peak>> = Vec::new();
+    let mut open: Vec<(Vec<Peak>, usize)> = Vec::new();
+    for (k, peaks) in slices.iter().enumerate() {
+        let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+        for (t, (track, _)) in open.iter().enumerate() {
+            for (j, peak) in peaks.iter().enumerate() {
+                let d = distance(track, *peak);
+                if d <= near {
+                    pairs.push((d, t, j));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (mut track_taken, mut peak_taken) = (vec![false; open.len()], vec![false; peaks.len()]);
+        for (_, t, j) in pairs {
+            if !track_taken[t] && !peak_taken[j] {
+                track_taken[t] = true;
+                peak_taken[j] = true;
+                open[t].0.push(peaks[j]);
+                open[t].1 = k;
+            }
+        }
+        let (keep, ended): (Vec<_>, Vec<_>) = open.into_iter().partition(|(_, last)| k - last < 2);
+        done.extend(ended.into_iter().map(|(t, _)| t));
+        open = keep;
+        open.extend(
+            peaks
+                .iter()
+                .zip(&peak_taken)
+                .filter(|(_, taken)| !**taken)
+                .map(|(&peak, _)| (vec![peak], k)),
+        );
+    }
+    done.extend(open.into_iter().map(|(t, _)| t));
+    // Join a line that begins where one ended, in line with it (a gap wider than two slices).
+    done.sort_by(|a, b| a[0].x.total_cmp(&b[0].x));
+    let mut joined: Vec<Vec<Peak>> = Vec::new();
+    for track in done {
+        let first = track[0];
+        let best = joined
+            .iter_mut()
+            .filter(|j| j.last().is_some_and(|l| l.x < first.x))
+            .map(|j| (distance(j, first), j))
+            .filter(|(d, _)| *d <= near)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        match best {
+            Some((_, j)) => j.extend(track),
+            None => joined.push(track),
+        }
+    }
+    joined
+}
+
+/// How far `peak` lies from `track`'s path: from where the path, carried on from its last
+/// peaks (a slope over up to four, at most one row in ten), or held flat from its last peak,
+/// passes its column, whichever is nearer.
+fn distance(track: &[Peak], peak: Peak) -> f32 {
+    let last = track[track.len() - 1];
+    let tail = &track[track.len().saturating_sub(4)..];
+    let slope = if tail.len() < 2 {
+        0.0
+    } else {
+        let n = tail.len() as f32;
+        let (mx, my) = (
+            tail.iter().map(|p| p.x).sum::<f32>() / n,
+            tail.iter().map(|p| p.y).sum::<f32>() / n,
+        );
+        let sxx: f32 = tail.iter().map(|p| (p.x - mx) * (p.x - mx)).sum();
+        let sxy: f32 = tail.iter().map(|p| (p.x - mx) * (p.y - my)).sum();
+        (sxy / sxx.max(1.0)).clamp(-0.1, 0.1)
+    };
+    let carried = last.y + slope * (peak.x - last.x);
+    (carried - peak.y).abs().min((last.y - peak.y).abs())
+}
+
+/// A track's centre row at every column of a `w`-column page: straight between its peaks,
+/// flat beyond its ends.
+fn centre_curve(track: &[Peak], w: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(w);
+    let mut i = 0;
+    for x in 0..w {
+        let x = x as f32;
+        while i + 1 < track.len() && track[i + 1].x <= x {
+            i += 1;
+        }
+        let a = track[i];
+        let y = match track.get(i + 1) {
+            Some(b) if x > a.x => a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x).max(1.0),
+            _ => a.y,
+        };
+        out.push(y);
+    }
+    out
+}
+
+/// The path between two lines' centres (`above` over `below`) crossing the least ink, one row
+/// up or down at most from column to column: its row at every column.
+fn seam(ink: &GrayImage, threshold: f32, above: &[f32], below: &[f32]) -> Vec<usize> {
+    let (w, h) = (ink.width, ink.height);
+    // Rows strictly between the two centres (at least one row) at each column.
+    let range = |x: usize| -> (usize, usize) {
+        let lo = (above[x].floor() as isize + 1).clamp(0, h as isize - 1) as usize;
+        let hi = (below[x].ceil() as isize - 1).clamp(lo as isize, h as isize - 1) as usize;
+        (lo, hi)
+    };
+    // Ink costs 1; a step up or down a little, so the path keeps to a gap once in it; the
+    // middle between the centres is preferred a little, so an empty stretch parts evenly.
+    let cost = |x: usize, y: usize| -> f32 {
+        let ink_cost = if ink.get(x, y) > threshold { 1.0 } else { 0.0 };
+        let mid = (above[x] + below[x]) / 2.0;
+        let gap = (below[x] - above[x]).max(1.0);
+        ink_cost + 0.02 * ((y as f32 - mid).abs() / gap)
+    };
+    let mut ranges = Vec::with_capacity(w);
+    let mut from: Vec<Vec<i8>> = Vec::with_capacity(w);
+    let (lo0, hi0) = range(0);
+    let mut best: Vec<f32> = (lo0..=hi0).map(|y| cost(0, y)).collect();
+    ranges.push((lo0, hi0));
+    from.push(vec![0; best.len()]);
+    for x in 1..w {
+        let (plo, phi) = ranges[x - 1];
+        let (lo, hi) = range(x);
+        let mut next = Vec::with_capacity(hi - lo + 1);
+        let mut moves = Vec::with_capacity(hi - lo + 1);
+        for y in lo..=hi {
+            let mut pick = (f32::INFINITY, 0i8);
+            for d in -1i8..=1 {
+                let py = y as isize + d as isize;
+                if py < plo as isize || py > phi as isize {
+                    continue;
+                }
+                let step = if d == 0 { 0.0 } else { 0.01 };
+                let c = best[py as usize - plo] + step;
+                if c < pick.0 {
+                    pick = (c, d);
+                }
+            }
+            if pick.0.is_infinite() {
+                // The ranges do not touch: come from the nearest row of the last column.
+                let py = y.clamp(plo, phi);
+                pick = (best[py - plo] + 1.0, (py as isize - y as isize).clamp(-1, 1) as i8);
+                if (py as isize - y as isize).abs() > 1 {
+                    pick.1 = i8::MAX;
+                }
+            }
+            next.push(pick.0 + cost(x, y));
+            moves.push(pick.1);
+        }
+        best = next;
+        ranges.push((lo, hi));
+        from.push(moves);
+    }
+    // Walk back from the cheapest end.
+    let mut rows = vec![0usize; w];
+    let (lo, _) = ranges[w - 1];
+    let mut y = lo
+        + best
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map_or(0, |(i, _)| i);
+    for x in (0..w).rev() {
+        rows[x] = y;
+        if x == 0 {
+            break;
+        }
+        let (lo, _) = ranges[x];
+        let (plo, phi) = ranges[x - 1];
+        let d = from[x][y - lo];
+        y = if d == i8::MAX {
+            y.clamp(plo, phi)
+        } else {
+            (y as isize + d as isize).clamp(plo as isize, phi as isize) as usize
+        };
+    }
+    rows
+}
+
+impl Followed {
+    /// The line drawn straight: at most `reach` rows above and below its centre, each column
+    /// shifted so the centre lies on one row; what lies outside the rows the line owns is
+    /// background.
+    pub fn straighten(&self, ink: &GrayImage, reach: usize) -> Straightened {
+        let w = ink.width;
+        let up = (0..w)
+            .map(|x| (self.centre[x].round() as isize - self.top[x] as isize).max(0) as usize)
+            .max()
+            .unwrap_or(0)
+            .min(reach);
+        let down = (0..w)
+            .map(|x| (self.bottom[x] as isize - self.centre[x].round() as isize).max(0) as usize)
+            .max()
+            .unwrap_or(0)
+            .min(reach);
+        let rows = (up + down).max(1);
+        let mut image = GrayImage::filled(w, rows, 0.0);
+        let shift: Vec<isize> = (0..w)
+            .map(|x| self.centre[x].round() as isize - up as isize)
+            .collect();
+        for (x, &s) in shift.iter().enumerate() {
+            for r in 0..rows {
+                let y = s + r as isize;
+                if y < self.top[x] as isize || y >= self.bottom[x] as isize || y >= ink.height as isize {
+                    continue;
+                }
+                image.data[r * w + x] = ink.get(x, y as usize);
+            }
+        }
+        Straightened { image, shift }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page of `lines` lines of "letters" (vertical strokes a body tall, 9 px apart) along
+    /// `y = base + i * pitch + bend * (x - w/2)^2 / (w/2)^2`, descenders every fourth letter
+    /// reaching into the next line's body.
+    fn bent_page(lines: usize, pitch: usize, bend: f32) -> GrayImage {
+        let w = 900;
+        let h = pitch * (lines + 2);
+        let mut img = GrayImage::filled(w, h, 0.0);
+        let half = w as f32 / 2.0;
+        for i in 0..lines {
+            for (k, x0) in (40..w - 40).step_by(9).enumerate() {
+                let dx = (x0 as f32 - half) / half;
+                let c = (pitch + i * pitch) as f32 + bend * dx * dx;
+                let body = (pitch as f32 * 0.3) as isize;
+                let (top, bottom) = if k % 4 == 0 {
+                    (c as isize - body / 2, c as isize + body / 2 + pitch as isize * 3 / 4)
+                } else {
+                    (c as isize - body / 2, c as isize + body / 2)
+                };
+                for y in top.max(0)..bottom.min(h as isize) {
+                    for x in x0..x0 + 3 {
+                        img.data[y as usize * w + x] = 1.0;
+                    }
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn bent_lines_that_touch_are_followed_one_by_one_in_order() {
+        let pitch = 40;
+        let page = bent_page(4, pitch, 25.0);
+        let lines = follow(&page, 0.5, pitch).expect("lines");
+        assert_eq!(lines.len(), 4);
+        for (i, l) in lines.iter().enumerate() {
+            // The centre follows the bend: 25 rows lower at the middle than at the ends... of
+            // the ink, within a fifth of a pitch.
+            let expect = |x: usize| {
+                let dx = (x as f32 - 450.0) / 450.0;
+                (pitch + i * pitch) as f32 + 25.0 * dx * dx
+            };
+            for x in [100, 450, 800] {
+                assert!((l.centre[x] - expect(x)).abs() < 8.0, "line {i} at {x}: {}", l.centre[x]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_straightened_line_holds_its_own_ink_on_one_row() {
+        let pitch = 40;
+        let page = bent_page(3, pitch, 25.0);
+        let lines = follow(&page, 0.5, pitch).unwrap();
+        let s = lines[1].straighten(&page, 2 * pitch);
+        // The tops of the letters without a descender above them (the line above's descenders
+        // reach in every fourth letter) lie within a few rows of each other: the bend is gone.
+        let tops: Vec<usize> = (40..900 - 40)
+            .step_by(9)
+            .enumerate()
+            .filter(|(k, _)| k % 4 == 2)
+            .filter_map(|(_, x)| (0..s.image.height).find(|&y| s.image.get(x + 1, y) > 0.5))
+            .collect();
+        assert!(tops.len() > 20);
+        let (min, max) = (tops.iter().min().unwrap(), tops.iter().max().unwrap());
+        assert!(max - min <= 3, "tops {min}..{max}");
+        // Its ink is its own: 3 of 4 letters a body tall, the fourth with its descender, never
+        // the next line's body.
+        let ink: usize = s.image.data.iter().filter(|&&v| v > 0.5).count();
+        let letters = (40..900 - 40).step_by(9).count();
+        let body = 12;
+        let expected = letters * 3 * body + letters / 4 * 3 * 30;
+        assert!(
+            (ink as f32 - expected as f32).abs() < 0.15 * expected as f32,
+            "{ink} vs {expected}"
+        );
+    }
+
+    #[test]
+    fn one_line_is_not_followed() {
+        let page = bent_page(1, 40, 10.0);
+        assert!(follow(&page, 0.5, 40).is_none());
+        assert!(follow(&GrayImage::filled(50, 50, 0.0), 0.5, 40).is_none());
+    }
+}
