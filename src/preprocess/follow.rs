@@ -42,16 +42,15 @@ pub fn follow(ink: &GrayImage, threshold: f32, pitch: usize) -> Option<Vec<Follo
     if pitch < 4 || w < 2 || h < 2 {
         return None;
     }
+    let pitch = refine_pitch(ink, threshold, pitch);
     let p = pitch as f32;
-    let peaks = slice_peaks(ink, threshold, pitch);
+    let peaks = slice_peaks(ink, threshold, pitch, 0.35, true);
     if std::env::var("INKLINE_DEBUG").is_ok() {
         for s in &peaks {
             eprintln!("slice {:?}", s.iter().map(|p| (p.x as i32, p.y as i32)).collect::<Vec<_>>());
         }
     }
     let mut tracks = link(&peaks, p);
-    // Top to bottom by mean row; a line must be more than one slice's peak unless it is alone
-    // in its rows (a short last word is a line; a speck between lines is not).
     tracks.sort_by(|a, b| mean_y(a).total_cmp(&mean_y(b)));
     if std::env::var("INKLINE_DEBUG").is_ok() {
         for t in &tracks {
@@ -61,35 +60,160 @@ pub fn follow(ink: &GrayImage, threshold: f32, pitch: usize) -> Option<Vec<Follo
     if tracks.len() < 2 {
         return None;
     }
-    let mut centres: Vec<Vec<f32>> = tracks.iter().map(|t| centre_curve(t, w)).collect();
-    // Extended paths must not cross: each at least a third of a pitch below the one above.
-    for i in 1..centres.len() {
-        let (above, rest) = centres.split_at_mut(i);
-        for (c, a) in rest[0].iter_mut().zip(&above[i - 1]) {
-            *c = c.max(a + p / 3.0);
-        }
-    }
-    let seams: Vec<Vec<usize>> = centres
-        .windows(2)
-        .map(|pair| seam(ink, threshold, &pair[0], &pair[1]))
-        .collect();
-    let lines = centres
-        .into_iter()
-        .enumerate()
-        .map(|(i, centre)| Followed {
-            top: if i == 0 {
-                vec![0; w]
-            } else {
-                seams[i - 1].iter().map(|&s| s + 1).collect()
-            },
-            bottom: seams.get(i).map_or_else(
-                || vec![h; w],
-                |s| s.iter().map(|&y| (y + 1).min(h)).collect(),
-            ),
-            centre,
+    // Each line spans its slices (a slice reaches a pitch and a half either side of its
+    // centre). Beyond, its path is held flat and it is still there, owning what lies between
+    // its neighbours (a line's first word may come before its first peak), except where
+    // another line spans those columns within 0.6 pitch of it: in the same row (a note
+    // beside a line's end, a line that goes on after a gap), where that line owns the ink.
+    let half = p * 1.5;
+    let spans: Vec<(usize, usize)> = tracks
+        .iter()
+        .map(|t| {
+            let x0 = (t[0].x - half).max(0.0) as usize;
+            let x1 = ((t[t.len() - 1].x + half).ceil() as usize).min(w);
+            (x0, x1)
         })
         .collect();
+    let centres: Vec<Vec<f32>> = tracks.iter().map(|t| centre_curve(t, w)).collect();
+    let spans_at = |i: usize, x: usize| x >= spans[i].0 && x < spans[i].1;
+    let present = |a: usize, x: usize| {
+        spans_at(a, x)
+            || !(0..centres.len())
+                .any(|b| b != a && spans_at(b, x) && (centres[a][x] - centres[b][x]).abs() < 0.6 * p)
+    };
+    let mut lines: Vec<Followed> = centres
+        .iter()
+        .enumerate()
+        .map(|(i, centre)| Followed {
+            top: vec![0; w],
+            bottom: (0..w).map(|x| if present(i, x) { h } else { 0 }).collect(),
+            centre: centre.clone(),
+        })
+        .collect();
+    // At every column, the lines there in order of their centres; each two neighbours are
+    // parted by a seam along the columns where they are neighbours.
+    let mut pairs: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
+    for x in 0..w {
+        let mut here: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].bottom[x] > 0).collect();
+        here.sort_by(|&a, &b| lines[a].centre[x].total_cmp(&lines[b].centre[x]));
+        for pair in here.windows(2) {
+            pairs.entry((pair[0], pair[1])).or_default().push(x);
+        }
+    }
+    for ((a, b), columns) in pairs {
+        for run in columns.chunk_by(|x, y| x + 1 == *y) {
+            let (x0, x1) = (run[0], run[run.len() - 1] + 1);
+            let rows = seam(
+                ink,
+                threshold,
+                x0,
+                &lines[a].centre[x0..x1],
+                &lines[b].centre[x0..x1],
+            );
+            for (i, y) in rows.into_iter().enumerate() {
+                let x = x0 + i;
+                lines[a].bottom[x] = lines[a].bottom[x].min(y + 1);
+                lines[b].top[x] = lines[b].top[x].max(y + 1);
+            }
+        }
+    }
     Some(lines)
+}
+
+/// The distance between text lines in rows, bent or drifting ones too: the row profiles of
+/// vertical slices (a tenth of the width, at least 64 columns: a bent line is about straight
+/// within one) autocorrelated one by one and summed, weighted by their ink (a repeat does not
+/// depend on where in its slice a line lies); the first peak past the sum's first dip below
+/// zero that reaches 70 % of its highest (a multiple of the pitch repeats about as well).
+/// `None` when nothing repeats (under 0.2 of the ink-weighted whole).
+pub fn slice_pitch(ink: &GrayImage, threshold: f32) -> Option<usize> {
+    let (w, h) = (ink.width, ink.height);
+    if h < 16 || w == 0 {
+        return None;
+    }
+    let width = (w / 10).max(64).min(w);
+    let max_lag = h / 2;
+    let mut sum = vec![0.0f32; max_lag];
+    let mut weight = 0.0f32;
+    for x0 in (0..w).step_by(width) {
+        let x1 = (x0 + width).min(w);
+        let profile: Vec<f32> = (0..h)
+            .map(|y| {
+                ink.data[y * w + x0..y * w + x1]
+                    .iter()
+                    .filter(|&&v| v > threshold)
+                    .count() as f32
+            })
+            .collect();
+        // Only the rows from the slice's first ink to its last: blank margins would make
+        // the whole block of lines the strongest repeat.
+        let (Some(first), Some(last)) = (
+            profile.iter().position(|&v| v > 0.0),
+            profile.iter().rposition(|&v| v > 0.0),
+        ) else {
+            continue;
+        };
+        let profile = &profile[first..=last];
+        let n = profile.len();
+        let ink_count: f32 = profile.iter().sum();
+        let mean = ink_count / n as f32;
+        let centred: Vec<f32> = profile.iter().map(|v| v - mean).collect();
+        let energy: f32 = centred.iter().map(|v| v * v).sum();
+        if energy <= 0.0 {
+            continue;
+        }
+        for (lag, acc) in sum.iter_mut().enumerate().skip(1).take(n.saturating_sub(1)) {
+            let ac: f32 = centred[..n - lag]
+                .iter()
+                .zip(&centred[lag..])
+                .map(|(a, b)| a * b)
+                .sum();
+            *acc += ink_count * ac / energy;
+        }
+        weight += ink_count;
+    }
+    if weight <= 0.0 {
+        return None;
+    }
+    let ac: Vec<f32> = sum.iter().map(|v| v / weight).collect();
+    if std::env::var("INKLINE_DEBUG").is_ok() {
+        eprintln!("ac {:?}", ac.iter().step_by(4).map(|v| (v * 100.0) as i32).collect::<Vec<_>>());
+    }
+    let mut lag = 4;
+    while lag < max_lag && ac[lag] > 0.0 {
+        lag += 1;
+    }
+    let highest = ac[lag.min(max_lag)..].iter().copied().fold(f32::MIN, f32::max);
+    if highest < 0.2 {
+        return None;
+    }
+    (lag + 1..max_lag.saturating_sub(1))
+        .find(|&l| ac[l] >= 0.7 * highest && ac[l] >= ac[l - 1] && ac[l] >= ac[l + 1])
+        .filter(|&l| l >= 8)
+}
+
+/// `pitch` or, where the lines lie closer (a guess from rows that hold two lines as one, or
+/// from lines that only some slices hold: short ones between long ones), the distance
+/// between neighbouring peaks within slices (peaks found at least 0.2 of `pitch` apart) that
+/// 30 % of them are under; at least three such distances, under 0.8 of `pitch`.
+fn refine_pitch(ink: &GrayImage, threshold: f32, pitch: usize) -> usize {
+    let mut gaps: Vec<f32> = slice_peaks(ink, threshold, pitch, 0.2, true)
+        .iter()
+        .flat_map(|s| s.windows(2).map(|w| w[1].y - w[0].y).collect::<Vec<_>>())
+        .collect();
+    if gaps.len() < 3 {
+        return pitch;
+    }
+    gaps.sort_by(f32::total_cmp);
+    let short = gaps[gaps.len() * 3 / 10];
+    if std::env::var("INKLINE_DEBUG").is_ok() {
+        eprintln!("refine {pitch}: gaps {gaps:?}");
+    }
+    if short < 0.8 * pitch as f32 && short >= 8.0 {
+        short.round() as usize
+    } else {
+        pitch
+    }
 }
 
 /// Mean row of a track's peaks.
@@ -101,7 +225,13 @@ fn mean_y(track: &[Peak]) -> f32 {
 /// slice's row profile (ink per row, long horizontal runs left out: rules) smoothed over a
 /// quarter pitch; a peak is a row fuller than every row within 0.45 pitch, and at least a
 /// third of its slice's fullest and a twentieth of the page's.
-fn slice_peaks(ink: &GrayImage, threshold: f32, pitch: usize) -> Vec<Vec<Peak>> {
+fn slice_peaks(
+    ink: &GrayImage,
+    threshold: f32,
+    pitch: usize,
+    apart: f32,
+    merge: bool,
+) -> Vec<Vec<Peak>> {
     let (w, h) = (ink.width, ink.height);
     let step = (pitch * 3 / 2).max(2);
     let chunks = w.div_ceil(step);
@@ -152,13 +282,13 @@ fn slice_peaks(ink: &GrayImage, threshold: f32, pitch: usize) -> Vec<Vec<Peak>> 
     if page_max <= 0.0 {
         return Vec::new();
     }
-    let reach = (pitch as f32 * 0.45) as usize;
+    let reach = (pitch as f32 * apart) as usize;
     profiles
         .iter()
         .enumerate()
         .map(|(k, prof)| {
             let slice_max = prof.iter().copied().fold(0.0f32, f32::max);
-            let floor = (slice_max / 3.0).max(page_max / 20.0);
+            let floor = (slice_max / 5.0).max(page_max / 20.0);
             let x = ((k * step + (step * 2).min(w - k * step) / 2) as f32).min(w as f32 - 1.0);
             let mut peaks: Vec<usize> = (0..h)
                 .filter(|&y| {
@@ -172,7 +302,7 @@ fn slice_peaks(ink: &GrayImage, threshold: f32, pitch: usize) -> Vec<Vec<Peak>> 
             // Two peaks with no valley between them (under 70 % of the lower) are one line's
             // (the top and bottom bars of capitals): the fuller stays.
             let mut i = 1;
-            while i < peaks.len() {
+            while merge && i < peaks.len() {
                 let (a, b) = (peaks[i - 1], peaks[i]);
                 let valley = prof[a..=b].iter().copied().fold(f32::MAX, f32::min);
                 if valley >= 0.7 * prof[a].min(prof[b]) {
@@ -282,30 +412,76 @@ fn distance(track: &[Peak], peak: Peak) -> f32 {
     (carried - peak.y).abs().min((last.y - peak.y).abs())
 }
 
-/// A track's centre row at every column of a `w`-column page: straight between its peaks,
-/// flat beyond its ends.
+/// A track's centre row at every column of a `w`-column page: the least-squares parabola
+/// through its peaks (a line through two, flat through one), held flat beyond its ends; a
+/// smooth path, so that drawing the line straight does not jolt its letters by a row here
+/// and there.
 fn centre_curve(track: &[Peak], w: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(w);
-    let mut i = 0;
-    for x in 0..w {
-        let x = x as f32;
-        while i + 1 < track.len() && track[i + 1].x <= x {
-            i += 1;
+    let (first, last) = (track[0].x, track[track.len() - 1].x);
+    // Centred and scaled x, for a well-conditioned fit.
+    let mid = (first + last) / 2.0;
+    let scale = ((last - first) / 2.0).max(1.0);
+    let u = |x: f32| (x.clamp(first, last) - mid) / scale;
+    let degree = (track.len() - 1).min(2);
+    let coef = fit(track.iter().map(|p| (u(p.x), p.y)), degree);
+    (0..w)
+        .map(|x| {
+            let t = u(x as f32);
+            coef[0] + coef[1] * t + coef[2] * t * t
+        })
+        .collect()
+}
+
+/// Least-squares polynomial of `degree` (0-2) through `points` (at least `degree + 1`
+/// distinct x): its coefficients, lowest first (those above `degree` zero). Where the system
+/// is singular, the points' mean row.
+fn fit(points: impl Iterator<Item = (f32, f32)>, degree: usize) -> [f32; 3] {
+    let n = degree + 1;
+    // Normal equations in f64.
+    let mut a = [[0.0f64; 4]; 3];
+    let (mut count, mut sum) = (0.0f64, 0.0f64);
+    for (x, y) in points {
+        let (x, y) = (x as f64, y as f64);
+        count += 1.0;
+        sum += y;
+        let pow = [1.0, x, x * x];
+        for i in 0..n {
+            for j in 0..n {
+                a[i][j] += pow[i] * pow[j];
+            }
+            a[i][3] += pow[i] * y;
         }
-        let a = track[i];
-        let y = match track.get(i + 1) {
-            Some(b) if x > a.x => a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x).max(1.0),
-            _ => a.y,
-        };
-        out.push(y);
+    }
+    let mean = [(sum / count.max(1.0)) as f32, 0.0, 0.0];
+    // Gauss-Jordan elimination with partial pivoting.
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, pivot);
+        if a[col][col].abs() < 1e-9 {
+            return mean;
+        }
+        for row in 0..n {
+            if row != col {
+                let f = a[row][col] / a[col][col];
+                for k in col..4 {
+                    a[row][k] -= f * a[col][k];
+                }
+            }
+        }
+    }
+    let mut out = [0.0f32; 3];
+    for (i, c) in out.iter_mut().enumerate().take(n) {
+        *c = (a[i][3] / a[i][i]) as f32;
     }
     out
 }
 
-/// The path between two lines' centres (`above` over `below`) crossing the least ink, one row
-/// up or down at most from column to column: its row at every column.
-fn seam(ink: &GrayImage, threshold: f32, above: &[f32], below: &[f32]) -> Vec<usize> {
-    let (w, h) = (ink.width, ink.height);
+/// The path between two lines' centres (`above` over `below`, from column `x0` on) crossing
+/// the least ink, one row up or down at most from column to column: its row at every column.
+fn seam(ink: &GrayImage, threshold: f32, x0: usize, above: &[f32], below: &[f32]) -> Vec<usize> {
+    let (w, h) = (above.len(), ink.height);
     // Rows strictly between the two centres (at least one row) at each column.
     let range = |x: usize| -> (usize, usize) {
         let lo = (above[x].floor() as isize + 1).clamp(0, h as isize - 1) as usize;
@@ -315,7 +491,7 @@ fn seam(ink: &GrayImage, threshold: f32, above: &[f32], below: &[f32]) -> Vec<us
     // Ink costs 1; a step up or down a little, so the path keeps to a gap once in it; the
     // middle between the centres is preferred a little, so an empty stretch parts evenly.
     let cost = |x: usize, y: usize| -> f32 {
-        let ink_cost = if ink.get(x, y) > threshold { 1.0 } else { 0.0 };
+        let ink_cost = if ink.get(x0 + x, y) > threshold { 1.0 } else { 0.0 };
         let mid = (above[x] + below[x]) / 2.0;
         let gap = (below[x] - above[x]).max(1.0);
         ink_cost + 0.02 * ((y as f32 - mid).abs() / gap)
@@ -391,12 +567,13 @@ impl Followed {
     /// background.
     pub fn straighten(&self, ink: &GrayImage, reach: usize) -> Straightened {
         let w = ink.width;
-        let up = (0..w)
+        let owned = || (0..w).filter(|&x| self.top[x] < self.bottom[x]);
+        let up = owned()
             .map(|x| (self.centre[x].round() as isize - self.top[x] as isize).max(0) as usize)
             .max()
             .unwrap_or(0)
             .min(reach);
-        let down = (0..w)
+        let down = owned()
             .map(|x| (self.bottom[x] as isize - self.centre[x].round() as isize).max(0) as usize)
             .max()
             .unwrap_or(0)
@@ -497,6 +674,32 @@ mod tests {
             (ink as f32 - expected as f32).abs() < 0.15 * expected as f32,
             "{ink} vs {expected}"
         );
+    }
+
+    #[test]
+    fn the_pitch_of_bent_lines_is_found_where_rows_smear_it() {
+        for (pitch, bend) in [(40, 0.0), (40, 60.0), (56, 90.0)] {
+            let page = bent_page(6, pitch, bend);
+            let found = slice_pitch(&page, 0.5).expect("a pitch");
+            assert!(found.abs_diff(pitch) <= 2, "pitch {pitch} bend {bend}: {found}");
+        }
+        assert_eq!(slice_pitch(&bent_page(1, 40, 0.0), 0.5), None);
+    }
+
+    #[test]
+    fn a_parabola_is_fitted_exactly() {
+        let pts = [(-1.0f32, 3.0f32), (0.0, 1.0), (0.5, 1.5), (1.0, 5.0)];
+        // y = 1 + x + 3x^2 through (-1, 3), (0, 1), (0.5, 2.25)? use exact points of it.
+        let exact: Vec<(f32, f32)> = [-1.0f32, -0.3, 0.2, 1.0]
+            .iter()
+            .map(|&x| (x, 1.0 + x + 3.0 * x * x))
+            .collect();
+        let c = fit(exact.into_iter(), 2);
+        assert!((c[0] - 1.0).abs() < 1e-4 && (c[1] - 1.0).abs() < 1e-4 && (c[2] - 3.0).abs() < 1e-4, "{c:?}");
+        let c = fit(pts[..1].iter().copied(), 0);
+        assert_eq!(c, [3.0, 0.0, 0.0]);
+        let c = fit(pts[1..3].iter().copied(), 1);
+        assert!((c[0] - 1.0).abs() < 1e-5 && (c[1] - 1.0).abs() < 1e-5, "{c:?}");
     }
 
     #[test]

@@ -312,12 +312,11 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
     Ok(Some(lines))
 }
 
-/// The lines of `part` followed along it (see [`follow`]) and drawn straight, where that
-/// finds other lines than `bands` (rows of the page) or lines that bend; `None` to read the
-/// bands. Specks (under half a typical line's height both ways) are no lines.
+/// The lines of `part` followed along it (see [`follow`]) and drawn straight, when its rows
+/// hold two lines or more (`bands`); `None` to read the bands (fewer, or no line pitch).
+/// Specks (under half a typical line's height both ways) are no lines.
 fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<follow::Straightened>> {
-    let mode = std::env::var("INKLINE_FOLLOW").unwrap_or_default();
-    if mode == "0" {
+    if bands.len() < 2 || std::env::var("INKLINE_FOLLOW").is_ok_and(|m| m == "0") {
         return None;
     }
     let spacing = {
@@ -328,12 +327,12 @@ fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<foll
         d.sort_unstable();
         d.get(d.len() / 2).copied()
     };
-    let pitch = match (line_pitch(part, INK_THRESHOLD), spacing) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a.or(b)?,
-    };
+    let pitch = follow::slice_pitch(part, INK_THRESHOLD).or_else(|| match (line_pitch(part, INK_THRESHOLD), spacing) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })?;
     if std::env::var("INKLINE_DEBUG").is_ok() {
-        eprintln!("pitch {:?} spacing {:?} -> {pitch}", line_pitch(part, INK_THRESHOLD), spacing);
+        eprintln!("pitch {:?} spacing {:?} slice {:?} -> {pitch} bands {:?}", line_pitch(part, INK_THRESHOLD), spacing, follow::slice_pitch(part, INK_THRESHOLD), bands);
     }
     let lines = follow::follow(part, INK_THRESHOLD, pitch)?;
     let mut strips: Vec<follow::Straightened> = lines
@@ -351,18 +350,7 @@ fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<foll
         .iter()
         .map(|b| b.is_some_and(|b| !(2 * b.width < typical && 2 * b.height < typical)));
     strips.retain(|_| keep.next().unwrap_or(false));
-    let bent = lines.iter().any(|l| {
-        let (lo, hi) = l
-            .centre
-            .iter()
-            .fold((f32::MAX, f32::MIN), |(lo, hi), &c| (lo.min(c), hi.max(c)));
-        hi - lo > pitch as f32 / 4.0
-    });
-    if mode == "1" || strips.len() != bands.len() || bent {
-        Some(strips)
-    } else {
-        None
-    }
+    Some(strips)
 }
 
 /// The lines of `part` of a page turned level (`level`; `part` starts at column `x0` of the
