@@ -45,18 +45,8 @@ pub fn follow(ink: &GrayImage, threshold: f32, pitch: usize) -> Option<Vec<Follo
     let pitch = refine_pitch(ink, threshold, pitch);
     let p = pitch as f32;
     let peaks = slice_peaks(ink, threshold, pitch, 0.35, true);
-    if std::env::var("INKLINE_DEBUG").is_ok() {
-        for s in &peaks {
-            eprintln!("slice {:?}", s.iter().map(|p| (p.x as i32, p.y as i32)).collect::<Vec<_>>());
-        }
-    }
     let mut tracks = link(&peaks, p);
     tracks.sort_by(|a, b| mean_y(a).total_cmp(&mean_y(b)));
-    if std::env::var("INKLINE_DEBUG").is_ok() {
-        for t in &tracks {
-            eprintln!("track {:?}", t.iter().map(|p| (p.x as i32, p.y as i32)).collect::<Vec<_>>());
-        }
-    }
     if tracks.len() < 2 {
         return None;
     }
@@ -78,8 +68,9 @@ pub fn follow(ink: &GrayImage, threshold: f32, pitch: usize) -> Option<Vec<Follo
     let spans_at = |i: usize, x: usize| x >= spans[i].0 && x < spans[i].1;
     let present = |a: usize, x: usize| {
         spans_at(a, x)
-            || !(0..centres.len())
-                .any(|b| b != a && spans_at(b, x) && (centres[a][x] - centres[b][x]).abs() < 0.6 * p)
+            || !(0..centres.len()).any(|b| {
+                b != a && spans_at(b, x) && (centres[a][x] - centres[b][x]).abs() < 0.6 * p
+            })
     };
     let mut lines: Vec<Followed> = centres
         .iter()
@@ -94,7 +85,9 @@ pub fn follow(ink: &GrayImage, threshold: f32, pitch: usize) -> Option<Vec<Follo
     // parted by a seam along the columns where they are neighbours.
     let mut pairs: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
     for x in 0..w {
-        let mut here: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].bottom[x] > 0).collect();
+        let mut here: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].bottom[x] > 0)
+            .collect();
         here.sort_by(|&a, &b| lines[a].centre[x].total_cmp(&lines[b].centre[x]));
         for pair in here.windows(2) {
             pairs.entry((pair[0], pair[1])).or_default().push(x);
@@ -176,14 +169,14 @@ pub fn slice_pitch(ink: &GrayImage, threshold: f32) -> Option<usize> {
         return None;
     }
     let ac: Vec<f32> = sum.iter().map(|v| v / weight).collect();
-    if std::env::var("INKLINE_DEBUG").is_ok() {
-        eprintln!("ac {:?}", ac.iter().step_by(4).map(|v| (v * 100.0) as i32).collect::<Vec<_>>());
-    }
     let mut lag = 4;
     while lag < max_lag && ac[lag] > 0.0 {
         lag += 1;
     }
-    let highest = ac[lag.min(max_lag)..].iter().copied().fold(f32::MIN, f32::max);
+    let highest = ac[lag.min(max_lag)..]
+        .iter()
+        .copied()
+        .fold(f32::MIN, f32::max);
     if highest < 0.2 {
         return None;
     }
@@ -206,9 +199,6 @@ fn refine_pitch(ink: &GrayImage, threshold: f32, pitch: usize) -> usize {
     }
     gaps.sort_by(f32::total_cmp);
     let short = gaps[gaps.len() * 3 / 10];
-    if std::env::var("INKLINE_DEBUG").is_ok() {
-        eprintln!("refine {pitch}: gaps {gaps:?}");
-    }
     if short < 0.8 * pitch as f32 && short >= 8.0 {
         short.round() as usize
     } else {
@@ -288,7 +278,7 @@ fn slice_peaks(
         .enumerate()
         .map(|(k, prof)| {
             let slice_max = prof.iter().copied().fold(0.0f32, f32::max);
-            let floor = (slice_max / 5.0).max(page_max / 20.0);
+            let floor = (slice_max / 12.0).max(page_max / 20.0);
             let x = ((k * step + (step * 2).min(w - k * step) / 2) as f32).min(w as f32 - 1.0);
             let mut peaks: Vec<usize> = (0..h)
                 .filter(|&y| {
@@ -462,11 +452,12 @@ fn fit(points: impl Iterator<Item = (f32, f32)>, degree: usize) -> [f32; 3] {
         if a[col][col].abs() < 1e-9 {
             return mean;
         }
-        for row in 0..n {
+        let pivot_row = a[col];
+        for (row, r) in a.iter_mut().enumerate().take(n) {
             if row != col {
-                let f = a[row][col] / a[col][col];
-                for k in col..4 {
-                    a[row][k] -= f * a[col][k];
+                let f = r[col] / pivot_row[col];
+                for (v, p) in r.iter_mut().zip(&pivot_row).skip(col) {
+                    *v -= f * p;
                 }
             }
         }
@@ -491,7 +482,11 @@ fn seam(ink: &GrayImage, threshold: f32, x0: usize, above: &[f32], below: &[f32]
     // Ink costs 1; a step up or down a little, so the path keeps to a gap once in it; the
     // middle between the centres is preferred a little, so an empty stretch parts evenly.
     let cost = |x: usize, y: usize| -> f32 {
-        let ink_cost = if ink.get(x0 + x, y) > threshold { 1.0 } else { 0.0 };
+        let ink_cost = if ink.get(x0 + x, y) > threshold {
+            1.0
+        } else {
+            0.0
+        };
         let mid = (above[x] + below[x]) / 2.0;
         let gap = (below[x] - above[x]).max(1.0);
         ink_cost + 0.02 * ((y as f32 - mid).abs() / gap)
@@ -523,7 +518,10 @@ fn seam(ink: &GrayImage, threshold: f32, x0: usize, above: &[f32], below: &[f32]
             if pick.0.is_infinite() {
                 // The ranges do not touch: come from the nearest row of the last column.
                 let py = y.clamp(plo, phi);
-                pick = (best[py - plo] + 1.0, (py as isize - y as isize).clamp(-1, 1) as i8);
+                pick = (
+                    best[py - plo] + 1.0,
+                    (py as isize - y as isize).clamp(-1, 1) as i8,
+                );
                 if (py as isize - y as isize).abs() > 1 {
                     pick.1 = i8::MAX;
                 }
@@ -586,13 +584,84 @@ impl Followed {
         for (x, &s) in shift.iter().enumerate() {
             for r in 0..rows {
                 let y = s + r as isize;
-                if y < self.top[x] as isize || y >= self.bottom[x] as isize || y >= ink.height as isize {
+                if y < self.top[x] as isize
+                    || y >= self.bottom[x] as isize
+                    || y >= ink.height as isize
+                {
                     continue;
                 }
                 image.data[r * w + x] = ink.get(x, y as usize);
             }
         }
         Straightened { image, shift }
+    }
+}
+
+impl Straightened {
+    /// The strip, with each run of inked rows apart from its fullest one (an empty row between)
+    /// whose ink is at least `min` rows high and `min` columns wide made a line of its own: a
+    /// short line (a lone word, a "+") too small to be traced between long ones lands in a
+    /// neighbour's rows. Smaller runs (the cut-off end of a descender) stay. Top to bottom.
+    pub fn split_apart(self, threshold: f32, min: usize) -> Vec<Straightened> {
+        let (w, h) = (self.image.width, self.image.height);
+        let rows: Vec<(usize, usize, usize)> = (0..h)
+            .map(|y| {
+                let row = &self.image.data[y * w..(y + 1) * w];
+                let first = row.iter().position(|&v| v > threshold);
+                let last = row.iter().rposition(|&v| v > threshold);
+                let count = row.iter().filter(|&&v| v > threshold).count();
+                (first.unwrap_or(usize::MAX), last.unwrap_or(0), count)
+            })
+            .collect();
+        // Runs of inked rows: (first row, end row, ink, first column, last column).
+        let mut runs: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+        for (y, &(first, last, count)) in rows.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            match runs.last_mut() {
+                Some(r) if r.1 == y => {
+                    r.1 = y + 1;
+                    r.2 += count;
+                    r.3 = r.3.min(first);
+                    r.4 = r.4.max(last);
+                }
+                _ => runs.push((y, y + 1, count, first, last)),
+            }
+        }
+        let Some(main) = (0..runs.len()).max_by_key(|&i| runs[i].2) else {
+            return vec![self];
+        };
+        let apart: Vec<usize> = (0..runs.len())
+            .filter(|&i| {
+                let r = runs[i];
+                i != main && r.1 - r.0 >= min && r.4 + 1 - r.3 >= min
+            })
+            .collect();
+        if apart.is_empty() {
+            return vec![self];
+        }
+        // Each part: its own run, or (the main part) every row no other part took.
+        let keep = |rows: &dyn Fn(usize) -> bool| {
+            let mut image = self.image.clone();
+            for y in 0..h {
+                if !rows(y) {
+                    image.data[y * w..(y + 1) * w].fill(0.0);
+                }
+            }
+            Straightened {
+                image,
+                shift: self.shift.clone(),
+            }
+        };
+        let taken = |y: usize| apart.iter().any(|&i| y >= runs[i].0 && y < runs[i].1);
+        let mut parts: Vec<(usize, Straightened)> = apart
+            .iter()
+            .map(|&i| (runs[i].0, keep(&|y| y >= runs[i].0 && y < runs[i].1)))
+            .collect();
+        parts.push((runs[main].0, keep(&|y| !taken(y))));
+        parts.sort_by_key(|p| p.0);
+        parts.into_iter().map(|p| p.1).collect()
     }
 }
 
@@ -614,7 +683,10 @@ mod tests {
                 let c = (pitch + i * pitch) as f32 + bend * dx * dx;
                 let body = (pitch as f32 * 0.3) as isize;
                 let (top, bottom) = if k % 4 == 0 {
-                    (c as isize - body / 2, c as isize + body / 2 + pitch as isize * 3 / 4)
+                    (
+                        c as isize - body / 2,
+                        c as isize + body / 2 + pitch as isize * 3 / 4,
+                    )
                 } else {
                     (c as isize - body / 2, c as isize + body / 2)
                 };
@@ -635,14 +707,18 @@ mod tests {
         let lines = follow(&page, 0.5, pitch).expect("lines");
         assert_eq!(lines.len(), 4);
         for (i, l) in lines.iter().enumerate() {
-            // The centre follows the bend: 25 rows lower at the middle than at the ends... of
-            // the ink, within a fifth of a pitch.
+            // The centre follows the bend (25 rows between the middle and the ends) within a
+            // fifth of a pitch.
             let expect = |x: usize| {
                 let dx = (x as f32 - 450.0) / 450.0;
                 (pitch + i * pitch) as f32 + 25.0 * dx * dx
             };
             for x in [100, 450, 800] {
-                assert!((l.centre[x] - expect(x)).abs() < 8.0, "line {i} at {x}: {}", l.centre[x]);
+                assert!(
+                    (l.centre[x] - expect(x)).abs() < 8.0,
+                    "line {i} at {x}: {}",
+                    l.centre[x]
+                );
             }
         }
     }
@@ -681,7 +757,10 @@ mod tests {
         for (pitch, bend) in [(40, 0.0), (40, 60.0), (56, 90.0)] {
             let page = bent_page(6, pitch, bend);
             let found = slice_pitch(&page, 0.5).expect("a pitch");
-            assert!(found.abs_diff(pitch) <= 2, "pitch {pitch} bend {bend}: {found}");
+            assert!(
+                found.abs_diff(pitch) <= 2,
+                "pitch {pitch} bend {bend}: {found}"
+            );
         }
         assert_eq!(slice_pitch(&bent_page(1, 40, 0.0), 0.5), None);
     }
@@ -689,17 +768,23 @@ mod tests {
     #[test]
     fn a_parabola_is_fitted_exactly() {
         let pts = [(-1.0f32, 3.0f32), (0.0, 1.0), (0.5, 1.5), (1.0, 5.0)];
-        // y = 1 + x + 3x^2 through (-1, 3), (0, 1), (0.5, 2.25)? use exact points of it.
+        // Points of y = 1 + x + 3x^2 give back its coefficients.
         let exact: Vec<(f32, f32)> = [-1.0f32, -0.3, 0.2, 1.0]
             .iter()
             .map(|&x| (x, 1.0 + x + 3.0 * x * x))
             .collect();
         let c = fit(exact.into_iter(), 2);
-        assert!((c[0] - 1.0).abs() < 1e-4 && (c[1] - 1.0).abs() < 1e-4 && (c[2] - 3.0).abs() < 1e-4, "{c:?}");
+        assert!(
+            (c[0] - 1.0).abs() < 1e-4 && (c[1] - 1.0).abs() < 1e-4 && (c[2] - 3.0).abs() < 1e-4,
+            "{c:?}"
+        );
         let c = fit(pts[..1].iter().copied(), 0);
         assert_eq!(c, [3.0, 0.0, 0.0]);
         let c = fit(pts[1..3].iter().copied(), 1);
-        assert!((c[0] - 1.0).abs() < 1e-5 && (c[1] - 1.0).abs() < 1e-5, "{c:?}");
+        assert!(
+            (c[0] - 1.0).abs() < 1e-5 && (c[1] - 1.0).abs() < 1e-5,
+            "{c:?}"
+        );
     }
 
     #[test]

@@ -314,9 +314,10 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
 
 /// The lines of `part` followed along it (see [`follow`]) and drawn straight, when its rows
 /// hold two lines or more (`bands`); `None` to read the bands (fewer, or no line pitch).
-/// Specks (under half a typical line's height both ways) are no lines.
+/// Specks (under a quarter of a typical line's height both ways) are no lines; a lone "+"
+/// or "i" is.
 fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<follow::Straightened>> {
-    if bands.len() < 2 || std::env::var("INKLINE_FOLLOW").is_ok_and(|m| m == "0") {
+    if bands.len() < 2 {
         return None;
     }
     let spacing = {
@@ -327,13 +328,12 @@ fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<foll
         d.sort_unstable();
         d.get(d.len() / 2).copied()
     };
-    let pitch = follow::slice_pitch(part, INK_THRESHOLD).or_else(|| match (line_pitch(part, INK_THRESHOLD), spacing) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    let pitch = follow::slice_pitch(part, INK_THRESHOLD).or_else(|| {
+        match (line_pitch(part, INK_THRESHOLD), spacing) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     })?;
-    if std::env::var("INKLINE_DEBUG").is_ok() {
-        eprintln!("pitch {:?} spacing {:?} slice {:?} -> {pitch} bands {:?}", line_pitch(part, INK_THRESHOLD), spacing, follow::slice_pitch(part, INK_THRESHOLD), bands);
-    }
     let lines = follow::follow(part, INK_THRESHOLD, pitch)?;
     let mut strips: Vec<follow::Straightened> = lines
         .iter()
@@ -348,9 +348,17 @@ fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<foll
     let typical = heights.get(heights.len() / 2).copied().unwrap_or(0);
     let mut keep = boxes
         .iter()
-        .map(|b| b.is_some_and(|b| !(2 * b.width < typical && 2 * b.height < typical)));
+        .map(|b| b.is_some_and(|b| !(4 * b.width < typical && 4 * b.height < typical)));
     strips.retain(|_| keep.next().unwrap_or(false));
-    Some(strips)
+    // A short line between long ones is traced as nobody's: it lands apart in a neighbour's
+    // rows.
+    let min = (typical * 3 / 10).max(2);
+    Some(
+        strips
+            .into_iter()
+            .flat_map(|s| s.split_apart(INK_THRESHOLD, min))
+            .collect(),
+    )
 }
 
 /// The lines of `part` of a page turned level (`level`; `part` starts at column `x0` of the
