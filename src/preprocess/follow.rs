@@ -36,13 +36,22 @@ struct Peak {
 }
 
 /// Lines followed across `ink` (ink above `threshold`) whose lines lie about `pitch` rows
-/// apart, top to bottom; `None` when fewer than two are found.
-pub fn follow(ink: &GrayImage, threshold: f32, pitch: usize) -> Option<Vec<Followed>> {
+/// apart, top to bottom; `None` when fewer than two are found, or when they would lie closer
+/// than `min_pitch` (rows of one line's letters, rules under it).
+pub fn follow(
+    ink: &GrayImage,
+    threshold: f32,
+    pitch: usize,
+    min_pitch: usize,
+) -> Option<Vec<Followed>> {
     let (w, h) = (ink.width, ink.height);
     if pitch < 4 || w < 2 || h < 2 {
         return None;
     }
     let pitch = refine_pitch(ink, threshold, pitch);
+    if pitch < min_pitch {
+        return None;
+    }
     let p = pitch as f32;
     let peaks = slice_peaks(ink, threshold, pitch, 0.35, true);
     let mut tracks = link(&peaks, p);
@@ -598,11 +607,12 @@ impl Followed {
 }
 
 impl Straightened {
-    /// The strip, with each run of inked rows apart from its fullest one (an empty row between)
-    /// whose ink is at least `min` rows high and `min` columns wide made a line of its own: a
-    /// short line (a lone word, a "+") too small to be traced between long ones lands in a
-    /// neighbour's rows. Smaller runs (the cut-off end of a descender) stay. Top to bottom.
-    pub fn split_apart(self, threshold: f32, min: usize) -> Vec<Straightened> {
+    /// The strip, with each run of inked rows apart from its fullest one whose ink is at least
+    /// 0.3 of that one's height high and wide, and at least a tenth of it away, made a line of
+    /// its own: a short line (a lone word, a "+") too small to be traced between long ones
+    /// lands in a neighbour's rows. Smaller runs (the cut-off end of a descender, an i's dot)
+    /// stay. Top to bottom.
+    pub fn split_apart(self, threshold: f32) -> Vec<Straightened> {
         let (w, h) = (self.image.width, self.image.height);
         let rows: Vec<(usize, usize, usize)> = (0..h)
             .map(|y| {
@@ -632,10 +642,18 @@ impl Straightened {
         let Some(main) = (0..runs.len()).max_by_key(|&i| runs[i].2) else {
             return vec![self];
         };
+        let tall = runs[main].1 - runs[main].0;
+        let min = (tall * 3 / 10).max(2);
+        let away = (tall / 10).max(2);
         let apart: Vec<usize> = (0..runs.len())
             .filter(|&i| {
                 let r = runs[i];
-                i != main && r.1 - r.0 >= min && r.4 + 1 - r.3 >= min
+                let gap = if i < main {
+                    runs[main].0 - r.1
+                } else {
+                    r.0.saturating_sub(runs[main].1)
+                };
+                i != main && r.1 - r.0 >= min && r.4 + 1 - r.3 >= min && gap >= away
             })
             .collect();
         if apart.is_empty() {
@@ -704,7 +722,7 @@ mod tests {
     fn bent_lines_that_touch_are_followed_one_by_one_in_order() {
         let pitch = 40;
         let page = bent_page(4, pitch, 25.0);
-        let lines = follow(&page, 0.5, pitch).expect("lines");
+        let lines = follow(&page, 0.5, pitch, 0).expect("lines");
         assert_eq!(lines.len(), 4);
         for (i, l) in lines.iter().enumerate() {
             // The centre follows the bend (25 rows between the middle and the ends) within a
@@ -727,7 +745,7 @@ mod tests {
     fn a_straightened_line_holds_its_own_ink_on_one_row() {
         let pitch = 40;
         let page = bent_page(3, pitch, 25.0);
-        let lines = follow(&page, 0.5, pitch).unwrap();
+        let lines = follow(&page, 0.5, pitch, 0).unwrap();
         let s = lines[1].straighten(&page, 2 * pitch);
         // The tops of the letters without a descender above them (the line above's descenders
         // reach in every fourth letter) lie within a few rows of each other: the bend is gone.
@@ -790,7 +808,7 @@ mod tests {
     #[test]
     fn one_line_is_not_followed() {
         let page = bent_page(1, 40, 10.0);
-        assert!(follow(&page, 0.5, 40).is_none());
-        assert!(follow(&GrayImage::filled(50, 50, 0.0), 0.5, 40).is_none());
+        assert!(follow(&page, 0.5, 40, 0).is_none());
+        assert!(follow(&GrayImage::filled(50, 50, 0.0), 0.5, 40, 0).is_none());
     }
 }

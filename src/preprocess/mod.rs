@@ -334,7 +334,16 @@ fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<foll
             (a, b) => a.or(b),
         }
     })?;
-    let lines = follow::follow(part, INK_THRESHOLD, pitch)?;
+    // Lines lie at least half as far apart as the lowest band is tall (a band holds one line
+    // or more), bands under 0.3 of the tallest (an underline, a speck) left out.
+    let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(0);
+    let lowest = bands
+        .iter()
+        .map(|b| b.1 - b.0)
+        .filter(|&h| 10 * h >= 3 * tallest)
+        .min()
+        .unwrap_or(0);
+    let lines = follow::follow(part, INK_THRESHOLD, pitch, lowest / 2)?;
     let mut strips: Vec<follow::Straightened> = lines
         .iter()
         .map(|l| l.straighten(part, pitch * 3 / 2))
@@ -352,11 +361,10 @@ fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<foll
     strips.retain(|_| keep.next().unwrap_or(false));
     // A short line between long ones is traced as nobody's: it lands apart in a neighbour's
     // rows.
-    let min = (typical * 3 / 10).max(2);
     Some(
         strips
             .into_iter()
-            .flat_map(|s| s.split_apart(INK_THRESHOLD, min))
+            .flat_map(|s| s.split_apart(INK_THRESHOLD))
             .collect(),
     )
 }
