@@ -222,8 +222,9 @@ fn mean_y(track: &[Peak]) -> f32 {
 
 /// The peaks of every slice: slices three pitches wide every one and a half pitches, each
 /// slice's row profile (ink per row, long horizontal runs left out: rules) smoothed over a
-/// quarter pitch; a peak is a row fuller than every row within 0.45 pitch, and at least a
-/// third of its slice's fullest and a twentieth of the page's.
+/// quarter pitch; a peak is a row fuller than every row within `apart` pitches, at least a
+/// twelfth of its slice's fullest and a twentieth of the page's, parted from the next by a
+/// valley (when `merge`), and more than a few rows thick (not a rule).
 fn slice_peaks(
     ink: &GrayImage,
     threshold: f32,
@@ -258,7 +259,7 @@ fn slice_peaks(
         }
     }
     let radius = (pitch / 8).max(1);
-    let profiles: Vec<Vec<f32>> = (0..chunks)
+    let raws: Vec<Vec<f32>> = (0..chunks)
         .map(|k| {
             let raw: Vec<f32> = (0..h)
                 .map(|y| {
@@ -271,9 +272,18 @@ fn slice_peaks(
                     (a + b) as f32
                 })
                 .collect();
-            smooth(&raw, radius)
+            raw
         })
         .collect();
+    let profiles: Vec<Vec<f32>> = raws.iter().map(|raw| smooth(raw, radius)).collect();
+    // A peak only a few rows thick is a rule (ruled paper, an underline), not a line's body:
+    // rows within a quarter pitch holding at least half the fullest row's ink there.
+    let thin = (pitch / 8).max(3);
+    let thick = |raw: &[f32], y: usize| {
+        let rows = y.saturating_sub(pitch / 4)..(y + pitch / 4 + 1).min(h);
+        let top = raw[rows.clone()].iter().copied().fold(0.0f32, f32::max);
+        raw[rows].iter().filter(|&&v| v >= 0.5 * top).count() > thin
+    };
     let page_max = profiles
         .iter()
         .flat_map(|p| p.iter().copied())
@@ -310,7 +320,11 @@ fn slice_peaks(
                     i += 1;
                 }
             }
-            peaks.into_iter().map(|y| Peak { x, y: y as f32 }).collect()
+            peaks
+                .into_iter()
+                .filter(|&y| thick(&raws[k], y))
+                .map(|y| Peak { x, y: y as f32 })
+                .collect()
         })
         .collect()
 }
@@ -607,6 +621,14 @@ impl Followed {
 }
 
 impl Straightened {
+    /// A quad of the strip's pixels in the page's: each corner moved by its column's shift.
+    pub fn to_page(&self, q: super::Quad) -> super::Quad {
+        q.map(|[x, y]| {
+            let col = (x.max(0.0) as usize).min(self.shift.len().saturating_sub(1));
+            [x, y + self.shift.get(col).copied().unwrap_or(0) as f32]
+        })
+    }
+
     /// The strip, with each run of inked rows apart from its fullest one whose ink is at least
     /// 0.3 of that one's height high and wide, and at least a tenth of it away, made a line of
     /// its own: a short line (a lone word, a "+") too small to be traced between long ones

@@ -286,7 +286,16 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
             None => cut_page_lines(&part, split_lines(&part, INK_THRESHOLD), lines_apart),
             Some(level) => level_bands(&part, level, x0, ink.height),
         };
-        let strips = followed_lines(&part, &bands);
+        // Where the input's edges lie in the part's rows: a line's ink at them is cut by them.
+        let at_edge = |q: Quad| {
+            q.iter().any(|&[x, y]| {
+                let y = level
+                    .as_ref()
+                    .map_or(y, |l| l.to_input([x + x0 as f32, y])[1]);
+                y <= 2.0 || y >= ink.height as f32 - 2.0
+            })
+        };
+        let strips = followed_lines(&part, &bands, &at_edge);
         found.push((part, x0, bands, strips));
     }
     let count: usize = found
@@ -313,11 +322,25 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
 }
 
 /// The lines of `part` followed along it (see [`follow`]) and drawn straight, when its rows
-/// hold two lines or more (`bands`); `None` to read the bands (fewer, or no line pitch).
-/// Specks (under a quarter of a typical line's height both ways) are no lines; a lone "+"
-/// or "i" is.
-fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<follow::Straightened>> {
-    if bands.len() < 2 {
+/// (`bands`) hold two lines of text or more; `None` to read the bands (fewer, or no line
+/// pitch).
+/// Specks (under a quarter of a typical line's height both ways) are no lines, a lone "+"
+/// or "i" is; nor are slivers of lines cut by the input's edge (`at_edge` says whether a quad
+/// of the part reaches it), under half the tallest line's height.
+fn followed_lines(
+    part: &GrayImage,
+    bands: &[(usize, usize)],
+    at_edge: &dyn Fn(Quad) -> bool,
+) -> Option<Vec<follow::Straightened>> {
+    // Bands under 0.3 of the tallest are no lines of text (a rule, an underline, a speck):
+    // one line among such reads as before.
+    let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(0);
+    let text: Vec<usize> = bands
+        .iter()
+        .map(|b| b.1 - b.0)
+        .filter(|&h| 10 * h >= 3 * tallest)
+        .collect();
+    if text.len() < 2 {
         return None;
     }
     let spacing = {
@@ -334,19 +357,15 @@ fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<foll
             (a, b) => a.or(b),
         }
     })?;
-    // Lines lie at least half as far apart as the lowest band is tall (a band holds one line
-    // or more), bands under 0.3 of the tallest (an underline, a speck) left out.
-    let tallest = bands.iter().map(|b| b.1 - b.0).max().unwrap_or(0);
-    let lowest = bands
-        .iter()
-        .map(|b| b.1 - b.0)
-        .filter(|&h| 10 * h >= 3 * tallest)
-        .min()
-        .unwrap_or(0);
+    // Lines lie at least half as far apart as the lowest band of text is tall (a band holds
+    // one line or more).
+    let lowest = text.iter().copied().min().unwrap_or(0);
     let lines = follow::follow(part, INK_THRESHOLD, pitch, lowest / 2)?;
+    // A short line between long ones is traced as nobody's: it lands apart in a neighbour's
+    // rows, and is made a line of its own.
     let mut strips: Vec<follow::Straightened> = lines
         .iter()
-        .map(|l| l.straighten(part, pitch * 3 / 2))
+        .flat_map(|l| l.straighten(part, pitch * 3 / 2).split_apart(INK_THRESHOLD))
         .collect();
     let boxes: Vec<Option<BBox>> = strips
         .iter()
@@ -355,18 +374,22 @@ fn followed_lines(part: &GrayImage, bands: &[(usize, usize)]) -> Option<Vec<foll
     let mut heights: Vec<usize> = boxes.iter().flatten().map(|b| b.height).collect();
     heights.sort_unstable();
     let typical = heights.get(heights.len() / 2).copied().unwrap_or(0);
-    let mut keep = boxes
+    let tallest = heights.last().copied().unwrap_or(0);
+    let keep: Vec<bool> = strips
         .iter()
-        .map(|b| b.is_some_and(|b| !(4 * b.width < typical && 4 * b.height < typical)));
+        .zip(&boxes)
+        .map(|(s, b)| {
+            let Some(b) = *b else { return false };
+            let speck = 4 * b.width < typical && 4 * b.height < typical;
+            // A sliver of a neighbouring line cut by the input's edge (what a line cropped from
+            // a page holds).
+            let sliver = 2 * b.height < tallest && at_edge(s.to_page(corners(b)));
+            !(speck || sliver)
+        })
+        .collect();
+    let mut keep = keep.into_iter();
     strips.retain(|_| keep.next().unwrap_or(false));
-    // A short line between long ones is traced as nobody's: it lands apart in a neighbour's
-    // rows.
-    Some(
-        strips
-            .into_iter()
-            .flat_map(|s| s.split_apart(INK_THRESHOLD))
-            .collect(),
-    )
+    Some(strips)
 }
 
 /// The lines of `part` of a page turned level (`level`; `part` starts at column `x0` of the
@@ -520,24 +543,20 @@ fn read_sources(
     for source in sources {
         // The image the line is cut from, its rows, their limits, and where its pixels lie
         // in `work`.
-        let (image, found, limits, shift) = match source {
-            Source::Band { rows, limits } => (work, ink_box(work, rows.0, rows.1), *limits, None),
+        let (image, found, limits) = match source {
+            Source::Band { rows, limits } => (work, ink_box(work, rows.0, rows.1), *limits),
             Source::Strip(s) => (
                 &s.image,
                 ink_box(&s.image, 0, s.image.height),
                 (0, s.image.height),
-                Some(&s.shift),
             ),
         };
         let Some(b) = found else { continue };
         let to_work = |q: Quad| -> Quad {
-            q.map(|[x, y]| match shift {
-                None => [x, y],
-                Some(shift) => {
-                    let col = (x.max(0.0) as usize).min(shift.len().saturating_sub(1));
-                    [x, y + shift.get(col).copied().unwrap_or(0) as f32]
-                }
-            })
+            match source {
+                Source::Band { .. } => q,
+                Source::Strip(s) => s.to_page(q),
+            }
         };
         let v = vertical(image, b, geometry);
         let quad = back(to_work(corners(b)));
