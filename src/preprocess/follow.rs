@@ -36,8 +36,11 @@ struct Peak {
 }
 
 /// Lines followed across `ink` (ink above `threshold`) whose lines lie about `pitch` rows
-/// apart, top to bottom; `None` when fewer than two are found, or when they would lie closer
-/// than `min_pitch` (rows of one line's letters, rules under it).
+/// apart, top to bottom; `None` when fewer than two are found or more than [`MAX_LINES`]
+/// (noise), or when they would lie closer than `min_pitch` (rows of one line's letters, rules
+/// under it).
+///
+/// [`MAX_LINES`]: super::MAX_LINES
 pub fn follow(
     ink: &GrayImage,
     threshold: f32,
@@ -56,7 +59,8 @@ pub fn follow(
     let peaks = slice_peaks(ink, threshold, pitch, 0.35, true);
     let mut tracks = link(&peaks, p);
     tracks.sort_by(|a, b| mean_y(a).total_cmp(&mean_y(b)));
-    if tracks.len() < 2 {
+    // More lines than a page is read with is noise, not text: its rows decide.
+    if tracks.len() < 2 || tracks.len() > super::MAX_LINES {
         return None;
     }
     // Each line spans its slices (a slice reaches a pitch and a half either side of its
@@ -825,6 +829,21 @@ mod tests {
             (c[0] - 1.0).abs() < 1e-5 && (c[1] - 1.0).abs() < 1e-5,
             "{c:?}"
         );
+    }
+
+    #[test]
+    fn noise_is_not_followed() {
+        // Dots scattered at random: no run of peaks is a line, and it ends quickly.
+        let (w, h) = (600, 600);
+        let mut img = GrayImage::filled(w, h, 0.0);
+        let mut state = 12345u32;
+        for _ in 0..20000 {
+            state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+            let i = (state >> 8) as usize % (w * h);
+            img.data[i] = 1.0;
+        }
+        let lines = follow(&img, 0.5, 20, 0);
+        assert!(lines.is_none_or(|l| l.len() <= crate::preprocess::MAX_LINES));
     }
 
     #[test]
