@@ -108,7 +108,11 @@ fn row_profile(ink: &GrayImage, threshold: f32) -> Vec<f32> {
 /// a profile of `n` rows of noise reaches by chance (its autocorrelation spreads about
 /// 1/sqrt(n)): three times that, so a small crop of noise is no page of lines.
 pub fn line_pitch(ink: &GrayImage, threshold: f32) -> Option<usize> {
-    let profile = row_profile(ink, threshold);
+    profile_pitch(&row_profile(ink, threshold))
+}
+
+/// [`line_pitch`] of a row profile.
+pub fn profile_pitch(profile: &[f32]) -> Option<usize> {
     let n = profile.len();
     if n < 16 {
         return None;

@@ -264,9 +264,14 @@ pub fn prepare_page(img: &GrayImage, geometry: &InputGeometry) -> Result<Vec<Lin
 /// The lines of `ink` read as a page: turned level when tilted, split into columns (see
 /// [`columns`]) and each into lines; `None` when it holds fewer than two lines.
 fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<LineImage>>> {
-    let skew = skew::estimate(ink, INK_THRESHOLD);
-    let lines_apart = skew.is_some();
-    let angle = skew.unwrap_or(0.0);
+    // A page is lines seen apart at the sharpest angle, or lines that touch everywhere but
+    // repeat three times or more (turned level all the same; their rows are cut by pitch).
+    let estimate = skew::estimate_angle(ink, INK_THRESHOLD);
+    let lines_apart = estimate.is_some_and(|e| e.apart);
+    let lines_seen = estimate.is_some_and(|e| e.apart || e.repeats);
+    let angle = estimate
+        .filter(|e| e.apart || e.repeats)
+        .map_or(0.0, |e| e.angle);
     let level = (angle.to_degrees().abs() >= MIN_SKEW_DEG).then(|| skew::Levelled::new(ink, angle));
     let work = level.as_ref().map_or(ink, |l| &l.image);
     // Columns are apart by one and a half line pitches at least, all the way down: wider
@@ -295,7 +300,7 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
                 y <= 2.0 || y >= ink.height as f32 - 2.0
             })
         };
-        let strips = followed_lines(&part, &bands, &at_edge);
+        let strips = followed_lines(&part, &bands, lines_seen, &at_edge);
         found.push((part, x0, bands, strips));
     }
     let count: usize = found
@@ -330,6 +335,7 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
 fn followed_lines(
     part: &GrayImage,
     bands: &[(usize, usize)],
+    lines_seen: bool,
     at_edge: &dyn Fn(Quad) -> bool,
 ) -> Option<Vec<follow::Straightened>> {
     // Bands under 0.3 of the tallest are no lines of text (a rule, an underline, a speck):
@@ -340,9 +346,23 @@ fn followed_lines(
         .map(|b| b.1 - b.0)
         .filter(|&h| 10 * h >= 3 * tallest)
         .collect();
-    if text.len() < 2 {
-        return None;
-    }
+    // One band of text is one line, unless the page's skew estimate saw lines (`lines_seen`)
+    // and the band's rows repeat at a line pitch three times or more within it: a page whose
+    // lines touch everywhere.
+    let touching = match text[..] {
+        [band] => {
+            if !lines_seen {
+                return None;
+            }
+            let p = follow::slice_pitch(part, INK_THRESHOLD)?;
+            if band < 3 * p {
+                return None;
+            }
+            true
+        }
+        [] => return None,
+        _ => false,
+    };
     let spacing = {
         let mut d: Vec<usize> = bands
             .windows(2)
@@ -358,8 +378,12 @@ fn followed_lines(
         }
     })?;
     // Lines lie at least half as far apart as the lowest band of text is tall (a band holds
-    // one line or more).
-    let lowest = text.iter().copied().min().unwrap_or(0);
+    // one line or more; the one band of touching lines holds them all).
+    let lowest = if touching {
+        0
+    } else {
+        text.iter().copied().min().unwrap_or(0)
+    };
     let lines = follow::follow(part, INK_THRESHOLD, pitch, lowest / 2)?;
     // A short line between long ones is traced as nobody's: it lands apart in a neighbour's
     // rows, and is made a line of its own.

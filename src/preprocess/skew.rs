@@ -17,7 +17,26 @@ const WORK_SIDE: usize = 800;
 /// ±[`MAX_SKEW_DEG`]: positive when lines descend to the right (y down). Ink above
 /// `threshold` counts. `None` when the image holds no lines apart (at its sharpest angle the
 /// profile has no gap between lines): a single line, noise, a picture, a blank image.
+#[cfg(test)]
 pub fn estimate(ink: &GrayImage, threshold: f32) -> Option<f32> {
+    estimate_angle(ink, threshold).and_then(|e| e.apart.then_some(e.angle))
+}
+
+/// What [`estimate_angle`] finds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The angle at which the row profile is sharpest (radians, as [`estimate`]).
+    pub angle: f32,
+    /// At that angle the profile falls to a gap between two lines.
+    pub apart: bool,
+    /// At that angle the profile repeats (a line pitch) three times or more within its ink:
+    /// three or more lines, even where they touch everywhere.
+    pub repeats: bool,
+}
+
+/// The sharpest angle of `ink`'s row profile, whether lines lie apart at it, and whether they
+/// repeat; `None` for too little ink.
+pub fn estimate_angle(ink: &GrayImage, threshold: f32) -> Option<Estimate> {
     let step = ink.width.max(ink.height).div_ceil(WORK_SIDE).max(1);
     // Ink pixels of a reduced copy (a cell is ink if any of its pixels is), about the centre.
     let (w, h) = (ink.width.div_ceil(step), ink.height.div_ceil(step));
@@ -67,9 +86,22 @@ pub fn estimate(ink: &GrayImage, threshold: f32) -> Option<f32> {
         centre = best.0;
         span = 2.0 * span / steps as f32;
     }
-    // Only lines make a tilt: at their angle the profile falls to a gap between two of them.
+    // Only lines make a tilt: at their angle the profile falls to a gap between two of them,
+    // or (lines that touch) repeats.
     sharpness(best.0);
-    has_gap_between_lines(&hist).then_some(best.0)
+    let apart = has_gap_between_lines(&hist);
+    let first = hist.iter().position(|&n| n > 0).unwrap_or(0);
+    let last = hist.iter().rposition(|&n| n > 0).unwrap_or(0);
+    let profile: Vec<f32> = hist[first..=last.max(first)]
+        .iter()
+        .map(|&n| n as f32)
+        .collect();
+    let repeats = super::lines::profile_pitch(&profile).is_some_and(|p| profile.len() >= 3 * p);
+    Some(Estimate {
+        angle: best.0,
+        apart,
+        repeats,
+    })
 }
 
 /// A full row of a text line holds at least this much ink (pixels of the reduced copy): with
@@ -290,6 +322,34 @@ pub(crate) mod tests {
         let p = page(3000, 2200, 8, -6.5);
         let got = estimate(&p, 0.5).unwrap().to_degrees();
         assert!((got + 6.5).abs() < 0.3, "estimated {got}");
+    }
+
+    #[test]
+    fn lines_that_touch_everywhere_repeat_without_a_gap() {
+        // Six tilted lines whose bands of ink overlap: bodies full, the rows between them a
+        // third full (ascenders meeting descenders), so no row is a gap.
+        let (w, h, pitch) = (900usize, 400usize, 40usize);
+        let mut img = GrayImage::filled(w, h, 0.0);
+        let tilt = 4.0f32.to_radians().tan();
+        for x in 50..850 {
+            for k in 0..6 {
+                let c = 60.0 + (k * pitch) as f32 + (x as f32 - 450.0) * tilt;
+                for dy in -20i32..20 {
+                    let y = (c + dy as f32) as usize;
+                    let body = dy.abs() < 8;
+                    if body || x % 3 == 0 {
+                        img.data[y * w + x] = 1.0;
+                    }
+                }
+            }
+        }
+        let e = estimate_angle(&img, 0.5).unwrap();
+        assert!(!e.apart, "{e:?}");
+        assert!(e.repeats, "{e:?}");
+        assert!((e.angle.to_degrees() - 4.0).abs() < 0.3, "{e:?}");
+        // One line of them repeats nothing.
+        let one = page(900, 160, 1, 4.0);
+        assert!(!estimate_angle(&one, 0.5).unwrap().repeats);
     }
 
     #[test]
