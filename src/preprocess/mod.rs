@@ -327,8 +327,9 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
 }
 
 /// The lines of `part` followed along it (see [`follow`]) and drawn straight, when its rows
-/// (`bands`) hold two lines of text or more; `None` to read the bands (fewer, or no line
-/// pitch).
+/// (`bands`) hold two lines of text or more, or one band holds several lines that touch
+/// everywhere (where the skew estimate saw lines: `lines_seen`); `None` to read the bands
+/// (one line, or no line pitch).
 /// Specks (under a quarter of a typical line's height both ways) are no lines, a lone "+"
 /// or "i" is; nor are slivers of lines cut by the input's edge (`at_edge` says whether a quad
 /// of the part reaches it), under half the tallest line's height.
@@ -349,7 +350,7 @@ fn followed_lines(
     // One band of text is one line, unless the page's skew estimate saw lines (`lines_seen`)
     // and the band's rows repeat at a line pitch three times or more within it: a page whose
     // lines touch everywhere.
-    let touching = match text[..] {
+    let (sliced, touching) = match text[..] {
         [band] => {
             if !lines_seen {
                 return None;
@@ -358,10 +359,10 @@ fn followed_lines(
             if band < 3 * p {
                 return None;
             }
-            true
+            (Some(p), true)
         }
         [] => return None,
-        _ => false,
+        _ => (follow::slice_pitch(part, INK_THRESHOLD), false),
     };
     let spacing = {
         let mut d: Vec<usize> = bands
@@ -371,11 +372,9 @@ fn followed_lines(
         d.sort_unstable();
         d.get(d.len() / 2).copied()
     };
-    let pitch = follow::slice_pitch(part, INK_THRESHOLD).or_else(|| {
-        match (line_pitch(part, INK_THRESHOLD), spacing) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+    let pitch = sliced.or_else(|| match (line_pitch(part, INK_THRESHOLD), spacing) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     })?;
     // Lines lie at least half as far apart as the lowest band of text is tall (a band holds
     // one line or more; the one band of touching lines holds them all).
