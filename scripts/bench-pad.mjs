@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { start } from '../tests/browser/harness.mjs';
+import { distance } from './lib/distance.mjs';
 
 const args = process.argv.slice(2);
 const [dataDir] = args;
@@ -23,18 +24,6 @@ const lines = readFileSync(`${dataDir}/pad-ink.jsonl`, 'utf8')
   .slice(0, count)
   .map((l) => JSON.parse(l));
 
-/** Levenshtein distance between two strings (by UTF-16 unit; the texts are ASCII). */
-function distance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
 
 const h = await start();
 const page = await h.page();

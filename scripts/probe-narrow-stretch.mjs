@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { start } from '../tests/browser/harness.mjs';
+import { distance } from './lib/distance.mjs';
 
 const [dataDir] = process.argv.slice(2);
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -20,18 +21,6 @@ const narrow = files.filter((f) => writer[f] === 'hpp/hpb2-an').slice(0, 80);
 const others = files.filter((f) => /^(lex|app)\//.test(writer[f])).slice(0, 80);
 const alternate = files.filter((_, i) => i % 2 === 0);
 
-/** Levenshtein distance. */
-function distance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
 const cer = (names, texts) => {
   let errors = 0;
   let chars = 0;

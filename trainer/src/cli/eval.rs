@@ -116,10 +116,13 @@ pub fn run(args: Args) -> Result<()> {
     let mut preprocess_ms = 0.0;
     let mut stages = StageTimes::default();
     for s in &samples {
-        let image = imageio::load(&s.path)?;
-        let (hyp, ms) = match &rec {
-            Some(rec) => {
-                let r = rec.recognize(&image)?;
+        // Decoded only where something reads the pixels (Tesseract reads the file itself).
+        let image = (rec.is_some() || args.by_density)
+            .then(|| imageio::load(&s.path))
+            .transpose()?;
+        let (hyp, ms) = match (&rec, &image) {
+            (Some(rec), Some(image)) => {
+                let r = rec.recognize(image)?;
                 decode_ms += r.timing.decode_ms;
                 inference_ms += r.timing.inference_ms;
                 preprocess_ms += r.timing.preprocess_ms;
@@ -128,7 +131,7 @@ pub fn run(args: Args) -> Result<()> {
                 }
                 (r.text.replace('\n', " "), r.timing.total_ms)
             }
-            None => tesseract(&s.path, args.psm)?,
+            _ => tesseract(&s.path, args.psm)?,
         };
         total_ms += ms;
         if args.errors {
@@ -141,7 +144,7 @@ pub fn run(args: Args) -> Result<()> {
         counter.add(&hyp, &s.text);
         if args.by_density {
             by_density
-                .entry(density_bucket(line_density(&image)))
+                .entry(density_bucket(image.as_ref().and_then(line_density)))
                 .or_default()
                 .add(&hyp, &s.text);
         }
