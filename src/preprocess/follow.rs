@@ -625,6 +625,23 @@ impl Followed {
 }
 
 impl Straightened {
+    /// The share of the columns between the strip's first and last inked ones that hold ink:
+    /// most of them for a line of text, few for the tops of one line's ascenders or the
+    /// ends of its descenders. 0 for a blank strip.
+    pub fn cover(&self, threshold: f32) -> f32 {
+        let w = self.image.width;
+        let inked: Vec<bool> = (0..w)
+            .map(|x| (0..self.image.height).any(|y| self.image.data[y * w + x] > threshold))
+            .collect();
+        let (Some(first), Some(last)) = (
+            inked.iter().position(|&c| c),
+            inked.iter().rposition(|&c| c),
+        ) else {
+            return 0.0;
+        };
+        inked[first..=last].iter().filter(|&&c| c).count() as f32 / (last + 1 - first) as f32
+    }
+
     /// A quad of the strip's pixels in the page's: each corner moved by its column's shift.
     pub fn to_page(&self, q: super::Quad) -> super::Quad {
         q.map(|[x, y]| {
@@ -712,6 +729,28 @@ impl Straightened {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cover_is_the_share_of_inked_columns_between_the_ends() {
+        let mut image = GrayImage::filled(100, 10, 0.0);
+        assert_eq!(
+            Straightened {
+                image: image.clone(),
+                shift: vec![0; 100]
+            }
+            .cover(0.5),
+            0.0
+        );
+        // Ink in columns 10..20 and 60..70: 20 of the 60 columns from 10 to 69.
+        for x in (10..20).chain(60..70) {
+            image.data[5 * 100 + x] = 1.0;
+        }
+        let strip = Straightened {
+            image,
+            shift: vec![0; 100],
+        };
+        assert!((strip.cover(0.5) - 20.0 / 60.0).abs() < 1e-6);
+    }
 
     /// A page of `lines` lines of "letters" (vertical strokes a body tall, 9 px apart) along
     /// `y = base + i * pitch + bend * (x - w/2)^2 / (w/2)^2`, descenders every fourth letter

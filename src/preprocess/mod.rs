@@ -326,6 +326,10 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
     Ok(Some(lines))
 }
 
+/// The least share of its columns a followed line's ink covers where two bands of text might
+/// be one line (see [`followed_lines`]).
+const MIN_COVER: f32 = 0.2;
+
 /// The lines of `part` followed along it (see [`follow`]) and drawn straight, when its rows
 /// (`bands`) hold two lines of text or more, or one band holds several lines that touch
 /// everywhere (where the skew estimate saw lines: `lines_seen`); `None` to read the bands
@@ -412,6 +416,15 @@ fn followed_lines(
         .collect();
     let mut keep = keep.into_iter();
     strips.retain(|_| keep.next().unwrap_or(false));
+    // Two bands of text whose slices repeat nowhere may be one line cut apart (a line crop:
+    // its ascenders or descenders a band of their own): a traced line whose ink covers under
+    // MIN_COVER of its columns is no line of text, and the bands are read as they are.
+    if text.len() == 2
+        && sliced.is_none()
+        && strips.iter().any(|s| s.cover(INK_THRESHOLD) < MIN_COVER)
+    {
+        return None;
+    }
     Some(strips)
 }
 
@@ -948,6 +961,51 @@ mod tests {
         assert!(lines.iter().all(|l| l.image.height == 32));
         // A level page: quads are the boxes' corners.
         assert!(lines.iter().all(|l| l.quad == corners(l.bbox)));
+    }
+
+    /// An ink map of text lines of letters (strokes 3 px wide, 8 apart) whose bodies fill rows
+    /// `bodies`, with a descender below each at the columns `descenders`: a stroke apart from
+    /// the body, `depth` rows deep, ending in a hook 10 px wide.
+    fn lines_of_strokes(
+        w: usize,
+        h: usize,
+        bodies: &[(usize, usize)],
+        descenders: &[usize],
+        depth: usize,
+    ) -> GrayImage {
+        let mut ink = GrayImage::filled(w, h, 0.0);
+        for &(y0, y1) in bodies {
+            for x in (20..w - 20).filter(|x| x % 8 < 3) {
+                for y in y0..y1 {
+                    ink.data[y * w + x] = 1.0;
+                }
+            }
+            for &x in descenders {
+                for d in 0..depth {
+                    let width = if d + 4 >= depth { 10 } else { 2 };
+                    for dx in 0..width {
+                        ink.data[(y1 + 4 + d) * w + x + dx] = 1.0;
+                    }
+                }
+            }
+        }
+        ink
+    }
+
+    #[test]
+    fn a_line_whose_descenders_are_a_band_of_their_own_is_not_followed() {
+        // One line with a few descenders apart below it: two bands of text to the rows, but
+        // the descenders' traced line covers few of its columns.
+        let descenders: Vec<usize> = (30..370).step_by(60).collect();
+        let ink = lines_of_strokes(400, 64, &[(8, 38)], &descenders, 14);
+        let bands = split_lines(&ink, INK_THRESHOLD);
+        assert_eq!(bands.len(), 2, "{bands:?}");
+        assert!(followed_lines(&ink, &bands, true, &|_| false).is_none());
+        // Two lines of text are followed, each its own strip.
+        let ink = lines_of_strokes(400, 130, &[(8, 38), (70, 100)], &[], 14);
+        let bands = split_lines(&ink, INK_THRESHOLD);
+        let strips = followed_lines(&ink, &bands, true, &|_| false).expect("followed");
+        assert_eq!(strips.len(), 2);
     }
 
     /// An ink map (ink 1 on 0) as a picture: dark ink on light paper.
