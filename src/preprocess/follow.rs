@@ -126,13 +126,21 @@ pub fn follow(
     Some(lines)
 }
 
+/// How well slices' rows must repeat (their ink-weighted autocorrelation at the pitch) for
+/// [`slice_pitch`] to call them lines, where nothing else says the page holds lines.
+pub const REPEAT: f32 = 0.2;
+/// [`REPEAT`] where the page's skew estimate saw lines apart or repeating and the rows hold
+/// one band of ink: a few lines whose hand climbs or drifts, each at a slope of its own, into
+/// each other repeat faintly, and noise there has already been ruled out.
+pub const FAINT_REPEAT: f32 = 0.07;
+
 /// The distance between text lines in rows, bent or drifting ones too: the row profiles of
 /// vertical slices (a tenth of the width, at least 64 columns: a bent line is about straight
 /// within one) autocorrelated one by one and summed, weighted by their ink (a repeat does not
 /// depend on where in its slice a line lies); the first peak past the sum's first dip below
 /// zero that reaches 70 % of its highest (a multiple of the pitch repeats about as well).
-/// `None` when nothing repeats (under 0.2 of the ink-weighted whole).
-pub fn slice_pitch(ink: &GrayImage, threshold: f32) -> Option<usize> {
+/// `None` when nothing repeats (under `min_repeat` of the ink-weighted whole).
+pub fn slice_pitch(ink: &GrayImage, threshold: f32, min_repeat: f32) -> Option<usize> {
     let (w, h) = (ink.width, ink.height);
     if h < 16 || w == 0 {
         return None;
@@ -190,7 +198,7 @@ pub fn slice_pitch(ink: &GrayImage, threshold: f32) -> Option<usize> {
         .iter()
         .copied()
         .fold(f32::MIN, f32::max);
-    if highest < 0.2 {
+    if highest < min_repeat {
         return None;
     }
     (lag + 1..max_lag.saturating_sub(1))
@@ -839,13 +847,13 @@ mod tests {
     fn the_pitch_of_bent_lines_is_found_where_rows_smear_it() {
         for (pitch, bend) in [(40, 0.0), (40, 60.0), (56, 90.0)] {
             let page = bent_page(6, pitch, bend);
-            let found = slice_pitch(&page, 0.5).expect("a pitch");
+            let found = slice_pitch(&page, 0.5, REPEAT).expect("a pitch");
             assert!(
                 found.abs_diff(pitch) <= 2,
                 "pitch {pitch} bend {bend}: {found}"
             );
         }
-        assert_eq!(slice_pitch(&bent_page(1, 40, 0.0), 0.5), None);
+        assert_eq!(slice_pitch(&bent_page(1, 40, 0.0), 0.5, REPEAT), None);
     }
 
     #[test]

@@ -352,21 +352,24 @@ fn followed_lines(
         .filter(|&h| 10 * h >= 3 * tallest)
         .collect();
     // One band of text is one line, unless the page's skew estimate saw lines (`lines_seen`)
-    // and the band's rows repeat at a line pitch three times or more within it: a page whose
-    // lines touch everywhere.
+    // and the band's rows repeat at a line pitch (however faintly) three times or more within
+    // it: a page whose lines touch everywhere, or climb into each other.
     let (sliced, touching) = match text[..] {
         [band] => {
             if !lines_seen {
                 return None;
             }
-            let p = follow::slice_pitch(part, INK_THRESHOLD)?;
+            let p = follow::slice_pitch(part, INK_THRESHOLD, follow::FAINT_REPEAT)?;
             if band < 3 * p {
                 return None;
             }
             (Some(p), true)
         }
         [] => return None,
-        _ => (follow::slice_pitch(part, INK_THRESHOLD), false),
+        _ => (
+            follow::slice_pitch(part, INK_THRESHOLD, follow::REPEAT),
+            false,
+        ),
     };
     let spacing = {
         let mut d: Vec<usize> = bands
@@ -1006,6 +1009,58 @@ mod tests {
         let bands = split_lines(&ink, INK_THRESHOLD);
         let strips = followed_lines(&ink, &bands, true, &|_| false).expect("followed");
         assert_eq!(strips.len(), 2);
+    }
+
+    /// Lines of handwritten "letters" (strokes 3 px wide, 9 apart, a body 12 rows tall that
+    /// wanders up and down by up to `jitter` rows, some letters with an ascender or a
+    /// descender, words apart) `pitch` apart at the page's centre, line `i` at slope
+    /// `slopes[i]`.
+    fn climbing_lines(w: usize, pitch: usize, slopes: &[f32], jitter: f32) -> GrayImage {
+        let h = pitch * (slopes.len() + 1) + 2 * w / 10;
+        let mut ink = GrayImage::filled(w, h, 0.0);
+        let mut seed = 11u32;
+        let mut random = move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32
+        };
+        let centre = (h / 2) as f32 - (pitch * slopes.len()) as f32 / 2.0;
+        for (i, &slope) in slopes.iter().enumerate() {
+            for x0 in (30..w - 30).step_by(9) {
+                let (r, wander) = (random(), jitter * (2.0 * random() - 1.0));
+                if r < 0.12 {
+                    continue; // a space between words
+                }
+                let c = centre + (pitch * i) as f32 + slope * (x0 as f32 - w as f32 / 2.0);
+                let c = c + wander;
+                let up = if r > 0.8 { 18.0 } else { 6.0 };
+                let down = if (0.65..0.8).contains(&r) { 18.0 } else { 6.0 };
+                for y in (c - up) as usize..(c + down) as usize {
+                    for x in x0..x0 + 3 {
+                        ink.data[y * w + x] = 1.0;
+                    }
+                }
+            }
+        }
+        ink
+    }
+
+    #[test]
+    fn lines_that_wander_into_each_other_repeat_faintly() {
+        // Three lines whose letters wander 15 rows up and down, at slopes of their own: one
+        // band of ink, its rows repeating too faintly to call it lines unprompted, but at
+        // their pitch once the skew estimate has seen lines.
+        let ink = climbing_lines(900, 40, &[0.0, 0.02, -0.005], 15.0);
+        assert_eq!(split_lines(&ink, INK_THRESHOLD).len(), 1);
+        assert_eq!(
+            follow::slice_pitch(&ink, INK_THRESHOLD, follow::REPEAT),
+            None
+        );
+        let faint = follow::slice_pitch(&ink, INK_THRESHOLD, follow::FAINT_REPEAT);
+        assert!(faint.is_some_and(|p| p.abs_diff(40) <= 3), "{faint:?}");
+        // Level lines that keep to their rows repeat clearly.
+        let ink = climbing_lines(900, 40, &[0.0, 0.0, 0.0], 3.0);
+        let clear = follow::slice_pitch(&ink, INK_THRESHOLD, follow::REPEAT);
+        assert!(clear.is_some_and(|p| p.abs_diff(40) <= 2), "{clear:?}");
     }
 
     /// An ink map (ink 1 on 0) as a picture: dark ink on light paper.
