@@ -4,7 +4,9 @@
 # looked at) goes into models/inkline.inkline with f16 weights, the run's teacher (f32) into
 # models/teacher-small.inkline, the character LM is rebuilt with fusion weights tuned for the
 # new student on validation lines, and pkg/ is rebuilt around them.
-#   bash scripts/ship.sh   (RUN=runs/v2 STUDENTS="finetune-cnn-l2 ... scratch")
+#   bash scripts/ship.sh   (RUN=runs/v2 STUDENTS="finetune-cnn-l2 ... scratch"
+#                           TEACHER=$RUN/teacher/best.inkline: a run that distilled from an
+#                           earlier run's teacher names it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/v2}
@@ -16,6 +18,6 @@ echo "shipping $best (validation mean CER $best_cer)" >&2
 cargo build --release -p trainer >&2
 T=target/release/trainer
 $T convert --model "$RUN/$best/best.inkline" --out models/inkline.inkline --precision f16
-$T convert --model "$RUN/teacher/best.inkline" --out models/teacher-small.inkline --precision f32
+$T convert --model "${TEACHER:-$RUN/teacher/best.inkline}" --out models/teacher-small.inkline --precision f32
 $T lm --out models/inkline.lm --order 6 --min-count 30 --tune models/inkline.inkline --val-lines 200
 bash scripts/build-pkg.sh
