@@ -97,6 +97,10 @@ pub struct TrainArgs {
     /// Real validation lines per style.
     #[arg(long)]
     pub real_val_lines: Option<u64>,
+    /// Largest horizontal stretch of real training ink away from 1 (default 0.15: 0.85x to
+    /// 1.15x; 0.5: 0.5x to 1.5x, for hands far narrower or wider than most).
+    #[arg(long)]
+    pub ink_stretch: Option<f32>,
 }
 
 impl TrainArgs {
@@ -128,6 +132,7 @@ impl TrainArgs {
         };
         c.real = self.real;
         c.real_val_lines = self.real_val_lines.unwrap_or(c.real_val_lines);
+        c.ink_stretch = self.ink_stretch.unwrap_or(c.ink_stretch);
         c
     }
 

@@ -61,6 +61,8 @@ pub struct RealInk {
     gap: f32,
     /// The widest pen of the strokes look, in bodies ([`RealInk::with_pen_cap`]).
     pen_cap: Option<f32>,
+    /// How training lines are varied ([`RealInk::with_stretch`]).
+    variation: InkVariation,
     report: String,
 }
 
@@ -145,8 +147,16 @@ impl RealInk {
             writers,
             gap,
             pen_cap: None,
+            variation: InkVariation::default(),
             report,
         }
+    }
+
+    /// Stretches training lines horizontally by up to `stretch` either way (0.5: 0.5x to
+    /// 1.5x; [`InkVariation::stretch`]), for hands much narrower or wider than most.
+    pub fn with_stretch(mut self, stretch: f32) -> Self {
+        self.variation.stretch = stretch;
+        self
     }
 
     /// Draws the strokes look with its pen at most `cap` bodies wide, as the notes app
@@ -221,7 +231,7 @@ impl RealInk {
                 self.compose(&writers[rng.random_range(0..writers.len())], max_chars, rng)
             };
         let ink = if rng.random_bool(0.9) {
-            ink::augment(&ink, &InkVariation::default(), rng)
+            ink::augment(&ink, &self.variation, rng)
         } else {
             ink
         };

@@ -8,6 +8,7 @@ use crate::data::Generator;
 use crate::data::batcher::BatchConfig;
 use crate::data::corpus::MAX_CHARS;
 use crate::data::fonts::Split;
+use crate::data::ink::InkVariation;
 use crate::data::real::RealInk;
 use crate::data::style::Style;
 use crate::names::Named;
@@ -76,6 +77,13 @@ pub struct RunConfig {
     /// Validation lines of real writers per style (fewer when the data has fewer).
     #[serde(default = "default_real_val_lines")]
     pub real_val_lines: u64,
+    /// Largest horizontal stretch of real training ink away from 1 (0.15: 0.85x..1.15x).
+    #[serde(default = "default_ink_stretch")]
+    pub ink_stretch: f32,
+}
+
+fn default_ink_stretch() -> f32 {
+    InkVariation::default().stretch
 }
 
 fn default_real_val_lines() -> u64 {
@@ -120,6 +128,7 @@ impl RunConfig {
             unipen: None,
             real: 0.0,
             real_val_lines: default_real_val_lines(),
+            ink_stretch: default_ink_stretch(),
         }
     }
 
@@ -176,8 +185,14 @@ impl Session {
         let charset = Charset::printable_ascii();
         let geometry = config.model_config(Network::Vgg, &charset)?.geometry();
         let mut generator = Generator::discover()?.with_max_chars(config.max_chars);
+        if !(0.0..0.9).contains(&config.ink_stretch) {
+            bail!(
+                "--ink-stretch {} is outside 0..0.9 (the largest stretch away from 1)",
+                config.ink_stretch
+            );
+        }
         if let Some(dir) = &config.unipen {
-            let real = RealInk::load(dir)?;
+            let real = RealInk::load(dir)?.with_stretch(config.ink_stretch);
             if config.progress {
                 eprint!("real ink from {}:\n{}", dir.display(), real.report());
             }
