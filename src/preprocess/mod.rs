@@ -383,14 +383,15 @@ fn followed_lines(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     })?;
-    // Lines lie at least half as far apart as the lowest band of text is tall (a band holds
-    // one line or more; the one band of touching lines holds them all).
+    // Lines lie at least a third as far apart as the lowest band of text is tall (a band
+    // holds one line or more: two that touch, where a hand writes lines close; the one band
+    // of touching lines holds them all).
     let lowest = if touching {
         0
     } else {
         text.iter().copied().min().unwrap_or(0)
     };
-    let lines = follow::follow(part, INK_THRESHOLD, pitch, lowest / 2)?;
+    let lines = follow::follow(part, INK_THRESHOLD, pitch, lowest / 3)?;
     // A short line between long ones is traced as nobody's: it lands apart in a neighbour's
     // rows, and is made a line of its own.
     let mut strips: Vec<follow::Straightened> = lines
