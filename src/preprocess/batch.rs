@@ -52,21 +52,80 @@ pub fn width_sorted_batches(lines: &[LineImage], batch: usize) -> Vec<Vec<usize>
         .collect()
 }
 
+/// Padding a batch may add to its lines' own pixels: the network's time follows the padded
+/// width, so a short line batched with long ones (a page's "3" beside its full lines) would
+/// cost as much as the longest.
+const MAX_PADDING: f32 = 0.15;
+
 /// Indices of `lines` in batches of similar widths, each at most `budget` padded input pixels
-/// (a single wider line is a batch of its own): memory bounded however many lines there are.
+/// (a single wider line is a batch of its own: memory bounded however many lines there are)
+/// and at most [`MAX_PADDING`] more than its lines' own.
 pub fn pixel_budget_batches(lines: &[LineImage], budget: usize) -> Vec<Vec<usize>> {
     let mut batches: Vec<Vec<usize>> = Vec::new();
     let mut current: Vec<usize> = Vec::new();
+    let mut own = 0usize;
     for i in by_width(lines) {
         let img = &lines[i].image;
         // Sorted by width: this line is the widest so far, so it sets the padded width.
-        if !current.is_empty() && (current.len() + 1) * img.width * img.height > budget {
+        let padded = (current.len() + 1) * img.width * img.height;
+        let with = own + img.width * img.height;
+        if !current.is_empty()
+            && (padded > budget || padded as f32 > (1.0 + MAX_PADDING) * with as f32)
+        {
             batches.push(std::mem::take(&mut current));
+            own = 0;
         }
         current.push(i);
+        own += img.width * img.height;
     }
     if !current.is_empty() {
         batches.push(current);
     }
     batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::GrayImage;
+
+    fn lines(widths: &[usize]) -> Vec<LineImage> {
+        widths
+            .iter()
+            .map(|&w| {
+                let bbox = super::super::BBox {
+                    x: 0,
+                    y: 0,
+                    width: w,
+                    height: 48,
+                };
+                LineImage {
+                    image: GrayImage::filled(w, 48, 0.0),
+                    bbox,
+                    quad: super::super::corners(bbox),
+                    join: super::super::Join::NewLine,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_hold_similar_widths_within_the_budget() {
+        // Widths 1000, 1050, 1100 pad to 3 x 1100 = 3300 columns for 3150 of their own (5 %).
+        let l = lines(&[1100, 1000, 1050]);
+        assert_eq!(pixel_budget_batches(&l, 1 << 19), vec![vec![1, 2, 0]]);
+        // A budget of two lines' pixels: the third starts a batch of its own.
+        assert_eq!(
+            pixel_budget_batches(&l, 2 * 1050 * 48),
+            vec![vec![1, 2], vec![0]]
+        );
+    }
+
+    #[test]
+    fn a_short_line_is_not_padded_to_long_ones() {
+        // A page's lone "3" (100 px) and two full lines: padding it to 1000 px would read
+        // 3000 columns for 2100 of ink.
+        let l = lines(&[1000, 100, 1000]);
+        assert_eq!(pixel_budget_batches(&l, 1 << 19), vec![vec![1], vec![0, 2]]);
+    }
 }
