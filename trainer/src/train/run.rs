@@ -149,6 +149,18 @@ impl RunConfig {
         Ok(config.with_geometry(height, stride, self.norm)?)
     }
 
+    /// The stretch of real training ink: 0 to under 0.9 (a stretch of 1 would squash a line
+    /// to nothing).
+    pub fn checked_ink_stretch(&self) -> Result<f32> {
+        if !(0.0..0.9).contains(&self.ink_stretch) {
+            bail!(
+                "--ink-stretch {} is outside 0..0.9 (the largest stretch away from 1)",
+                self.ink_stretch
+            );
+        }
+        Ok(self.ink_stretch)
+    }
+
     /// The training mix, parsed.
     pub fn parsed_mix(&self) -> Result<Vec<(Style, f32)>> {
         self.mix
@@ -185,14 +197,9 @@ impl Session {
         let charset = Charset::printable_ascii();
         let geometry = config.model_config(Network::Vgg, &charset)?.geometry();
         let mut generator = Generator::discover()?.with_max_chars(config.max_chars);
-        if !(0.0..0.9).contains(&config.ink_stretch) {
-            bail!(
-                "--ink-stretch {} is outside 0..0.9 (the largest stretch away from 1)",
-                config.ink_stretch
-            );
-        }
+        let stretch = config.checked_ink_stretch()?;
         if let Some(dir) = &config.unipen {
-            let real = RealInk::load(dir)?.with_stretch(config.ink_stretch);
+            let real = RealInk::load(dir)?.with_stretch(stretch);
             if config.progress {
                 eprint!("real ink from {}:\n{}", dir.display(), real.report());
             }
@@ -283,6 +290,24 @@ impl Session {
             },
             run: c.clone(),
             device: self.device.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ink_stretch_outside_its_range_is_refused() {
+        let mut c = RunConfig::new(Preset::Tiny);
+        assert_eq!(c.checked_ink_stretch().unwrap(), 0.15);
+        c.ink_stretch = 0.5;
+        assert_eq!(c.checked_ink_stretch().unwrap(), 0.5);
+        for bad in [0.9, 1.5, -0.1, f32::NAN] {
+            c.ink_stretch = bad;
+            let e = c.checked_ink_stretch().unwrap_err().to_string();
+            assert!(e.contains("outside 0..0.9"), "{bad}: {e}");
         }
     }
 }
