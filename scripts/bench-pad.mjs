@@ -24,7 +24,6 @@ const lines = readFileSync(`${dataDir}/pad-ink.jsonl`, 'utf8')
   .slice(0, count)
   .map((l) => JSON.parse(l));
 
-
 const h = await start();
 const page = await h.page();
 const read = await page.evaluate(
