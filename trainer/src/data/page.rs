@@ -79,6 +79,51 @@ fn baseline(mask: &GrayImage) -> usize {
         .unwrap_or(mask.height)
 }
 
+/// Mask pixels at least this dark are a glyph's ink (fainter ones are its rim).
+const GLYPH_INK: f32 = 0.25;
+
+/// Per column of `mask`, the first and last rows of glyph ink, from its baseline.
+fn column_extents(mask: &GrayImage) -> Vec<Option<(isize, isize)>> {
+    let base = baseline(mask) as isize;
+    (0..mask.width)
+        .map(|x| {
+            let mut rows = (0..mask.height).filter(|&y| mask.get(x, y) >= GLYPH_INK);
+            let first = rows.next()? as isize;
+            let last = rows.last().map_or(first, |y| y as isize);
+            Some((first - base, last - base))
+        })
+        .collect()
+}
+
+/// The least pitch at which no two lines' glyphs share a pixel, the masks placed with their
+/// left edges at `lefts` and their baselines `slots` pitches down (touching is allowed: a
+/// row's rounding either way is allowed for).
+fn pitch_apart(masks: &[GrayImage], lefts: &[usize], slots: &[f32]) -> f32 {
+    let extents: Vec<_> = masks.iter().map(column_extents).collect();
+    let mut least = 0.0f32;
+    for a in 0..masks.len() {
+        for b in 0..masks.len() {
+            let apart = slots[b] - slots[a];
+            if apart <= 0.0 {
+                continue;
+            }
+            // How far b's baseline must lie below a's in the columns they share.
+            let need = (0..extents[a].len())
+                .filter_map(|x| {
+                    let (_, low) = extents[a][x]?;
+                    let xb = (lefts[a] + x).checked_sub(lefts[b])?;
+                    let (high, _) = (*extents[b].get(xb)?)?;
+                    Some(low - high + 2)
+                })
+                .max();
+            if let Some(need) = need {
+                least = least.max(need as f32 / apart);
+            }
+        }
+    }
+    least
+}
+
 /// Page `index` of `style` in `split` (deterministic in `seed` and `index`), with a note of 1-3
 /// short lines (1-3 words each) in its right margin when `note` (without, the same page as
 /// ever: the note draws its random numbers only when asked for).
@@ -109,11 +154,11 @@ pub fn page(
         masks.push(mask);
         lines.push(text);
     }
-    let pitch = em * rng.random_range(1.3..1.8f32);
+    let mut pitch = em * rng.random_range(1.3..1.8f32);
     let margin = em * rng.random_range(0.6..2.0f32);
     let main_width = masks.iter().map(|m| m.width).max().unwrap_or(1) as f32;
-    // Each mask's baseline goes to its line's place on the page.
-    let mut bases: Vec<f32> = (0..n).map(|k| margin + pitch * (k as f32 + 0.8)).collect();
+    // Each mask's baseline goes to its line's slot on the page, a pitch apart.
+    let mut slots: Vec<f32> = (0..n).map(|k| k as f32).collect();
     // Per line, its left edge; the note's lines stand beyond the main column, beside a
     // main line of their own, as far from it as 3-5 line heights.
     let mut lefts = vec![margin; n];
@@ -132,7 +177,7 @@ pub fn page(
                     Ok(style::line_mask(style, face, &short, size, r)?.map(|m| (m.0, short)))
                 })?;
             note_width = note_width.max(mask.width as f32);
-            bases.push(margin + pitch * ((first + j) as f32 + 0.8));
+            slots.push((first + j) as f32);
             lefts.push(x);
             masks.push(mask);
             lines.push(text);
@@ -140,6 +185,14 @@ pub fn page(
         width = x + note_width + margin;
     }
     let n = masks.len();
+    let lefts: Vec<usize> = lefts
+        .iter()
+        .map(|&l| (l + gauss(&mut rng, 0.15 * em)).max(0.0) as usize)
+        .collect();
+    // Lines may touch but their glyphs never overlap: the pitch grows where a line (with its
+    // own slope or drift) would run into the next.
+    pitch = pitch.max(pitch_apart(&masks, &lefts, &slots));
+    let bases: Vec<f32> = slots.iter().map(|s| margin + pitch * (s + 0.8)).collect();
     let tops: Vec<f32> = masks
         .iter()
         .zip(&bases)
@@ -155,7 +208,7 @@ pub fn page(
     let (w, h) = (width.ceil() as usize, (height - top_shift).ceil() as usize);
     let mut flat = GrayImage::filled(w, h, 0.0);
     for (k, m) in masks.iter().enumerate() {
-        let x0 = (lefts[k] + gauss(&mut rng, 0.15 * em)).max(0.0) as usize;
+        let x0 = lefts[k];
         let y0 = (tops[k] - top_shift).max(0.0) as usize;
         for y in 0..m.height.min(h.saturating_sub(y0)) {
             for x in 0..m.width.min(w.saturating_sub(x0)) {
@@ -295,6 +348,39 @@ mod tests {
             wrong.len(),
             wrong.join("\n")
         );
+    }
+
+    /// A body band 10 rows high across a mask 40 wide, with an ascender (rows 0-9) or a
+    /// descender (rows 20-29) in column 5.
+    fn stroke_line(ascender: bool, descender: bool) -> GrayImage {
+        let mut m = GrayImage::filled(40, 30, 0.0);
+        for y in 0..30 {
+            for x in 0..40 {
+                let body = (10..20).contains(&y);
+                let stem = x == 5 && ((ascender && y < 10) || (descender && y >= 20));
+                if body || stem {
+                    m.data[y * 40 + x] = 1.0;
+                }
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn lines_are_spaced_so_that_their_glyphs_never_overlap() {
+        let (a, b) = (stroke_line(false, true), stroke_line(true, false));
+        assert_eq!(baseline(&a), 20);
+        // The descender ends 9 rows under a's baseline, the ascender starts 20 over b's: b's
+        // baseline goes at least 29 rows (and a row's rounding each way) under a's.
+        let masks = [a, b];
+        assert_eq!(pitch_apart(&masks, &[0, 0], &[0.0, 1.0]), 31.0);
+        assert_eq!(pitch_apart(&masks, &[0, 0], &[0.0, 2.0]), 15.5);
+        // Shifted so that the stems miss each other: the descender still reaches b's body.
+        assert_eq!(pitch_apart(&masks, &[0, 3], &[0.0, 1.0]), 21.0);
+        // Side by side (a margin note beside a main line): nothing to keep apart.
+        assert_eq!(pitch_apart(&masks, &[0, 50], &[0.0, 1.0]), 0.0);
+        // Upside down order: b above a.
+        assert_eq!(pitch_apart(&masks, &[0, 0], &[1.0, 0.0]), 11.0);
     }
 
     #[test]
