@@ -16,6 +16,11 @@ pub struct Args {
     /// One JSON object per image instead of plain text.
     #[arg(long)]
     json: bool,
+    /// Also write what the model reads of each image to this folder: every line (or piece of
+    /// a long line) as the page analysis found, straightened and scaled it
+    /// (`STEM_lineNN.png`, ink light on dark).
+    #[arg(long)]
+    lines: Option<PathBuf>,
     #[command(flatten)]
     decoder: super::DecoderArgs,
 }
@@ -25,6 +30,9 @@ pub fn run(args: Args) -> Result<()> {
     let rec = args.decoder.load(&args.model)?;
     for path in &args.images {
         let img = imageio::load(path)?;
+        if let Some(dir) = &args.lines {
+            write_lines(&img, rec.geometry(), path, dir)?;
+        }
         let r = rec
             .recognize(&img)
             .with_context(|| format!("cannot recognize {}", path.display()))?;
@@ -44,6 +52,24 @@ pub fn run(args: Args) -> Result<()> {
         } else {
             println!("{}", r.text);
         }
+    }
+    Ok(())
+}
+
+/// Writes the model's inputs for image `img` (read from `path`) into `dir`.
+fn write_lines(
+    img: &inkline::GrayImage,
+    geometry: &inkline::InputGeometry,
+    path: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let stem = path
+        .file_stem()
+        .map_or("image".into(), |s| s.to_string_lossy());
+    let lines = inkline::internals::prepare_page(img, geometry)?;
+    for (k, line) in lines.iter().enumerate() {
+        imageio::save_png(&line.image, &dir.join(format!("{stem}_line{k:02}.png")))?;
     }
     Ok(())
 }
