@@ -89,7 +89,7 @@ fn column_extents(mask: &GrayImage) -> Vec<Option<(isize, isize)>> {
         .map(|x| {
             let mut rows = (0..mask.height).filter(|&y| mask.get(x, y) >= GLYPH_INK);
             let first = rows.next()? as isize;
-            let last = rows.last().map_or(first, |y| y as isize);
+            let last = rows.next_back().map_or(first, |y| y as isize);
             Some((first - base, last - base))
         })
         .collect()
