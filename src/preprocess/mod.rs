@@ -272,7 +272,23 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
     let angle = estimate
         .filter(|e| e.apart || e.repeats)
         .map_or(0.0, |e| e.angle);
-    let level = (angle.to_degrees().abs() >= MIN_SKEW_DEG).then(|| skew::Levelled::new(ink, angle));
+    // Only the ink's box (and a margin for the bilinear samples at its edge) is turned: the
+    // rest of the turned page is blank.
+    let level = (angle.to_degrees().abs() >= MIN_SKEW_DEG).then(|| {
+        let inked = ink_box(ink, 0, ink.height).map(|b| {
+            let (x, y) = (
+                b.x.saturating_sub(LEVEL_MARGIN),
+                b.y.saturating_sub(LEVEL_MARGIN),
+            );
+            BBox {
+                x,
+                y,
+                width: (b.x + b.width + LEVEL_MARGIN).min(ink.width) - x,
+                height: (b.y + b.height + LEVEL_MARGIN).min(ink.height) - y,
+            }
+        });
+        skew::Levelled::new(ink, angle, inked)
+    });
     let work = level.as_ref().map_or(ink, |l| &l.image);
     // Columns are apart by one and a half line pitches at least, all the way down: wider
     // than any space between words.
@@ -325,6 +341,9 @@ fn read_as_page(ink: &GrayImage, geometry: &InputGeometry) -> Result<Option<Vec<
     }
     Ok(Some(lines))
 }
+
+/// Pixels of margin kept around a tilted page's ink when it is turned level.
+const LEVEL_MARGIN: usize = 8;
 
 /// The least share of its columns a followed line's ink covers where two bands of text might
 /// be one line (see [`followed_lines`]).

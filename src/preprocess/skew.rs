@@ -2,6 +2,7 @@
 //! (the angle at which the ink's row profile is sharpest), and the ink map turned level, with
 //! the map from the levelled image back to the input's pixels.
 
+use super::BBox;
 use crate::image::GrayImage;
 
 /// Largest skew looked for, in degrees either way.
@@ -158,8 +159,9 @@ pub struct Levelled {
 
 impl Levelled {
     /// `ink` turned by `-angle` so that lines at `angle` become level (bilinear; paper
-    /// outside the input).
-    pub fn new(ink: &GrayImage, angle: f32) -> Self {
+    /// outside the input, and outside box `within` of it when given: where its ink lies, the
+    /// rest of a page being blank, which is then not turned).
+    pub fn new(ink: &GrayImage, angle: f32, within: Option<BBox>) -> Self {
         let (s, c) = angle.sin_cos();
         let (iw, ih) = (ink.width as f32, ink.height as f32);
         let w = (iw * c.abs() + ih * s.abs()).ceil() as usize;
@@ -176,8 +178,20 @@ impl Levelled {
         // cache (row by row, each output row crossed a hundred input rows at once, and the
         // loads waited on memory).
         let tiles = |n: usize| (0..n).step_by(TILE).map(move |a| a..(a + TILE).min(n));
+        let whole = BBox {
+            x: 0,
+            y: 0,
+            width: iw,
+            height: ih,
+        };
+        let b = within.unwrap_or(whole);
         for (ys, xs) in tiles(h).flat_map(|ys| tiles(w).map(move |xs| (ys.clone(), xs))) {
             for y in ys {
+                let span = out.columns_within(y, b);
+                let xs = xs.start.max(span.start)..xs.end.min(span.end);
+                if xs.is_empty() {
+                    continue;
+                }
                 let row = &mut data[y * w + xs.start..y * w + xs.end];
                 for (x, v) in xs.clone().zip(row.iter_mut()) {
                     let [sx, sy] = out.to_input([x as f32 + 0.5, y as f32 + 0.5]);
@@ -205,6 +219,33 @@ impl Levelled {
         }
         out.image.data = data;
         out
+    }
+
+    /// The columns of row `y` of the turned image whose pixel centres map into box `b` of the
+    /// input (widened by a pixel each way, for the bilinear samples' edges).
+    fn columns_within(&self, y: usize, b: BBox) -> std::ops::Range<usize> {
+        let w = self.image.width;
+        // Along the row the input point moves by (cos, sin) per column from column 0's.
+        let [x0, y0] = self.to_input([0.5, y as f32 + 0.5]);
+        let (s, c) = self.sin_cos;
+        let (mut lo, mut hi) = (f32::MIN, f32::MAX);
+        for (start, step, min, max) in [
+            (x0, c, b.x as f32 - 1.0, (b.x + b.width) as f32 + 1.0),
+            (y0, s, b.y as f32 - 1.0, (b.y + b.height) as f32 + 1.0),
+        ] {
+            if step.abs() < 1e-9 {
+                if start < min || start > max {
+                    return 0..0;
+                }
+                continue;
+            }
+            let (a, z) = ((min - start) / step, (max - start) / step);
+            lo = lo.max(a.min(z));
+            hi = hi.min(a.max(z));
+        }
+        let first = lo.floor().max(0.0) as usize;
+        let end = (hi.ceil() + 1.0).clamp(0.0, w as f32) as usize;
+        first.min(end)..end
     }
 
     /// A point of the turned image in the input's pixels.
@@ -246,7 +287,7 @@ pub(crate) mod tests {
     fn the_turned_image_is_the_bilinear_sample_of_every_pixel() {
         let ink = page(300, 200, 4, 3.0);
         for deg in [-7.0f32, 2.5, 12.0] {
-            let level = Levelled::new(&ink, deg.to_radians());
+            let level = Levelled::new(&ink, deg.to_radians(), None);
             for y in 0..level.image.height {
                 for x in 0..level.image.width {
                     let [sx, sy] = level.to_input([x as f32 + 0.5, y as f32 + 0.5]);
@@ -353,6 +394,35 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn turning_only_the_inked_box_turns_the_same_page() {
+        // A page of lines in the middle of a wide blank margin.
+        let lines = page(400, 240, 4, 6.0);
+        let mut ink = GrayImage::filled(700, 500, 0.0);
+        for y in 0..240 {
+            for x in 0..400 {
+                ink.data[(y + 130) * 700 + x + 170] = lines.get(x, y);
+            }
+        }
+        let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+        for (i, _) in ink.data.iter().enumerate().filter(|(_, v)| **v > 0.0) {
+            let (x, y) = (i % 700, i / 700);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+        let inked = BBox {
+            x: x0,
+            y: y0,
+            width: x1 - x0 + 1,
+            height: y1 - y0 + 1,
+        };
+        for deg in [-6.0f32, 3.0, 12.0] {
+            let all = Levelled::new(&ink, deg.to_radians(), None);
+            let part = Levelled::new(&ink, deg.to_radians(), Some(inked));
+            assert_eq!(all.image, part.image, "{deg} degrees");
+            assert!(all.image.data.iter().any(|&v| v > 0.5));
+        }
+    }
+
+    #[test]
     fn blank_and_speck_images_have_no_skew() {
         assert_eq!(estimate(&GrayImage::filled(300, 200, 0.0), 0.5), None);
         let mut specks = GrayImage::filled(300, 200, 0.0);
@@ -384,7 +454,7 @@ pub(crate) mod tests {
     #[test]
     fn levelling_maps_points_back_to_the_input() {
         let ink = page(600, 400, 4, 5.0);
-        let l = Levelled::new(&ink, 5.0f32.to_radians());
+        let l = Levelled::new(&ink, 5.0f32.to_radians(), None);
         // The turned image holds the whole input.
         assert!(l.image.width >= 600 && l.image.height >= 400);
         // Its centre is the input's centre, and a point a distance d right of it maps to a
