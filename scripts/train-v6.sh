@@ -5,13 +5,13 @@
 # steps). Stages:
 #   teacher        the v3 teacher trained on with CTC for TEACHER steps at TEACHER_LR (stepping
 #                  down), real share as v3, half the real pad ink drawn as the app draws it
-#   distill-wide   ship v4's student (1.5x wide) distilled on from the new teacher with CNN-L2
+#   distill-wide   ship v5's student (1.5x wide) distilled on from the new teacher with CNN-L2
 #                  (the new teacher's DBLSTM + IP copied in and frozen) for DISTILL steps
 #   finetune-wide  CTC fine-tune, FINETUNE steps at FINETUNE_LR
 #   app-wide       CTC, APP steps at APP_LR
 # Every stage validates on the seven sets of the v3-v5 runs (comparable step for step with
-# their metrics.csv). Planned length on one thread here: teacher ~5.5 h, distillation ~1.3 h,
-# the two fine-tunes ~0.8 h each: ~8.5 h. Ship only if the student beats ship v4 on the real
+# their metrics.csv). Planned length on one thread here: teacher ~4-5.5 h, distillation ~1.3 h,
+# the two fine-tunes ~0.8 h each: ~7-8.5 h. Ship only if the student beats ship v5 on the real
 # writers' table and on the synthetic test styles (scripts/ship.sh with
 # TEACHER=runs/v6/teacher/best.inkline).
 # Resumable (checkpoints every 2 minutes; run it again after any interruption).
@@ -30,13 +30,13 @@ APP=${APP:-4000}
 APP_LR=${APP_LR:-5e-5}
 UNIPEN=${UNIPEN:-../shared/data/unipen}
 FROM_TEACHER=${FROM_TEACHER:-models/v3-run/teacher/best.inkline}
-FROM_STUDENT=${FROM_STUDENT:-runs/v4/app-wide/best.inkline}
+FROM_STUDENT=${FROM_STUDENT:-runs/v5/longer/best.inkline}
 STAGES="teacher distill-wide finetune-wide app-wide"
 # shellcheck source=lib/run-stages.sh
 . scripts/lib/run-stages.sh
 run_store "$@"
 [ -f "$UNIPEN/lines.jsonl.gz" ] || { echo "no real ink at $UNIPEN (set UNIPEN=DIR)" >&2; exit 1; }
-[ -f "$FROM_STUDENT" ] || { echo "no $FROM_STUDENT: bash scripts/train-v4.sh --restore models/v4-run first" >&2; exit 1; }
+[ -f "$FROM_STUDENT" ] || { echo "no $FROM_STUDENT: bash scripts/train-v5.sh --restore models/v5-run first" >&2; exit 1; }
 build_private_trainer
 REAL=$(cat models/v3-run/real-share)
 COMMON=(--preset small --run "$RUN" --threads "${THREADS:-1}" --height 48 --norm ink-box
