@@ -71,6 +71,26 @@ fn init_recognize_json_and_eval_with_known_cer() {
         }
         assert_eq!(p["lines"].as_array().unwrap().len(), 1);
     }
+    // What the model reads: one line image per line found, at the model's input height.
+    let seen = dir.path().join("seen");
+    let mut args = vec!["recognize", "--model", model.to_str().unwrap(), "--lines"];
+    args.push(seen.to_str().unwrap());
+    args.extend(paths.iter().map(String::as_str));
+    trainer(&args);
+    let mut written: Vec<String> = std::fs::read_dir(&seen)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        ["line0_line00.png", "line1_line00.png", "line2_line00.png"]
+    );
+    // The tiny preset reads lines 16 px high.
+    assert_eq!(
+        image::image_dimensions(seen.join(&written[0])).unwrap().1,
+        16
+    );
     // Ground truth = "xyz" + prediction: exactly 3 character edits and 1 word edit per line.
     let texts: Vec<String> = preds
         .iter()
