@@ -20,7 +20,7 @@ STAGES="stretch-15 stretch-50"
 # shellcheck source=lib/run-stages.sh
 . scripts/lib/run-stages.sh
 run_store "$@"
-[ -f "$UNIPEN/lines.jsonl.gz" ] || { echo "no real ink at $UNIPEN (set UNIPEN=DIR)" >&2; exit 1; }
+need_real_ink
 build_private_trainer
 REAL=$(cat models/v3-run/real-share)
 COMMON=(--from "$FROM" --preset small --run "$RUN" --threads 1 --height 48 --norm ink-box

@@ -42,7 +42,7 @@ RUN_FILES=real-share
 # shellcheck source=lib/run-stages.sh
 . scripts/lib/run-stages.sh
 run_store "$@"
-[ -f "$UNIPEN/lines.jsonl.gz" ] || { echo "no real ink at $UNIPEN (set UNIPEN=DIR)" >&2; exit 1; }
+need_real_ink
 build_private_trainer
 V2_TEACHER=models/teacher-small.inkline
 COMMON=(--preset small --run "$RUN" --threads "${THREADS:-1}" --height 48 --norm ink-box

@@ -30,7 +30,7 @@ STAGES="distill-wide finetune-wide app-wide"
 # shellcheck source=lib/run-stages.sh
 . scripts/lib/run-stages.sh
 run_store "$@"
-[ -f "$UNIPEN/lines.jsonl.gz" ] || { echo "no real ink at $UNIPEN (set UNIPEN=DIR)" >&2; exit 1; }
+need_real_ink
 build_private_trainer
 REAL=$(cat models/v3-run/real-share)
 COMMON=(--preset small --run "$RUN" --threads "${THREADS:-1}" --height 48 --norm ink-box

@@ -19,8 +19,8 @@ STAGES="longer"
 # shellcheck source=lib/run-stages.sh
 . scripts/lib/run-stages.sh
 run_store "$@"
-[ -f "$UNIPEN/lines.jsonl.gz" ] || { echo "no real ink at $UNIPEN (set UNIPEN=DIR)" >&2; exit 1; }
-[ -f "$FROM" ] || { echo "no $FROM: bash scripts/train-v4.sh --restore models/v4-run first" >&2; exit 1; }
+need_real_ink
+need_file "$FROM" "bash scripts/train-v4.sh --restore models/v4-run first"
 build_private_trainer
 REAL=$(cat models/v3-run/real-share)
 stage longer finetune --from "$FROM" --name longer --preset small --run "$RUN" \

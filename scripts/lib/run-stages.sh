@@ -1,4 +1,4 @@
-# Shared by the training scripts (train-v2.sh, train-v3.sh): source it after setting RUN,
+# Shared by the training scripts (train-v2.sh ... train-v6.sh, study-stretch.sh): source it after setting RUN,
 # STAGES (every stage name, in order) and optionally ONLY and THREADS.
 #   run_store "$@"          handles --save DIR / --restore DIR (copy every stage's checkpoint,
 #                           metrics, run.json and best model out of / back into $RUN, only the
@@ -8,6 +8,8 @@
 #                           working tree never changes a running run; sets T
 #   stage NAME ARGS...      `trainer ARGS...` under NAME's lock (resumes it, or skips it when
 #                           finished); with ONLY set, only that stage runs
+#   need_real_ink           fails unless $UNIPEN holds the real writers' ink
+#   need_file FILE HINT     fails, saying HINT (how to make it), unless FILE exists
 #   best_stage NAME...      prints `NAME CER`: of the finished stages given, the one with the
 #                           lowest validation mean CER (`best_cer` in its state.json; no test
 #                           data is read); says on stderr what each scored or that it is
@@ -63,6 +65,14 @@ build_private_trainer() {
     cp target/release/trainer "$RUN/trainer"
   fi
   T="nice -n 5 $RUN/trainer"
+}
+
+need_real_ink() {
+  [ -f "$UNIPEN/lines.jsonl.gz" ] || { echo "no real ink at $UNIPEN (set UNIPEN=DIR)" >&2; exit 1; }
+}
+
+need_file() {
+  [ -f "$1" ] || { echo "no $1: $2" >&2; exit 1; }
 }
 
 stage() {
