@@ -59,15 +59,26 @@ pub fn flatten(img: &GrayImage, dark_background: bool) -> GrayImage {
             (fx as usize, fx.fract())
         })
         .collect();
+    // The paper's brightness along the block rows above and below a row, interpolated across
+    // the columns: the same for every row between two block centres.
+    let (mut top, mut bottom) = (vec![0f32; img.width], vec![0f32; img.width]);
+    let mut cached = None;
     for y in 0..img.height {
         let fy = (y as f32 / block as f32 - 0.5).max(0.0);
         let (y0, ty) = (fy as usize, fy.fract());
-        for (x, &(x0, tx)) in columns.iter().enumerate() {
-            let top = at(x0, y0) * (1.0 - tx) + at(x0 + 1, y0) * tx;
-            let bottom = at(x0, y0 + 1) * (1.0 - tx) + at(x0 + 1, y0 + 1) * tx;
-            let bg = (top * (1.0 - ty) + bottom * ty).max(0.05);
-            let p = (paper(img.get(x, y)) / bg).min(1.0);
-            out.data[y * img.width + x] = if dark_background { 1.0 - p } else { p };
+        if cached != Some(y0) {
+            for (x, &(x0, tx)) in columns.iter().enumerate() {
+                top[x] = at(x0, y0) * (1.0 - tx) + at(x0 + 1, y0) * tx;
+                bottom[x] = at(x0, y0 + 1) * (1.0 - tx) + at(x0 + 1, y0 + 1) * tx;
+            }
+            cached = Some(y0);
+        }
+        let row = &img.data[y * img.width..(y + 1) * img.width];
+        let out_row = &mut out.data[y * img.width..(y + 1) * img.width];
+        for (((o, &l), &t), &b) in out_row.iter_mut().zip(row).zip(&top).zip(&bottom) {
+            let bg = (t * (1.0 - ty) + b * ty).max(0.05);
+            let p = (paper(l) / bg).min(1.0);
+            *o = if dark_background { 1.0 - p } else { p };
         }
     }
     out
