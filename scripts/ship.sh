@@ -19,5 +19,5 @@ cargo build --release -p trainer >&2
 T=target/release/trainer
 $T convert --model "$RUN/$best/best.inkline" --out models/inkline.inkline --precision f16
 $T convert --model "${TEACHER:-$RUN/teacher/best.inkline}" --out models/teacher-small.inkline --precision f32
-$T lm --out models/inkline.lm --order 6 --min-count 30 --tune models/inkline.inkline --val-lines 200
+$T lm --out models/inkline.lm --order 6 --min-count 30 --lexicon-min-count 3 --tune models/inkline.inkline --val-lines 200
 bash scripts/build-pkg.sh

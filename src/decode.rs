@@ -159,6 +159,61 @@ impl<'a> Fusion<'a> {
         self.lm.alpha * context.log_prob(ch) + self.lm.beta
     }
 
+    /// The lexicon's part of the score of class `c` after `node`'s prefix: `gamma` for a
+    /// letter that keeps the word being spelled a prefix of a known word; at the character
+    /// after a word, back what its letters were credited unless it is a known word. So a
+    /// finished prefix holds `gamma` per letter of its known words.
+    fn word_credit(&self, trie: &Prefixes, node: u32, c: usize, word: &mut String) -> f32 {
+        let lexicon = self.lm.lexicon();
+        if self.lm.gamma == 0.0 || lexicon.is_empty() {
+            return 0.0;
+        }
+        self.word_before(trie, node, word);
+        match self.chars.get(c).copied() {
+            Some(ch) if c != 0 && crate::lexicon::is_word_char(ch) => {
+                word.push(ch.to_ascii_lowercase());
+                if lexicon.is_prefix(word) {
+                    self.lm.gamma
+                } else {
+                    0.0
+                }
+            }
+            _ => self.word_end(word),
+        }
+    }
+
+    /// What ending `word` takes back of its letters' credit: nothing for a known word.
+    fn word_end(&self, word: &str) -> f32 {
+        let lexicon = self.lm.lexicon();
+        if word.is_empty() || self.lm.gamma == 0.0 || lexicon.contains(word) {
+            0.0
+        } else {
+            -self.lm.gamma * lexicon.known_prefix_len(word) as f32
+        }
+    }
+
+    /// The word `node`'s prefix ends in (its last run of word characters, lower case; at most
+    /// [`MAX_WORD`] of them) into `word`.
+    fn word_before(&self, trie: &Prefixes, node: u32, word: &mut String) {
+        word.clear();
+        let mut at = node;
+        while at != 0 && word.len() < MAX_WORD {
+            let ch = self
+                .chars
+                .get(trie.label[at as usize] as usize)
+                .copied()
+                .unwrap_or(' ');
+            if !crate::lexicon::is_word_char(ch) {
+                break;
+            }
+            word.push(ch.to_ascii_lowercase());
+            at = trie.parent[at as usize];
+        }
+        // Pushed last letter first.
+        let reversed: String = word.chars().rev().collect();
+        *word = reversed;
+    }
+
     /// The LM context of `node`'s prefix in `trie`: its last order - 1 characters.
     fn context(&self, trie: &Prefixes, node: u32, chars: &mut Vec<char>) -> crate::lm::Context<'a> {
         chars.clear();
@@ -230,6 +285,9 @@ impl Prefixes {
     }
 }
 
+/// Letters of a word the lexicon looks at (longer runs are no words it holds).
+const MAX_WORD: usize = 48;
+
 /// ln(1e-4): beam search does not extend prefixes by a class less probable than this at a frame.
 const MIN_LOG_PROB: f32 = -9.2103;
 
@@ -260,6 +318,7 @@ pub fn beam_search_fused(
     let mut ranked: Vec<(f32, u32)> = Vec::new();
     let mut candidates: Vec<usize> = Vec::new();
     let mut context: Vec<char> = Vec::new();
+    let mut word = String::new();
     for t in 0..lp.frames() {
         let frame = lp.frame(t);
         let now = t as u32 + 1;
@@ -296,7 +355,7 @@ pub fn beam_search_fused(
                     fusion.map_or(0.0, |f| {
                         let ctx =
                             lm_context.get_or_insert_with(|| f.context(trie, node, &mut context));
-                        f.score(ctx, c)
+                        f.score(ctx, c) + f.word_credit(trie, node, c, &mut word)
                     })
                 });
                 if Some(c) == last {
@@ -335,7 +394,21 @@ pub fn beam_search_fused(
             (n, b, nb)
         }));
     }
-    let (node, pb, pnb) = beams.first().copied().unwrap_or((0, 0.0, 0.0));
+    // The line's last word ends with it: beams that end in a word the lexicon does not know
+    // give back what its letters were credited.
+    // The beams are in rank order: the first of the best after that wins.
+    let mut best: Option<(f32, (u32, f32, f32))> = None;
+    for &(node, pb, pnb) in &beams {
+        let end = fusion.map_or(0.0, |f| {
+            f.word_before(&trie, node, &mut word);
+            f.word_end(&word)
+        });
+        let rank = log_add(pb, pnb) + trie.lm[node as usize] + end;
+        if best.is_none_or(|(r, _)| rank > r) {
+            best = Some((rank, (node, pb, pnb)));
+        }
+    }
+    let (node, pb, pnb) = best.map_or((0, 0.0, 0.0), |(_, b)| b);
     let score = if lp.frames() == 0 {
         0.0
     } else {
@@ -468,6 +541,43 @@ mod tests {
         assert_eq!(
             beam_search_fused(lp, 8, Some(&fusion)).unwrap().labels,
             vec![1, 1]
+        );
+    }
+
+    #[test]
+    fn the_lexicon_turns_a_near_miss_into_a_known_word() {
+        // Classes: blank, 'c', 'a', 't', 'r', ' '. The third letter is nearly a tie of 'r'
+        // (ahead) and 't'; then the line ends, or a space and another letter follow.
+        let p = |v: [f32; 6]| v.map(f32::ln);
+        let letter = |k: usize, q: f32| {
+            let mut v = [(1.0 - q) / 5.0; 6];
+            v[k] = q;
+            p(v)
+        };
+        let tie = p([0.03, 0.01, 0.01, 0.44, 0.5, 0.01]);
+        let word: Vec<f32> = [letter(1, 0.9), letter(0, 0.9), letter(2, 0.9), tie].concat();
+        let line: Vec<f32> = [&word[..], &letter(5, 0.9), &letter(2, 0.9)].concat();
+        let cs = crate::charset::Charset::from_chars("catr ".chars()).unwrap();
+        let lexicon = crate::lexicon::Lexicon::from_text(["cat a"], 1);
+        let mut lm = CharLm::train(["cat car rat tar a"], &cs, 1, 1)
+            .unwrap()
+            .with_lexicon(lexicon);
+        (lm.alpha, lm.beta) = (0.0, 0.0);
+        let chars = [' ', 'c', 'a', 't', 'r', ' '];
+        let decode = |lm: &CharLm, data: &[f32]| {
+            let fusion = Fusion { lm, chars: &chars };
+            let lp = LogProbs::new(data, 6).unwrap();
+            beam_search_fused(lp, 8, Some(&fusion)).unwrap().labels
+        };
+        // Without credit: "car", "car a".
+        assert_eq!(decode(&lm, &word), vec![1, 2, 4]);
+        assert_eq!(decode(&lm, &line), vec![1, 2, 4, 5, 2]);
+        lm.gamma = 1.0;
+        assert_eq!(decode(&lm, &word), vec![1, 2, 3], "the line's last word");
+        assert_eq!(
+            decode(&lm, &line),
+            vec![1, 2, 3, 5, 2],
+            "a word before a space"
         );
     }
 

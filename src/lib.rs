@@ -20,6 +20,7 @@ mod file;
 mod image;
 #[cfg(feature = "flex")]
 mod kernels;
+mod lexicon;
 mod lm;
 mod model;
 mod names;
@@ -39,6 +40,7 @@ pub use file::{
     CHECKSUM_KEY, FORMAT_VERSION, ModelFile, ModelMeta, Precision, Provenance, sha256_hex,
 };
 pub use image::{GrayImage, MAX_PIXELS, MAX_SIDE, PixelFormat, check_size};
+pub use lexicon::Lexicon;
 pub use lm::CharLm;
 pub use model::{
     Arch, CnnDblstm, LayerSpec, ModelConfig, ModelOutput, Network, Preset, Stage, StageClock,

@@ -5,6 +5,7 @@
 
 use crate::charset::Charset;
 use crate::error::{InklineError, Result};
+use crate::lexicon::Lexicon;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -28,8 +29,14 @@ pub struct CharLm {
     pub alpha: f32,
     /// Bonus per character in beam search (offsets the LM's preference for short text).
     pub beta: f32,
+    /// Bonus per character of a known word in beam search (see [`Lexicon`]): 0 without one.
+    #[serde(default)]
+    pub gamma: f32,
     /// The characters it predicts (the model's charset, blank excluded).
     charset: String,
+    /// The words of its training text (files written before it had one hold none).
+    #[serde(default)]
+    lexicon: Lexicon,
     /// Kept contexts (0 to n - 1 characters) and what followed them; ordered, so the same
     /// model always serializes to the same bytes.
     contexts: BTreeMap<String, Followers>,
@@ -70,12 +77,16 @@ impl PartialEq for CharLm {
             self.order,
             self.alpha,
             self.beta,
+            self.gamma,
+            &self.lexicon,
             &self.charset,
             &self.contexts,
         ) == (
             other.order,
             other.alpha,
             other.beta,
+            other.gamma,
+            &other.lexicon,
             &other.charset,
             &other.contexts,
         )
@@ -218,11 +229,24 @@ impl CharLm {
             order,
             alpha: 0.5,
             beta: 1.0,
+            gamma: 0.0,
             charset: charset.as_string(),
+            lexicon: Lexicon::default(),
             contexts,
             index: Index::default(),
         }
         .indexed())
+    }
+
+    /// The model with `lexicon` as its known words (beam search credits them by `gamma`).
+    pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
+        self.lexicon = lexicon;
+        self
+    }
+
+    /// Its known words.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
     }
 
     /// Builds the lookup index of the contexts.
@@ -359,6 +383,18 @@ mod tests {
         let lm = CharLm::train(["abab ab"], &abc(), 3, 1).unwrap();
         let back = CharLm::from_bytes(&lm.to_bytes().unwrap()).unwrap();
         assert_eq!(back, lm);
+        // With a lexicon and its weight; a file from before lexicons reads as one without.
+        let mut with = lm.clone().with_lexicon(Lexicon::from_text(["ab ba"], 1));
+        with.gamma = 0.5;
+        let back = CharLm::from_bytes(&with.to_bytes().unwrap()).unwrap();
+        assert_eq!((back.lexicon().len(), back.gamma), (2, 0.5));
+        assert_eq!(back, with);
+        let old = String::from_utf8(lm.to_bytes().unwrap())
+            .unwrap()
+            .replace(r#""gamma":0.0,"#, "")
+            .replace(r#","lexicon":{"words":[]}"#, "");
+        assert!(!old.contains("gamma") && !old.contains("lexicon"), "{old}");
+        assert_eq!(CharLm::from_bytes(old.as_bytes()).unwrap(), lm);
         let e = CharLm::from_bytes(b"{}").unwrap_err().to_string();
         assert!(e.contains("not an inkline language model"), "{e}");
         let e = CharLm::from_bytes(b"inkline-lm-1\n{")

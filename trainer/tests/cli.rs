@@ -492,7 +492,13 @@ fn a_language_model_is_built_tuned_and_used_by_eval() {
     let bytes = std::fs::read(&lm).unwrap();
     assert!(bytes.starts_with(b"inkline-lm-1\n"));
     let lm_file = inkline::CharLm::from_bytes(&bytes).unwrap();
-    assert_eq!(lm_file.order, 3);
+    assert_eq!((lm_file.order, lm_file.lexicon().len()), (3, 0));
+    // With a lexicon (the dictionary's words, or the glosses' where none is installed), its
+    // weight is tuned too.
+    let out = lm_args(&["--no-unipen", "--lexicon-min-count", "1000"]);
+    assert!(out.contains("gamma") && out.contains("words"), "{out}");
+    let lm_file = inkline::CharLm::from_bytes(&std::fs::read(&lm).unwrap()).unwrap();
+    assert!(lm_file.lexicon().len() > 100, "{out}");
     let data = dir.path().join("data");
     trainer(&[
         "synth",
@@ -511,6 +517,8 @@ fn a_language_model_is_built_tuned_and_used_by_eval() {
             model.to_str().unwrap(),
             "--lm",
             lm.to_str().unwrap(),
+            "--gamma",
+            "0.5",
             "--data",
             data.to_str().unwrap(),
         ])

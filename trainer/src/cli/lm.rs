@@ -16,7 +16,7 @@ use crate::metrics::ErrorCounter;
 use anyhow::{Context, Result};
 use inkline::burn::tensor::Device;
 use inkline::internals::{BatchOutput, Fusion, batch_lines, prepare_line};
-use inkline::{CharLm, Charset, Decoder, ModelFile};
+use inkline::{CharLm, Charset, Decoder, Lexicon, ModelFile};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -32,6 +32,11 @@ pub struct Args {
     /// Keep contexts of two or more characters seen at least this often.
     #[arg(long, default_value_t = 8)]
     min_count: u32,
+    /// Give the LM a lexicon, which beam search credits per letter of a known word (`gamma`,
+    /// tuned with `--tune`): the dictionary's words and the text's words seen at least this
+    /// often.
+    #[arg(long)]
+    lexicon_min_count: Option<u32>,
     /// More text to count (UTF-8 files, one line per line); reserved sources are refused.
     #[arg(long, num_args = 1..)]
     text: Vec<PathBuf>,
@@ -66,17 +71,22 @@ pub fn run(args: Args) -> Result<()> {
         );
         extra.push('\n');
     }
-    let mut lm = CharLm::train(
-        corpus.sentences(Split::Train).chain(extra.lines()),
-        &charset,
-        args.order,
-        args.min_count,
-    )?;
-    println!("order {}, {} contexts", lm.order, lm.contexts());
+    let text = || corpus.sentences(Split::Train).chain(extra.lines());
+    let mut lm = CharLm::train(text(), &charset, args.order, args.min_count)?;
+    if let Some(min) = args.lexicon_min_count {
+        let lexicon = Lexicon::from_text(corpus.words(), 1).union(Lexicon::from_text(text(), min));
+        lm = lm.with_lexicon(lexicon);
+    }
+    println!(
+        "order {}, {} contexts, {} words",
+        lm.order,
+        lm.contexts(),
+        lm.lexicon().len()
+    );
     if let Some(model) = &args.tune {
-        let (alpha, beta, cer) = tune(&mut lm, model, &args)?;
+        let (alpha, beta, gamma, cer) = tune(&mut lm, model, &args)?;
         println!(
-            "alpha {alpha}, beta {beta}: validation mean CER {cer:.2}% (beam {})",
+            "alpha {alpha}, beta {beta}, gamma {gamma}: validation mean CER {cer:.2}% (beam {})",
             args.beam
         );
     }
@@ -87,9 +97,10 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Grid search of alpha and beta on validation lines: the lowest mean CER that makes no style
-/// worse than plain beam search by more than 0.1 point; sets them on `lm`.
-fn tune(lm: &mut CharLm, model: &PathBuf, args: &Args) -> Result<(f32, f32, f64)> {
+/// Grid search of alpha and beta (then, with a lexicon, gamma) on validation lines: the lowest
+/// mean CER that makes no style worse than plain beam search by more than 0.1 point; sets them
+/// on `lm`.
+fn tune(lm: &mut CharLm, model: &PathBuf, args: &Args) -> Result<(f32, f32, f32, f64)> {
     let device = Device::flex();
     let file = ModelFile::load(model, &device)
         .with_context(|| format!("cannot load {}", model.display()))?;
@@ -140,22 +151,28 @@ fn tune(lm: &mut CharLm, model: &PathBuf, args: &Args) -> Result<(f32, f32, f64)
     let chars: Vec<char> = std::iter::once(' ')
         .chain(charset.chars().iter().copied())
         .collect();
-    // Per style CER at every grid point; (0, 0) is plain beam search, the baseline.
-    let mut grid: Vec<(f32, f32, Vec<f64>)> = Vec::new();
+    // Per style CER of the LM with its weights as set.
+    let per_style = |lm: &CharLm| -> Result<Vec<f64>> {
+        let fusion = Fusion { lm, chars: &chars };
+        let mut per_style = Vec::new();
+        for lines in &sets {
+            let mut counter = ErrorCounter::default();
+            for (out, frames, text) in lines {
+                let d = out.decode(frames, Decoder::Beam(args.beam), Some(&fusion))?;
+                counter.add(&charset.decode(&d[0].labels), text);
+            }
+            per_style.push(counter.cer());
+        }
+        Ok(per_style)
+    };
+    // Every grid point (alpha, beta, gamma) with its CER per style; (0, 0, 0) is plain beam
+    // search, the baseline.
+    let mut grid: Vec<([f32; 3], Vec<f64>)> = Vec::new();
+    lm.gamma = 0.0;
     for alpha in [0.0f32, 0.2, 0.4, 0.6, 0.8, 1.0] {
         for beta in [0.0f32, 0.5, 1.0, 1.5, 2.0, 3.0] {
             (lm.alpha, lm.beta) = (alpha, beta);
-            let fusion = Fusion { lm, chars: &chars };
-            let mut per_style = Vec::new();
-            for lines in &sets {
-                let mut counter = ErrorCounter::default();
-                for (out, frames, text) in lines {
-                    let d = out.decode(frames, Decoder::Beam(args.beam), Some(&fusion))?;
-                    counter.add(&charset.decode(&d[0].labels), text);
-                }
-                per_style.push(counter.cer());
-            }
-            grid.push((alpha, beta, per_style));
+            grid.push(([alpha, beta, 0.0], per_style(lm)?));
         }
     }
     println!(
@@ -165,14 +182,35 @@ fn tune(lm: &mut CharLm, model: &PathBuf, args: &Args) -> Result<(f32, f32, f64)
     );
     // The lowest mean CER among the points that cost no set more than 0.1 point against
     // plain beam search (the baseline itself always qualifies).
-    let baseline = grid[0].2.clone();
+    let baseline = grid[0].1.clone();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-    let best = grid
-        .iter()
-        .filter(|(_, _, cer)| cer.iter().zip(&baseline).all(|(c, b)| *c <= b + 0.1))
-        .min_by(|a, b| mean(&a.2).total_cmp(&mean(&b.2)))
-        .map(|(a, b, cer)| (*a, *b, mean(cer)))
-        .expect("the baseline qualifies");
-    (lm.alpha, lm.beta) = (best.0, best.1);
-    Ok(best)
+    let pick = |grid: &[([f32; 3], Vec<f64>)]| {
+        grid.iter()
+            .filter(|(_, cer)| cer.iter().zip(&baseline).all(|(c, b)| *c <= b + 0.1))
+            .min_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1)))
+            .map(|(w, cer)| (*w, mean(cer)))
+            .expect("the baseline qualifies")
+    };
+    let mut best = pick(&grid);
+    // With a lexicon, its credit per letter at the best alpha, with beta (a credit per
+    // character too) moved half a step either way.
+    if !lm.lexicon().is_empty() {
+        let [alpha, beta, _] = best.0;
+        println!(
+            "without the lexicon: alpha {alpha}, beta {beta}: validation mean CER {:.2}%",
+            best.1
+        );
+        for gamma in [0.25f32, 0.5, 1.0, 1.5, 2.0, 3.0] {
+            for beta in [beta - 0.5, beta, beta + 0.5]
+                .into_iter()
+                .filter(|&b| b >= 0.0)
+            {
+                (lm.alpha, lm.beta, lm.gamma) = (alpha, beta, gamma);
+                grid.push(([alpha, beta, gamma], per_style(lm)?));
+            }
+        }
+        best = pick(&grid);
+    }
+    [lm.alpha, lm.beta, lm.gamma] = best.0;
+    Ok((best.0[0], best.0[1], best.0[2], best.1))
 }

@@ -39,6 +39,10 @@ pub struct DecoderArgs {
     /// Bonus per character with the LM (default: the one stored in the LM file).
     #[arg(long, requires = "lm")]
     beta: Option<f32>,
+    /// Bonus per letter of a word the LM's lexicon knows (default: the one stored in the LM
+    /// file; 0 turns the lexicon off).
+    #[arg(long, requires = "lm")]
+    gamma: Option<f32>,
 }
 
 impl DecoderArgs {
@@ -60,6 +64,7 @@ impl DecoderArgs {
             let mut lm = CharLm::from_bytes(&bytes)?;
             lm.alpha = self.alpha.unwrap_or(lm.alpha);
             lm.beta = self.beta.unwrap_or(lm.beta);
+            lm.gamma = self.gamma.unwrap_or(lm.gamma);
             r = r
                 .with_lm(lm)
                 .with_context(|| format!("cannot use {}", path.display()))?;

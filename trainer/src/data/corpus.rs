@@ -139,6 +139,11 @@ impl Corpus {
             .map(String::as_str)
     }
 
+    /// The dictionary's words (or, without one, the glosses' words), in every split alike.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(String::as_str)
+    }
+
     /// A line of 1..=`max` (at most [`MAX_CHARS`]) characters with a realistic length mix,
     /// its prose from `split`'s sentences.
     pub fn line(&self, rng: &mut impl Rng, max: usize, split: Split) -> String {
