@@ -159,59 +159,46 @@ impl<'a> Fusion<'a> {
         self.lm.alpha * context.log_prob(ch) + self.lm.beta
     }
 
-    /// The lexicon's part of the score of class `c` after `node`'s prefix: `gamma` for a
-    /// letter that keeps the word being spelled a prefix of a known word; at the character
-    /// after a word, back what its letters were credited unless it is a known word. So a
-    /// finished prefix holds `gamma` per letter of its known words.
-    fn word_credit(&self, trie: &Prefixes, node: u32, c: usize, word: &mut String) -> f32 {
+    /// The lexicon's part of the score of class `c` after a prefix whose last word is in
+    /// state `word`, and the state after `c`: `gamma` for a letter that keeps the word a
+    /// prefix of a known word; at the character after a word, back what its letters were
+    /// credited unless it is a known word. So a finished prefix holds `gamma` per letter of
+    /// its known words.
+    fn word_credit(&self, word: WordState, c: usize) -> (f32, WordState) {
         let lexicon = self.lm.lexicon();
         if self.lm.gamma == 0.0 || lexicon.is_empty() {
-            return 0.0;
+            return (0.0, WordState::EMPTY);
         }
-        self.word_before(trie, node, word);
         match self.chars.get(c).copied() {
             Some(ch) if c != 0 && crate::lexicon::is_word_char(ch) => {
-                word.push(ch.to_ascii_lowercase());
-                if lexicon.is_prefix(word) {
-                    self.lm.gamma
-                } else {
-                    0.0
+                let known = word.known.saturating_add(1);
+                match word
+                    .node
+                    .and_then(|n| lexicon.step(n, ch.to_ascii_lowercase() as u8))
+                {
+                    Some(n) => (
+                        self.lm.gamma,
+                        WordState {
+                            node: Some(n),
+                            known,
+                        },
+                    ),
+                    None => (0.0, WordState { node: None, ..word }),
                 }
             }
-            _ => self.word_end(word),
+            _ => (self.word_end(word), WordState::EMPTY),
         }
     }
 
-    /// What ending `word` takes back of its letters' credit: nothing for a known word.
-    fn word_end(&self, word: &str) -> f32 {
-        let lexicon = self.lm.lexicon();
-        if word.is_empty() || self.lm.gamma == 0.0 || lexicon.contains(word) {
+    /// What ending the word in state `word` takes back of its letters' credit: nothing for a
+    /// known word (or no word).
+    fn word_end(&self, word: WordState) -> f32 {
+        let known = word.node.is_some_and(|n| self.lm.lexicon().is_word(n));
+        if word.known == 0 || known {
             0.0
         } else {
-            -self.lm.gamma * lexicon.known_prefix_len(word) as f32
+            -self.lm.gamma * f32::from(word.known)
         }
-    }
-
-    /// The word `node`'s prefix ends in (its last run of word characters, lower case; at most
-    /// [`MAX_WORD`] of them) into `word`.
-    fn word_before(&self, trie: &Prefixes, node: u32, word: &mut String) {
-        word.clear();
-        let mut at = node;
-        while at != 0 && word.len() < MAX_WORD {
-            let ch = self
-                .chars
-                .get(trie.label[at as usize] as usize)
-                .copied()
-                .unwrap_or(' ');
-            if !crate::lexicon::is_word_char(ch) {
-                break;
-            }
-            word.push(ch.to_ascii_lowercase());
-            at = trie.parent[at as usize];
-        }
-        // Pushed last letter first.
-        let reversed: String = word.chars().rev().collect();
-        *word = reversed;
     }
 
     /// The LM context of `node`'s prefix in `trie`: its last order - 1 characters.
@@ -236,6 +223,8 @@ struct Prefixes {
     label: Vec<u32>,
     /// Sum of the LM scores of the prefix's characters.
     lm: Vec<f32>,
+    /// Where the prefix's last word stands in the LM's lexicon.
+    word: Vec<WordState>,
     children: HashMap<(u32, u32), u32>,
 }
 
@@ -245,6 +234,7 @@ impl Prefixes {
             parent: vec![0],
             label: vec![0],
             lm: vec![0.0],
+            word: vec![WordState::EMPTY],
             children: HashMap::new(),
         }
     }
@@ -260,15 +250,17 @@ impl Prefixes {
 
     /// The node of `node`'s prefix plus class `c`, made on first use with its LM score from
     /// `score` (called only then).
-    fn child(&mut self, node: u32, c: usize, score: impl FnOnce(&Self) -> f32) -> u32 {
+    fn child(&mut self, node: u32, c: usize, score: impl FnOnce(&Self) -> (f32, WordState)) -> u32 {
         if let Some(&n) = self.children.get(&(node, c as u32)) {
             return n;
         }
-        let lm = self.lm[node as usize] + score(self);
+        let (score, word) = score(self);
+        let lm = self.lm[node as usize] + score;
         let id = self.len() as u32;
         self.parent.push(node);
         self.label.push(c as u32);
         self.lm.push(lm);
+        self.word.push(word);
         self.children.insert((node, c as u32), id);
         id
     }
@@ -285,8 +277,22 @@ impl Prefixes {
     }
 }
 
-/// Letters of a word the lexicon looks at (longer runs are no words it holds).
-const MAX_WORD: usize = 48;
+/// Where a prefix's last word stands in the LM's lexicon: the trie node of its letters while
+/// they spell the start of a known word (`None` once they left it), and how many of its
+/// letters were credited.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct WordState {
+    node: Option<crate::lexicon::Node>,
+    known: u16,
+}
+
+impl WordState {
+    /// No word yet (after a space, a digit, punctuation, or at the start).
+    const EMPTY: Self = Self {
+        node: Some(crate::lexicon::ROOT),
+        known: 0,
+    };
+}
 
 /// ln(1e-4): beam search does not extend prefixes by a class less probable than this at a frame.
 const MIN_LOG_PROB: f32 = -9.2103;
@@ -318,7 +324,6 @@ pub fn beam_search_fused(
     let mut ranked: Vec<(f32, u32)> = Vec::new();
     let mut candidates: Vec<usize> = Vec::new();
     let mut context: Vec<char> = Vec::new();
-    let mut word = String::new();
     for t in 0..lp.frames() {
         let frame = lp.frame(t);
         let now = t as u32 + 1;
@@ -352,10 +357,11 @@ pub fn beam_search_fused(
             for &c in &candidates {
                 let p = frame[c];
                 let ext = trie.child(node, c, |trie| {
-                    fusion.map_or(0.0, |f| {
+                    fusion.map_or((0.0, WordState::EMPTY), |f| {
                         let ctx =
                             lm_context.get_or_insert_with(|| f.context(trie, node, &mut context));
-                        f.score(ctx, c) + f.word_credit(trie, node, c, &mut word)
+                        let (credit, word) = f.word_credit(trie.word[node as usize], c);
+                        (f.score(ctx, c) + credit, word)
                     })
                 });
                 if Some(c) == last {
@@ -399,10 +405,7 @@ pub fn beam_search_fused(
     // The beams are in rank order: the first of the best after that wins.
     let mut best: Option<(f32, (u32, f32, f32))> = None;
     for &(node, pb, pnb) in &beams {
-        let end = fusion.map_or(0.0, |f| {
-            f.word_before(&trie, node, &mut word);
-            f.word_end(&word)
-        });
+        let end = fusion.map_or(0.0, |f| f.word_end(trie.word[node as usize]));
         let rank = log_add(pb, pnb) + trie.lm[node as usize] + end;
         if best.is_none_or(|(r, _)| rank > r) {
             best = Some((rank, (node, pb, pnb)));

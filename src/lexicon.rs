@@ -6,9 +6,66 @@
 use serde::{Deserialize, Serialize};
 
 /// Sorted, distinct lower-case words.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Lexicon {
     words: Vec<String>,
+    /// The words as a trie of their bytes, built on first use.
+    #[serde(skip)]
+    trie: std::sync::OnceLock<Trie>,
+}
+
+impl PartialEq for Lexicon {
+    fn eq(&self, other: &Self) -> bool {
+        self.words == other.words
+    }
+}
+
+/// A node of the lexicon's trie: the words that start with its path.
+pub type Node = u32;
+
+/// The root of the trie (the empty prefix).
+pub const ROOT: Node = 0;
+
+/// The lexicon's words as a trie, nodes numbered breadth first: node `n`'s edges are
+/// `edges[first[n]..first[n + 1]]`, sorted by byte.
+#[derive(Debug, Clone, Default)]
+struct Trie {
+    first: Vec<u32>,
+    edges: Vec<(u8, Node)>,
+    word: Vec<bool>,
+}
+
+impl Trie {
+    /// The trie of sorted, distinct `words`.
+    fn new(words: &[String]) -> Self {
+        let mut t = Trie::default();
+        // (range of words sharing the node's path, its length), in node order.
+        let mut queue = std::collections::VecDeque::from([(0..words.len(), 0usize)]);
+        let mut next: Node = 1;
+        while let Some((range, depth)) = queue.pop_front() {
+            t.first.push(t.edges.len() as u32);
+            let mut i = range.start;
+            // Sorted: the word that is the path itself comes first.
+            t.word.push(
+                words
+                    .get(i)
+                    .is_some_and(|w| i < range.end && w.len() == depth),
+            );
+            while i < range.end {
+                let Some(&b) = words[i].as_bytes().get(depth) else {
+                    i += 1;
+                    continue;
+                };
+                let end = i + words[i..range.end].partition_point(|w| w.as_bytes()[depth] <= b);
+                t.edges.push((b, next));
+                next += 1;
+                queue.push_back((i..end, depth + 1));
+                i = end;
+            }
+        }
+        t.first.push(t.edges.len() as u32);
+        t
+    }
 }
 
 /// Whether `c` belongs to a word (letters and the apostrophe of "o'clock", "isn't").
@@ -35,7 +92,29 @@ impl Lexicon {
             .map(|(w, _)| w)
             .collect();
         words.sort_unstable();
-        Self { words }
+        Self {
+            words,
+            trie: Default::default(),
+        }
+    }
+
+    fn trie(&self) -> &Trie {
+        self.trie.get_or_init(|| Trie::new(&self.words))
+    }
+
+    /// The node of `node`'s path plus byte `b` (lower case), if some word goes on that way.
+    pub fn step(&self, node: Node, b: u8) -> Option<Node> {
+        let t = self.trie();
+        let edges = &t.edges[t.first[node as usize] as usize..t.first[node as usize + 1] as usize];
+        edges
+            .binary_search_by_key(&b, |e| e.0)
+            .ok()
+            .map(|i| edges[i].1)
+    }
+
+    /// Whether `node`'s path is one of the words.
+    pub fn is_word(&self, node: Node) -> bool {
+        self.trie().word[node as usize]
     }
 
     /// The words of both.
@@ -43,7 +122,10 @@ impl Lexicon {
         self.words.extend(other.words);
         self.words.sort_unstable();
         self.words.dedup();
-        self
+        Self {
+            words: self.words,
+            trie: Default::default(),
+        }
     }
 
     /// Number of words.
@@ -110,6 +192,26 @@ mod tests {
         assert_eq!(lex.known_prefix_len("completely"), 10);
         assert_eq!(lex.known_prefix_len("zzz"), 0);
         assert_eq!(Lexicon::default().known_prefix_len("a"), 0);
+        // The trie walks the same prefixes and words.
+        let walk = |w: &str| w.bytes().try_fold(ROOT, |n, b| lex.step(n, b));
+        for w in [
+            "",
+            "c",
+            "comp",
+            "complete",
+            "completel",
+            "completely",
+            "fl",
+            "flour",
+        ] {
+            let node = walk(w).unwrap_or_else(|| panic!("{w}"));
+            assert_eq!(lex.is_word(node), lex.contains(w), "{w}");
+        }
+        for w in ["cump", "floors", "x", "completelyy"] {
+            assert_eq!(walk(w), None, "{w}");
+        }
+        assert_eq!(Lexicon::default().step(ROOT, b'a'), None);
+        assert!(!Lexicon::default().is_word(ROOT));
         assert_eq!(lex.known_prefix_len("flé"), 2);
     }
 }
