@@ -1,8 +1,10 @@
-//! `trainer lm --out FILE [--order N] [--min-count K] [--text FILE...] [--tune MODEL]`: a
-//! character n-gram language model of the training split's text (documentation prose and
-//! WordNet glosses; never validation or test text, never the reserved fortune databases), plus
-//! any text files given, with its fusion weights alpha and beta chosen on validation lines read
-//! by `MODEL` (beam search: the lowest mean CER that makes no set worse by over 0.1 point):
+//! `trainer lm --out FILE [--order N] [--min-count K] [--lexicon-min-count L] [--text FILE...]
+//! [--tune MODEL]`: a character n-gram language model of the training split's text
+//! (documentation prose and WordNet glosses; never validation or test text, never the reserved
+//! fortune databases), plus any text files given, optionally with a lexicon (the dictionary's
+//! words and the text's words seen L times), with its fusion weights alpha and beta (and the
+//! lexicon's gamma) chosen on validation lines read by `MODEL` (beam search: the lowest mean
+//! CER that makes no set worse by over 0.1 point):
 //! the four synthetic styles and, where the real writers' ink is at hand (`--unipen`), the real
 //! validation writers in the three pen looks, so that the weights suit real hands too.
 
