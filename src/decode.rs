@@ -401,8 +401,8 @@ pub fn beam_search_fused(
         }));
     }
     // The line's last word ends with it: beams that end in a word the lexicon does not know
-    // give back what its letters were credited.
-    // The beams are in rank order: the first of the best after that wins.
+    // give back what its letters were credited. The beams are in rank order, so without that
+    // the first wins, as before; with it, the first of the best.
     let mut best: Option<(f32, (u32, f32, f32))> = None;
     for &(node, pb, pnb) in &beams {
         let end = fusion.map_or(0.0, |f| f.word_end(trie.word[node as usize]));

@@ -44,13 +44,13 @@ impl Trie {
         let mut next: Node = 1;
         while let Some((range, depth)) = queue.pop_front() {
             t.first.push(t.edges.len() as u32);
-            let mut i = range.start;
             // Sorted: the word that is the path itself comes first.
             t.word.push(
-                words
-                    .get(i)
-                    .is_some_and(|w| i < range.end && w.len() == depth),
+                words[range.clone()]
+                    .first()
+                    .is_some_and(|w| w.len() == depth),
             );
+            let mut i = range.start;
             while i < range.end {
                 let Some(&b) = words[i].as_bytes().get(depth) else {
                     i += 1;
@@ -86,12 +86,19 @@ impl Lexicon {
                 }
             }
         }
-        let mut words: Vec<String> = counts
-            .into_iter()
-            .filter(|&(_, n)| n >= min_count.max(1))
-            .map(|(w, _)| w)
-            .collect();
+        Self::sorted(
+            counts
+                .into_iter()
+                .filter(|&(_, n)| n >= min_count.max(1))
+                .map(|(w, _)| w)
+                .collect(),
+        )
+    }
+
+    /// The lexicon of `words`, sorted and made distinct here.
+    fn sorted(mut words: Vec<String>) -> Self {
         words.sort_unstable();
+        words.dedup();
         Self {
             words,
             trie: Default::default(),
@@ -99,7 +106,14 @@ impl Lexicon {
     }
 
     fn trie(&self) -> &Trie {
-        self.trie.get_or_init(|| Trie::new(&self.words))
+        self.trie.get_or_init(|| {
+            // A file's list that is not sorted and distinct (edited by hand) is made so.
+            if self.words.is_sorted_by(|a, b| a < b) {
+                Trie::new(&self.words)
+            } else {
+                Trie::new(&Self::sorted(self.words.clone()).words)
+            }
+        })
     }
 
     /// The node of `node`'s path plus byte `b` (lower case), if some word goes on that way.
@@ -120,12 +134,7 @@ impl Lexicon {
     /// The words of both.
     pub fn union(mut self, other: Lexicon) -> Self {
         self.words.extend(other.words);
-        self.words.sort_unstable();
-        self.words.dedup();
-        Self {
-            words: self.words,
-            trie: Default::default(),
-        }
+        Self::sorted(self.words)
     }
 
     /// Number of words.
@@ -136,31 +145,6 @@ impl Lexicon {
     /// Whether it holds no word.
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
-    }
-
-    /// Whether `word` (lower case) is one of the words.
-    pub fn contains(&self, word: &str) -> bool {
-        self.words
-            .binary_search_by(|w| w.as_str().cmp(word))
-            .is_ok()
-    }
-
-    /// Whether some word starts with `prefix` (lower case; the empty prefix starts every
-    /// word of a non-empty lexicon).
-    pub fn is_prefix(&self, prefix: &str) -> bool {
-        let i = self.words.partition_point(|w| w.as_str() < prefix);
-        self.words.get(i).is_some_and(|w| w.starts_with(prefix))
-    }
-
-    /// The length (in bytes) of `word`'s longest beginning that is a prefix of some word: all of
-    /// it for a word on its way to a known one.
-    pub fn known_prefix_len(&self, word: &str) -> usize {
-        // A prefix of a prefix is a prefix: the known lengths are 0 up to one length.
-        word.char_indices()
-            .map(|(i, c)| i + c.len_utf8())
-            .take_while(|&end| self.is_prefix(&word[..end]))
-            .last()
-            .unwrap_or(0)
     }
 }
 
@@ -183,35 +167,44 @@ mod tests {
     #[test]
     fn prefixes_and_words_are_told_apart() {
         let lex = Lexicon::from_text(["complete completely floor flour"], 1);
-        assert!(lex.contains("complete") && lex.contains("flour"));
-        assert!(!lex.contains("comp") && !lex.contains("completel"));
-        assert!(lex.is_prefix("comp") && lex.is_prefix("completel") && lex.is_prefix(""));
-        assert!(!lex.is_prefix("cump") && !lex.is_prefix("floors"));
-        assert_eq!(lex.known_prefix_len("cumpletely"), 1);
-        assert_eq!(lex.known_prefix_len("flar"), 2);
-        assert_eq!(lex.known_prefix_len("completely"), 10);
-        assert_eq!(lex.known_prefix_len("zzz"), 0);
-        assert_eq!(Lexicon::default().known_prefix_len("a"), 0);
-        // The trie walks the same prefixes and words.
-        let walk = |w: &str| w.bytes().try_fold(ROOT, |n, b| lex.step(n, b));
-        for w in [
-            "",
-            "c",
-            "comp",
-            "complete",
-            "completel",
-            "completely",
-            "fl",
-            "flour",
-        ] {
-            let node = walk(w).unwrap_or_else(|| panic!("{w}"));
-            assert_eq!(lex.is_word(node), lex.contains(w), "{w}");
+        // The node of a prefix of some word, if it is one.
+        let walk = |lex: &Lexicon, w: &str| w.bytes().try_fold(ROOT, |n, b| lex.step(n, b));
+        let contains = |w: &str| walk(&lex, w).is_some_and(|n| lex.is_word(n));
+        let is_prefix = |w: &str| walk(&lex, w).is_some();
+        // How many leading bytes of `w` walk the trie.
+        let known_prefix_len = |lex: &Lexicon, w: &str| {
+            (0..=w.len())
+                .take_while(|&k| walk(lex, &w[..k]).is_some())
+                .last()
+                .unwrap_or(0)
+        };
+        assert!(contains("complete") && contains("flour"));
+        assert!(!contains("comp") && !contains("completel"));
+        assert!(is_prefix("comp") && is_prefix("completel") && is_prefix(""));
+        assert!(!is_prefix("cump") && !is_prefix("floors"));
+        assert_eq!(known_prefix_len(&lex, "cumpletely"), 1);
+        assert_eq!(known_prefix_len(&lex, "flar"), 2);
+        assert_eq!(known_prefix_len(&lex, "completely"), 10);
+        assert_eq!(known_prefix_len(&lex, "zzz"), 0);
+        assert_eq!(known_prefix_len(&Lexicon::default(), "a"), 0);
+        for w in ["", "c", "comp", "completel", "fl"] {
+            assert!(!contains(w), "{w}");
+        }
+        for w in ["complete", "completely", "flour"] {
+            assert!(contains(w), "{w}");
         }
         for w in ["cump", "floors", "x", "completelyy"] {
-            assert_eq!(walk(w), None, "{w}");
+            assert_eq!(walk(&lex, w), None, "{w}");
         }
         assert_eq!(Lexicon::default().step(ROOT, b'a'), None);
         assert!(!Lexicon::default().is_word(ROOT));
-        assert_eq!(lex.known_prefix_len("flé"), 2);
+        assert_eq!(walk(&lex, "fl\u{e9}"), None);
+        // A list read from a file unsorted, with a repeat, walks as the sorted one.
+        let unsorted: Lexicon =
+            serde_json::from_str(r#"{"words":["flour","complete","flour","c"]}"#).unwrap();
+        let node = walk(&unsorted, "flour").unwrap();
+        assert!(
+            unsorted.is_word(node) && walk(&unsorted, "c").is_some_and(|n| unsorted.is_word(n))
+        );
     }
 }
