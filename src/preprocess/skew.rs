@@ -62,7 +62,7 @@ pub fn estimate_angle(ink: &GrayImage, threshold: f32) -> Option<Estimate> {
     }
     let reach = ((w * w + h * h) as f32).sqrt() as usize + 2;
     let mut hist = vec![0u32; reach * 2];
-    let mut sharpness = |angle: f32| -> f64 {
+    let sharpness = |hist: &mut [u32], angle: f32| -> f64 {
         let (s, c) = angle.sin_cos();
         hist.iter_mut().for_each(|v| *v = 0);
         for &(x, y) in &pts {
@@ -72,25 +72,50 @@ pub fn estimate_angle(ink: &GrayImage, threshold: f32) -> Option<Estimate> {
         hist.iter().map(|&n| (n as f64) * (n as f64)).sum()
     };
     let max = MAX_SKEW_DEG.to_radians();
-    let mut best = (0.0f32, sharpness(0.0));
-    // Coarse, then finer around the best, down to about a twentieth of a degree.
-    let mut span = max;
-    let mut centre = 0.0f32;
-    for steps in [60, 20, 20] {
-        for i in 0..=steps {
-            let a = (centre - span + 2.0 * span * i as f32 / steps as f32).clamp(-max, max);
-            let v = sharpness(a);
-            if v > best.1 {
-                best = (a, v);
+    // Coarse, every half degree; then finer around each angle whose sharpness is a peak of
+    // the coarse pass within NEAR of the sharpest (lines of different tilts, or a long line
+    // and a few short ones, can make two such peaks), down to about a twentieth of a degree.
+    let coarse: Vec<(f32, f64)> = (0..=COARSE_STEPS)
+        .map(|i| {
+            let a = -max + 2.0 * max * i as f32 / COARSE_STEPS as f32;
+            (a, sharpness(&mut hist, a))
+        })
+        .collect();
+    let sharpest = coarse.iter().map(|c| c.1).fold(0.0, f64::max);
+    let peaks = (0..coarse.len()).filter(|&i| {
+        let v = coarse[i].1;
+        v >= NEAR * sharpest
+            && (i == 0 || coarse[i - 1].1 <= v)
+            && (i + 1 == coarse.len() || coarse[i + 1].1 < v)
+    });
+    // Of those, the angle at which the lines come apart most (the most gaps between lines in
+    // its profile), then the sharpest.
+    let mut best: Option<(usize, f64, f32)> = None;
+    for i in peaks {
+        let mut found = coarse[i];
+        let mut span = 2.0 * max / COARSE_STEPS as f32;
+        for steps in [20, 20] {
+            let centre = found.0;
+            for k in 0..=steps {
+                let a = (centre - span + 2.0 * span * k as f32 / steps as f32).clamp(-max, max);
+                let v = sharpness(&mut hist, a);
+                if v > found.1 {
+                    found = (a, v);
+                }
             }
+            span = 2.0 * span / steps as f32;
         }
-        centre = best.0;
-        span = 2.0 * span / steps as f32;
+        sharpness(&mut hist, found.0);
+        let gaps = gaps_between_lines(&hist);
+        if best.is_none_or(|(g, v, _)| (gaps, found.1) > (g, v)) {
+            best = Some((gaps, found.1, found.0));
+        }
     }
+    let (gaps, _, angle) = best?;
     // Only lines make a tilt: at their angle the profile falls to a gap between two of them,
     // or (lines that touch) repeats.
-    sharpness(best.0);
-    let apart = has_gap_between_lines(&hist);
+    sharpness(&mut hist, angle);
+    let apart = gaps > 0;
     let first = hist.iter().position(|&n| n > 0).unwrap_or(0);
     let last = hist.iter().rposition(|&n| n > 0).unwrap_or(0);
     let profile: Vec<f32> = hist[first..=last.max(first)]
@@ -99,22 +124,29 @@ pub fn estimate_angle(ink: &GrayImage, threshold: f32) -> Option<Estimate> {
         .collect();
     let repeats = super::lines::profile_pitch(&profile).is_some_and(|p| profile.len() >= 3 * p);
     Some(Estimate {
-        angle: best.0,
+        angle,
         apart,
         repeats,
     })
 }
 
+/// Angles of the coarse pass of [`estimate_angle`], over the whole range (half a degree apart).
+const COARSE_STEPS: usize = 60;
+
+/// A peak of the coarse pass this near the sharpest (as a share of its sharpness) is refined
+/// and weighed by the gaps between lines it shows.
+const NEAR: f64 = 0.95;
+
 /// A full row of a text line holds at least this much ink (pixels of the reduced copy): with
 /// less, a gap between lines cannot be told from chance.
 const MIN_FULL_ROW: u32 = 16;
 
-/// Whether a row profile holds a gap between lines: a row with less than a quarter of the ink
-/// of the fuller rows on both sides of it (the smaller of the two sides' fullest rows, at least
-/// [`MIN_FULL_ROW`]), rows summed in threes (a turned grid of pixels falls into rows
-/// unevenly). Noise, a picture or a single line has none, whatever angle sharpens its profile
-/// most.
-fn has_gap_between_lines(rows: &[u32]) -> bool {
+/// How many gaps between lines a row profile holds: runs of rows with less than a quarter of
+/// the ink of the fuller rows on both sides of them (the smaller of the two sides' fullest
+/// rows, at least [`MIN_FULL_ROW`]), rows summed in threes (a turned grid of pixels falls into
+/// rows unevenly). Noise, a picture or a single line has none, whatever angle sharpens its
+/// profile most.
+fn gaps_between_lines(rows: &[u32]) -> usize {
     let profile: Vec<u32> = (0..rows.len())
         .map(|i| {
             rows[i.saturating_sub(1)..(i + 2).min(rows.len())]
@@ -135,13 +167,20 @@ fn has_gap_between_lines(rows: &[u32]) -> bool {
     for i in (0..profile.len().saturating_sub(1)).rev() {
         below[i] = below[i + 1].max(profile[i + 1]);
     }
-    profile
-        .iter()
-        .zip(above.iter().zip(&below))
-        .any(|(&n, (&a, &b))| {
-            let full = a.min(b);
-            full >= 3 * MIN_FULL_ROW && 4 * n < full
-        })
+    // A gap is rows under a quarter of the fuller rows on both sides; it ends only at a row of
+    // text (half as full or more), so a shallow stretch between two lines is one gap.
+    let mut gaps = 0;
+    let mut in_gap = false;
+    for (&n, (&a, &b)) in profile.iter().zip(above.iter().zip(&below)) {
+        let full = a.min(b);
+        if full >= 3 * MIN_FULL_ROW && 4 * n < full {
+            gaps += usize::from(!in_gap);
+            in_gap = true;
+        } else if 2 * n >= full {
+            in_gap = false;
+        }
+    }
+    gaps
 }
 
 /// An image turned by an angle, and how its pixels map back to the input's.
@@ -363,6 +402,33 @@ pub(crate) mod tests {
         let p = page(3000, 2200, 8, -6.5);
         let got = estimate(&p, 0.5).unwrap().to_degrees();
         assert!((got + 6.5).abs() < 0.3, "estimated {got}");
+    }
+
+    #[test]
+    fn a_shallow_stretch_between_two_lines_is_one_gap() {
+        let rows = |runs: &[(u32, usize)]| -> Vec<u32> {
+            runs.iter()
+                .flat_map(|&(n, len)| std::iter::repeat_n(n, len))
+                .collect()
+        };
+        // Two lines, and between them rows under a quarter of a line's, then a third as full,
+        // then under a quarter again: one gap (no row of text between).
+        let shallow = rows(&[
+            (0, 2),
+            (100, 6),
+            (20, 3),
+            (35, 3),
+            (20, 3),
+            (100, 6),
+            (0, 2),
+        ]);
+        assert_eq!(gaps_between_lines(&shallow), 1);
+        // Three lines apart: two gaps; one line: none.
+        let three = rows(&[(100, 6), (5, 3), (100, 6), (5, 3), (100, 6)]);
+        assert_eq!(gaps_between_lines(&three), 2);
+        assert_eq!(gaps_between_lines(&rows(&[(0, 3), (100, 8), (0, 3)])), 0);
+        // Too little ink for a line: no gap.
+        assert_eq!(gaps_between_lines(&rows(&[(10, 6), (0, 3), (10, 6)])), 0);
     }
 
     #[test]
