@@ -8,6 +8,8 @@ use super::activation::max;
 use super::conv::ConvDims;
 use super::mul_add;
 use super::tune::Isa;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The weight `[O, C, KH, KW]` rearranged for tiles of `block` output channels: per block, per
 /// tap `(c, i, j)`, the block's `block` weights side by side (zeros past the last channel).
@@ -29,6 +31,60 @@ impl Packed {
         }
         Self { data }
     }
+
+    /// [`Packed::new`], or the same packing made before on this thread for a weight equal to
+    /// `weight` value for value (a model's layers are packed once, not once per call; a weight
+    /// that changed, as in training, is packed again).
+    fn cached(weight: &[f32], d: &ConvDims, block: usize) -> Rc<Self> {
+        PACKED.with_borrow_mut(|cache| {
+            if let Some(hit) = cache
+                .iter()
+                .find(|c| c.block == block && c.out == d.out && c.weight == weight)
+            {
+                return Rc::clone(&hit.packed);
+            }
+            let packed = Rc::new(Packed::new(weight, d, block));
+            let size = weight.len() + packed.data.len();
+            if size <= CACHED_FLOATS {
+                // The oldest go first.
+                let mut held: usize = cache.iter().map(CachedPacking::size).sum();
+                while held + size > CACHED_FLOATS {
+                    held -= cache.remove(0).size();
+                }
+                cache.push(CachedPacking {
+                    weight: weight.to_vec(),
+                    block,
+                    out: d.out,
+                    packed: Rc::clone(&packed),
+                });
+            }
+            packed
+        })
+    }
+}
+
+/// Values (weights and their packings) [`Packed::cached`] keeps per thread, at most: 16 MB,
+/// over eight times the browser model's.
+const CACHED_FLOATS: usize = 1 << 22;
+
+/// A weight and its packing.
+struct CachedPacking {
+    weight: Vec<f32>,
+    block: usize,
+    out: usize,
+    packed: Rc<Packed>,
+}
+
+impl CachedPacking {
+    /// Values held.
+    fn size(&self) -> usize {
+        self.weight.len() + self.packed.data.len()
+    }
+}
+
+thread_local! {
+    /// The packings of the weights convolved last on this thread.
+    static PACKED: RefCell<Vec<CachedPacking>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The input image `[C, H, W]` with a zero border: `KH/2` rows above and below, `KW/2` columns
@@ -44,6 +100,13 @@ struct Padded {
     taps: Vec<usize>,
 }
 
+thread_local! {
+    /// The buffer of the last [`Padded`] dropped on this thread, for the next one: a page of
+    /// lines convolves layer after layer, and a fresh buffer each time cost its zeroing and its
+    /// pages' first touches.
+    static SPARE: std::cell::Cell<Vec<f32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 impl Padded {
     fn new(d: &ConvDims, tile: usize) -> Self {
         let [kh, kw] = d.kernel;
@@ -53,24 +116,42 @@ impl Padded {
             .flat_map(|c| (0..kh).flat_map(move |i| (0..kw).map(move |j| (c, i, j))))
             .map(|(c, i, j)| (c * height + i) * width + j)
             .collect();
+        // Whatever the spare buffer holds is overwritten: `fill` writes every value.
+        let mut data = SPARE.take();
+        data.resize(d.channels * height * width, 0.0);
         Self {
-            data: vec![0.0; d.channels * height * width],
+            data,
             width,
             height,
             taps,
         }
     }
 
-    /// Copies `image` `[C, H, W]` in (the border stays zero).
+    /// Copies `image` `[C, H, W]` in, and zeros around it (every value is written).
     fn fill(&mut self, image: &[f32], d: &ConvDims) {
         let [kh, kw] = d.kernel;
         let (ph, pw) = (kh / 2, kw / 2);
-        for (c, plane) in image.chunks_exact(d.height * d.width).enumerate() {
-            for (y, row) in plane.chunks_exact(d.width).enumerate() {
-                let at = (c * self.height + y + ph) * self.width + pw;
-                self.data[at..at + d.width].copy_from_slice(row);
+        let (width, height) = (self.width, self.height);
+        let planes = self.data.chunks_exact_mut(height * width);
+        for (plane, src) in planes.zip(image.chunks_exact(d.height * d.width)) {
+            let (top, rest) = plane.split_at_mut(ph * width);
+            let (rows, bottom) = rest.split_at_mut(d.height * width);
+            top.fill(0.0);
+            bottom.fill(0.0);
+            for (row, src) in rows.chunks_exact_mut(width).zip(src.chunks_exact(d.width)) {
+                let (left, rest) = row.split_at_mut(pw);
+                let (middle, right) = rest.split_at_mut(d.width);
+                left.fill(0.0);
+                middle.copy_from_slice(src);
+                right.fill(0.0);
             }
         }
+    }
+}
+
+impl Drop for Padded {
+    fn drop(&mut self) {
+        SPARE.set(std::mem::take(&mut self.data));
     }
 }
 
@@ -137,15 +218,18 @@ fn tile_avx512<const OB: usize, const XT: usize, const NX: usize>(
 }
 
 /// One image's convolution into `out` `[O, H, W]` from its padded input, tiles of `OB` output
-/// channels by `XT` pixels of a row, with per-channel `shift` + ReLU when given.
+/// channels by `XT` pixels of a row (`XH` for a row's last tile when that is all it needs:
+/// `half`), with per-channel `shift` + ReLU when given.
 #[inline(always)]
-fn image_body<const OB: usize, const XT: usize>(
+#[allow(clippy::too_many_arguments)]
+fn image_body<const OB: usize, const XT: usize, const XH: usize>(
     padded: &Padded,
     packed: &Packed,
     d: &ConvDims,
     shift_relu: Option<&[f32]>,
     out: &mut [f32],
     tile: impl Fn(&[f32], &[usize], &[f32]) -> [[f32; XT]; OB],
+    half: impl Fn(&[f32], &[usize], &[f32]) -> [[f32; XH]; OB],
 ) {
     let (h, w) = (d.height, d.width);
     let taps = padded.taps.len();
@@ -156,20 +240,56 @@ fn image_body<const OB: usize, const XT: usize>(
             let base = y * padded.width + x0;
             let n = XT.min(w - x0);
             for (blk, weights) in packed.data.chunks_exact(taps * OB).enumerate() {
-                let acc = tile(&padded.data[base..], &padded.taps, weights);
-                let channels = OB.min(d.out - blk * OB);
-                for (o, a) in acc.iter().enumerate().take(channels) {
-                    let oc = blk * OB + o;
-                    let dst = &mut out[(oc * h + y) * w + x0..][..n];
-                    match shift_relu {
-                        Some(shift) => {
-                            for (t, &s) in dst.iter_mut().zip(a) {
-                                *t = max(s + shift[oc], 0.0);
-                            }
-                        }
-                        None => dst.copy_from_slice(&a[..n]),
+                let at = Tile { d, blk, y, x0, n };
+                if n <= XH {
+                    at.store(
+                        &half(&padded.data[base..], &padded.taps, weights),
+                        shift_relu,
+                        out,
+                    );
+                } else {
+                    at.store(
+                        &tile(&padded.data[base..], &padded.taps, weights),
+                        shift_relu,
+                        out,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Where a tile's sums go: block `blk` of output channels, row `y`, `n` pixels from `x0`.
+struct Tile<'a> {
+    d: &'a ConvDims,
+    blk: usize,
+    y: usize,
+    x0: usize,
+    n: usize,
+}
+
+impl Tile<'_> {
+    /// Writes the tile's sums `acc` (`OB` channels of `X` pixels, `n` of them real) into
+    /// `out`, shifted and through ReLU when `shift_relu` is given.
+    #[inline(always)]
+    fn store<const OB: usize, const X: usize>(
+        &self,
+        acc: &[[f32; X]; OB],
+        shift_relu: Option<&[f32]>,
+        out: &mut [f32],
+    ) {
+        let (h, w) = (self.d.height, self.d.width);
+        let channels = OB.min(self.d.out - self.blk * OB);
+        for (o, a) in acc.iter().enumerate().take(channels) {
+            let oc = self.blk * OB + o;
+            let dst = &mut out[(oc * h + self.y) * w + self.x0..][..self.n];
+            match shift_relu {
+                Some(shift) => {
+                    for (t, &s) in dst.iter_mut().zip(a) {
+                        *t = max(s + shift[oc], 0.0);
                     }
                 }
+                None => dst.copy_from_slice(&a[..self.n]),
             }
         }
     }
@@ -204,9 +324,17 @@ fn run(isa: Isa, p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, out: &
         Isa::Avx512 => {
             #[target_feature(enable = "avx512f,fma")]
             fn avx512(p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, o: &mut [f32]) {
-                image_body::<{ AVX512.0 }, { AVX512.1 }>(p, k, d, s, o, |i, t, w| {
-                    tile_avx512::<{ AVX512.0 }, { AVX512.1 }, { AVX512.1 / 16 }>(i, t, w)
-                })
+                image_body::<{ AVX512.0 }, { AVX512.1 }, { AVX512.1 / 2 }>(
+                    p,
+                    k,
+                    d,
+                    s,
+                    o,
+                    |i, t, w| tile_avx512::<{ AVX512.0 }, { AVX512.1 }, { AVX512.1 / 16 }>(i, t, w),
+                    |i, t, w| {
+                        tile_avx512::<{ AVX512.0 }, { AVX512.1 / 2 }, { AVX512.1 / 32 }>(i, t, w)
+                    },
+                )
             }
             // SAFETY: `isa` is one of `Isa::available()`: this CPU has AVX-512F and FMA.
             unsafe { avx512(p, k, d, s, out) }
@@ -215,25 +343,27 @@ fn run(isa: Isa, p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, out: &
         Isa::Avx2 => {
             #[target_feature(enable = "avx2,fma")]
             fn avx2(p: &Padded, k: &Packed, d: &ConvDims, s: Option<&[f32]>, o: &mut [f32]) {
-                image_body::<{ AVX2.0 }, { AVX2.1 }>(
+                image_body::<{ AVX2.0 }, { AVX2.1 }, { AVX2.1 / 2 }>(
                     p,
                     k,
                     d,
                     s,
                     o,
                     tile::<{ AVX2.0 }, { AVX2.1 }, true>,
+                    tile::<{ AVX2.0 }, { AVX2.1 / 2 }, true>,
                 )
             }
             // SAFETY: `isa` is one of `Isa::available()`: this CPU has AVX2 and FMA.
             unsafe { avx2(p, k, d, s, out) }
         }
-        Isa::Plain => image_body::<{ PLAIN.0 }, { PLAIN.1 }>(
+        Isa::Plain => image_body::<{ PLAIN.0 }, { PLAIN.1 }, { PLAIN.1 / 2 }>(
             p,
             k,
             d,
             s,
             out,
             tile::<{ PLAIN.0 }, { PLAIN.1 }, false>,
+            tile::<{ PLAIN.0 }, { PLAIN.1 / 2 }, false>,
         ),
     }
 }
@@ -266,7 +396,7 @@ pub(super) fn probe_convolution(isa: Isa) {
 pub struct DirectConv<'d> {
     dims: &'d ConvDims,
     isa: Isa,
-    packed: Packed,
+    packed: Rc<Packed>,
     padded: Padded,
 }
 
@@ -278,7 +408,7 @@ impl<'d> DirectConv<'d> {
         Self {
             dims,
             isa,
-            packed: Packed::new(weight, dims, block),
+            packed: Packed::cached(weight, dims, block),
             padded: Padded::new(dims, tile),
         }
     }
@@ -302,6 +432,29 @@ impl<'d> DirectConv<'d> {
 mod tests {
     use super::*;
     use crate::kernels::conv::tests::reference;
+
+    #[test]
+    fn a_packing_is_reused_only_for_an_equal_weight() {
+        let d = ConvDims {
+            batch: 1,
+            channels: 2,
+            out: 5,
+            height: 1,
+            width: 1,
+            kernel: [3, 3],
+        };
+        let w: Vec<f32> = (0..90).map(|i| i as f32).collect();
+        let first = Packed::cached(&w, &d, 4);
+        assert!(Rc::ptr_eq(&first, &Packed::cached(&w.clone(), &d, 4)));
+        // One value changed (a training step): packed again, from the new values.
+        let mut changed = w.clone();
+        changed[89] = -1.0;
+        let again = Packed::cached(&changed, &d, 4);
+        assert!(!Rc::ptr_eq(&first, &again));
+        assert_eq!(again.data, Packed::new(&changed, &d, 4).data);
+        // Another block width is another packing.
+        assert_eq!(Packed::cached(&w, &d, 8).data, Packed::new(&w, &d, 8).data);
+    }
 
     #[test]
     fn every_path_matches_the_definition_on_ragged_tiles_and_blocks() {
@@ -333,6 +486,8 @@ mod tests {
             let mut fused: Option<Vec<f32>> = None;
             for isa in Isa::available() {
                 let (block, tile) = tile_of(isa);
+                // A reused buffer holds whatever came before: none of it may leak into a sum.
+                SPARE.set(vec![f32::NAN; 4096]);
                 let mut padded = Padded::new(&d, tile);
                 padded.fill(&x, &d);
                 let packed = Packed::new(&weight, &d, block);
