@@ -51,8 +51,9 @@ pub fn follow(
     if pitch < 4 || w < 2 || h < 2 {
         return None;
     }
-    let pitch = refine_pitch(ink, threshold, pitch);
-    if pitch < min_pitch {
+    let (pitch, probed) = refine_pitch(ink, threshold, pitch);
+    // Bands that a probe at half the pitch found several lines in hold more than two each.
+    if pitch < if probed { min_pitch / 2 } else { min_pitch } {
         return None;
     }
     let p = pitch as f32;
@@ -209,21 +210,40 @@ pub fn slice_pitch(ink: &GrayImage, threshold: f32, min_repeat: f32) -> Option<u
 /// `pitch` or, where the lines lie closer (a guess from rows that hold two lines as one, or
 /// from lines that only some slices hold: short ones between long ones), the distance
 /// between neighbouring peaks within slices (peaks found at least 0.2 of `pitch` apart) that
-/// 30 % of them are under; at least three such distances, under 0.8 of `pitch`.
-fn refine_pitch(ink: &GrayImage, threshold: f32, pitch: usize) -> usize {
+/// 30 % of them are under; at least three such distances, under 0.8 of `pitch`. Where slices
+/// three pitches wide show almost no distances at all (a guess several times too large: bands
+/// of several lines each, their slices so wide that a bent or drifting page's lines blur into
+/// one), the same at half the pitch, with twice the evidence (then `true`).
+fn refine_pitch(ink: &GrayImage, threshold: f32, pitch: usize) -> (usize, bool) {
+    match shorter_pitch(ink, threshold, pitch, 3) {
+        Ok(short) => (short, false),
+        Err(gaps) if gaps < 3 && pitch >= 32 => shorter_pitch(ink, threshold, pitch / 2, 6)
+            .map_or((pitch, false), |short| (short, true)),
+        Err(_) => (pitch, false),
+    }
+}
+
+/// [`refine_pitch`]'s shorter distance at a guess of `pitch`, from `least` distances or more;
+/// or how many distances there were.
+fn shorter_pitch(
+    ink: &GrayImage,
+    threshold: f32,
+    pitch: usize,
+    least: usize,
+) -> Result<usize, usize> {
     let mut gaps: Vec<f32> = slice_peaks(ink, threshold, pitch, 0.2, true)
         .iter()
         .flat_map(|s| s.windows(2).map(|w| w[1].y - w[0].y).collect::<Vec<_>>())
         .collect();
-    if gaps.len() < 3 {
-        return pitch;
+    if gaps.len() < least {
+        return Err(gaps.len());
     }
     gaps.sort_by(f32::total_cmp);
     let short = gaps[gaps.len() * 3 / 10];
     if short < 0.8 * pitch as f32 && short >= 8.0 {
-        short.round() as usize
+        Ok(short.round() as usize)
     } else {
-        pitch
+        Err(gaps.len())
     }
 }
 
@@ -854,6 +874,18 @@ mod tests {
             );
         }
         assert_eq!(slice_pitch(&bent_page(1, 40, 0.0), 0.5, REPEAT), None);
+    }
+
+    #[test]
+    fn a_pitch_guessed_several_times_too_large_is_found_at_half_the_guess() {
+        // Six bent lines 40 rows apart, guessed 120 apart (bands of three lines each).
+        let page = bent_page(6, 40, 60.0);
+        let (pitch, probed) = refine_pitch(&page, 0.5, 120);
+        assert!(probed && pitch.abs_diff(40) <= 4, "{pitch} {probed}");
+        assert_eq!(follow(&page, 0.5, 120, 0).expect("lines").len(), 6);
+        // A right guess stands.
+        let (pitch, probed) = refine_pitch(&page, 0.5, 40);
+        assert!(!probed && pitch.abs_diff(40) <= 2, "{pitch} {probed}");
     }
 
     #[test]
