@@ -39,7 +39,7 @@ impl Packed {
         PACKED.with_borrow_mut(|cache| {
             if let Some(hit) = cache
                 .iter()
-                .find(|c| c.block == block && c.out == d.out && c.weight == weight)
+                .find(|c| c.block == block && c.out == d.out && bytes(&c.weight) == bytes(weight))
             {
                 return Rc::clone(&hit.packed);
             }
@@ -60,6 +60,15 @@ impl Packed {
             }
             packed
         })
+    }
+}
+
+/// The bytes of `values` (compared as bytes: one `memcmp`, not a float comparison per value).
+fn bytes(values: &[f32]) -> &[u8] {
+    // SAFETY: an f32 is 4 bytes with no padding, any byte is a valid u8, and u8 needs no
+    // alignment: the slice's memory read as `4 len` bytes, borrowed as long as `values`.
+    unsafe {
+        std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values))
     }
 }
 
