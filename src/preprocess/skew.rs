@@ -135,7 +135,7 @@ const COARSE_STEPS: usize = 60;
 
 /// A peak of the coarse pass this near the sharpest (as a share of its sharpness) is refined
 /// and weighed by the gaps between lines it shows.
-const NEAR: f64 = 0.95;
+const NEAR: f64 = 0.90;
 
 /// A full row of a text line holds at least this much ink (pixels of the reduced copy): with
 /// less, a gap between lines cannot be told from chance.
