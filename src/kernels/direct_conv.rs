@@ -7,6 +7,7 @@
 use super::activation::max;
 use super::conv::ConvDims;
 use super::mul_add;
+use super::packing_cache::PackingCache;
 use super::tune::Isa;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,67 +34,22 @@ impl Packed {
     }
 
     /// [`Packed::new`], or the same packing made before on this thread for a weight equal to
-    /// `weight` value for value (a model's layers are packed once, not once per call; a weight
-    /// that changed, as in training, is packed again).
+    /// `weight` byte for byte (see [`PackingCache`]).
     fn cached(weight: &[f32], d: &ConvDims, block: usize) -> Rc<Self> {
         PACKED.with_borrow_mut(|cache| {
-            if let Some(hit) = cache
-                .iter()
-                .find(|c| c.block == block && c.out == d.out && bytes(&c.weight) == bytes(weight))
-            {
-                return Rc::clone(&hit.packed);
-            }
-            let packed = Rc::new(Packed::new(weight, d, block));
-            let size = weight.len() + packed.data.len();
-            if size <= CACHED_FLOATS {
-                // The oldest go first.
-                let mut held: usize = cache.iter().map(CachedPacking::size).sum();
-                while held + size > CACHED_FLOATS {
-                    held -= cache.remove(0).size();
-                }
-                cache.push(CachedPacking {
-                    weight: weight.to_vec(),
-                    block,
-                    out: d.out,
-                    packed: Rc::clone(&packed),
-                });
-            }
-            packed
+            cache.get(
+                weight,
+                [block, d.out],
+                || Packed::new(weight, d, block),
+                |p| p.data.len(),
+            )
         })
-    }
-}
-
-/// The bytes of `values` (compared as bytes: one `memcmp`, not a float comparison per value).
-fn bytes(values: &[f32]) -> &[u8] {
-    // SAFETY: an f32 is 4 bytes with no padding, any byte is a valid u8, and u8 needs no
-    // alignment: the slice's memory read as `4 len` bytes, borrowed as long as `values`.
-    unsafe {
-        std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values))
-    }
-}
-
-/// Values (weights and their packings) [`Packed::cached`] keeps per thread, at most: 16 MB,
-/// over eight times the browser model's.
-const CACHED_FLOATS: usize = 1 << 22;
-
-/// A weight and its packing.
-struct CachedPacking {
-    weight: Vec<f32>,
-    block: usize,
-    out: usize,
-    packed: Rc<Packed>,
-}
-
-impl CachedPacking {
-    /// Values held.
-    fn size(&self) -> usize {
-        self.weight.len() + self.packed.data.len()
     }
 }
 
 thread_local! {
     /// The packings of the weights convolved last on this thread.
-    static PACKED: RefCell<Vec<CachedPacking>> = const { RefCell::new(Vec::new()) };
+    static PACKED: RefCell<PackingCache<Packed>> = const { RefCell::new(PackingCache::new()) };
 }
 
 /// The input image `[C, H, W]` with a zero border: `KH/2` rows above and below, `KW/2` columns
@@ -441,29 +397,6 @@ impl<'d> DirectConv<'d> {
 mod tests {
     use super::*;
     use crate::kernels::conv::tests::reference;
-
-    #[test]
-    fn a_packing_is_reused_only_for_an_equal_weight() {
-        let d = ConvDims {
-            batch: 1,
-            channels: 2,
-            out: 5,
-            height: 1,
-            width: 1,
-            kernel: [3, 3],
-        };
-        let w: Vec<f32> = (0..90).map(|i| i as f32).collect();
-        let first = Packed::cached(&w, &d, 4);
-        assert!(Rc::ptr_eq(&first, &Packed::cached(&w.clone(), &d, 4)));
-        // One value changed (a training step): packed again, from the new values.
-        let mut changed = w.clone();
-        changed[89] = -1.0;
-        let again = Packed::cached(&changed, &d, 4);
-        assert!(!Rc::ptr_eq(&first, &again));
-        assert_eq!(again.data, Packed::new(&changed, &d, 4).data);
-        // Another block width is another packing.
-        assert_eq!(Packed::cached(&w, &d, 8).data, Packed::new(&w, &d, 8).data);
-    }
 
     #[test]
     fn every_path_matches_the_definition_on_ragged_tiles_and_blocks() {

@@ -143,7 +143,7 @@ fn forward_group(
     let mut c_state = vec![0.0f32; batch * h];
     let mut gates = vec![0.0f32; batch * g4];
     // A single line (inference) reads the weight once per step: packed into panels, it streams.
-    let panels = (batch <= PANEL_ROWS).then(|| Panels::new(weight, h, g4));
+    let panels = (batch <= PANEL_ROWS).then(|| Panels::cached(weight, h, g4));
     let w = MatRef::new(weight, h, g4);
     for s in 0..walk.longest {
         for b in 0..batch {

@@ -2,7 +2,10 @@
 //! kernels that burn's per-op tensors make slow: the LSTM recurrence step by step.
 
 use super::mul_add;
+use super::packing_cache::PackingCache;
 use super::tune::Isa;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// A row-major matrix view: `rows x cols` elements of `data`, optionally read transposed.
 #[derive(Debug, Clone, Copy)]
@@ -124,6 +127,11 @@ super::widest_vectors! {
     )
 }
 
+thread_local! {
+    /// The panels of the matrices multiplied last on this thread.
+    static PANELS: RefCell<PackingCache<Panels>> = const { RefCell::new(PackingCache::new()) };
+}
+
 /// A `k x n` matrix stored as column panels `CHUNK` wide (each panel's `k` rows of `CHUNK`
 /// values one after another, the last panel padded with zeros), for many few-row products
 /// with the same right-hand side (the LSTM's recurrent weight at every step): a panel is read
@@ -148,6 +156,17 @@ impl Panels {
             }
         }
         Self { data, k, n }
+    }
+
+    /// [`Panels::new`], or the same panels made before on this thread of a matrix equal to `b`
+    /// byte for byte (see [`PackingCache`]): an LSTM's recurrent weights are packed once, not
+    /// on every line.
+    pub fn cached(b: &[f32], k: usize, n: usize) -> Rc<Self> {
+        assert!(b.len() >= k * n, "matrix data too short");
+        let b = &b[..k * n];
+        PANELS.with_borrow_mut(|cache| {
+            cache.get(b, [k, n], || Panels::new(b, k, n), |p| p.data.len())
+        })
     }
 
     /// `dst (+)= a self` for the `m` rows of `a` (row-major `m x k`), `dst` row-major `m x n`.

@@ -9,6 +9,7 @@ pub mod conv;
 pub mod direct_conv;
 pub mod lstm;
 pub mod matmul;
+pub mod packing_cache;
 pub mod parallel;
 pub mod pool;
 pub mod tune;
