@@ -56,6 +56,11 @@ pub struct ModelConfig {
     /// ink box).
     #[serde(default, skip_serializing_if = "LineNorm::is_ink_box")]
     pub line_norm: LineNorm,
+    /// Narrow writing is stretched to this stroke density before it is read (see
+    /// [`InputGeometry::density`]; absent: lines keep their written width, as in every model
+    /// before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width_density: Option<f32>,
     /// CNN layers in order.
     pub cnn: Vec<LayerSpec>,
     /// Feature size D of the CNN output (Conv1x1 projection) fed to the DBLSTM.
@@ -124,7 +129,9 @@ impl ModelConfig {
 
     /// The input geometry of this model: height, horizontal stride and line scaling.
     pub fn geometry(&self) -> InputGeometry {
-        InputGeometry::new(self.input_height, self.frame_stride()).with_norm(self.line_norm)
+        InputGeometry::new(self.input_height, self.frame_stride())
+            .with_norm(self.line_norm)
+            .with_density(self.width_density)
     }
 
     /// The same model at another input height, horizontal stride or line scaling: the last
@@ -288,6 +295,18 @@ mod tests {
         let json = serde_json::to_string(&body).unwrap();
         assert!(json.contains(r#""line_norm":"body""#), "{json}");
         assert_eq!(serde_json::from_str::<ModelConfig>(&json).unwrap(), body);
+        // Widths as written (every file before the setting) write no width density; a density
+        // round-trips and reaches the geometry.
+        assert!(!json.contains("width_density"), "{json}");
+        assert_eq!(c.geometry().density, None);
+        let narrow = ModelConfig {
+            width_density: Some(2.5),
+            ..c
+        };
+        let json = serde_json::to_string(&narrow).unwrap();
+        assert!(json.contains(r#""width_density":2.5"#), "{json}");
+        let back = serde_json::from_str::<ModelConfig>(&json).unwrap();
+        assert_eq!(back.geometry().density, Some(2.5));
     }
 
     #[test]

@@ -89,6 +89,7 @@ impl Preset {
             arch: network.arch(),
             input_height,
             line_norm: LineNorm::InkBox,
+            width_density: None,
             cnn,
             feature_dim,
             lstm_hidden,

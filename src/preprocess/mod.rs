@@ -45,7 +45,7 @@ impl LineNorm {
 }
 
 /// Geometry of the model input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct InputGeometry {
     /// Input height in pixels.
     pub height: usize,
@@ -55,7 +55,15 @@ pub struct InputGeometry {
     pub max_width: usize,
     /// How a line is scaled to the height.
     pub norm: LineNorm,
+    /// Writing narrower than this stroke density (see [`line_density`]) is stretched
+    /// horizontally to it, at most [`MAX_WIDTH_STRETCH`] times, in training and reading alike;
+    /// `None`: lines keep their written width.
+    #[serde(default)]
+    pub density: Option<f32>,
 }
+
+/// The most a line's width is stretched to reach its geometry's density.
+pub const MAX_WIDTH_STRETCH: f32 = 2.0;
 
 impl InputGeometry {
     /// Geometry for a model of input height `height` and horizontal stride `width_multiple`.
@@ -65,12 +73,18 @@ impl InputGeometry {
             width_multiple: width_multiple.max(1),
             max_width: 64 * height,
             norm: LineNorm::InkBox,
+            density: None,
         }
     }
 
     /// The same geometry with line scaling `norm`.
     pub fn with_norm(self, norm: LineNorm) -> Self {
         Self { norm, ..self }
+    }
+
+    /// The same geometry with narrow writing stretched to stroke density `density`.
+    pub fn with_density(self, density: Option<f32>) -> Self {
+        Self { density, ..self }
     }
 }
 
@@ -619,7 +633,7 @@ fn read_sources(
         };
         let v = vertical(image, b, geometry);
         let quad = back(to_work(corners(b)));
-        for (x0, x1, join) in pieces::pieces(image, b, v.scale, geometry.height) {
+        for (x0, x1, join) in pieces::pieces(image, b, v.x_scale, geometry.height) {
             let mut line = crop_and_scale(image, b, (x0, x1), v, limits, geometry);
             line.join = join;
             line.bbox = around(&back(to_work(corners(line.bbox))));
@@ -660,8 +674,9 @@ struct Vertical {
     rows: usize,
     /// Margin in source pixels around the ink box.
     margin: usize,
-    /// Input pixels per source pixel.
-    scale: f32,
+    /// Input columns per source column: input rows per source row, times the stretch of
+    /// narrow writing.
+    x_scale: f32,
 }
 
 /// The vertical window of the line in box `b` as `g.norm` says.
@@ -681,8 +696,19 @@ fn vertical(ink: &GrayImage, b: BBox, g: &InputGeometry) -> Vertical {
         top,
         rows,
         margin,
-        scale: g.height as f32 / rows as f32,
+        x_scale: g.height as f32 / rows as f32 * width_stretch(ink, b, g),
     }
+}
+
+/// How much wider the line in box `b` is drawn: as much as brings its stroke density down to
+/// the geometry's (between 1 and [`MAX_WIDTH_STRETCH`]); 1 when the geometry keeps widths.
+fn width_stretch(ink: &GrayImage, b: BBox, g: &InputGeometry) -> f32 {
+    let Some(target) = g.density.filter(|&d| d > 0.0) else {
+        return 1.0;
+    };
+    let (centre, body) = body_band(ink, b);
+    let density = density::stroke_density(ink, b, centre, body);
+    (density / target).clamp(1.0, MAX_WIDTH_STRETCH)
 }
 
 /// Crops columns `[x0, x1)` of the line in box `b` (its rows limited to `[lo, hi)`, so
@@ -698,7 +724,7 @@ fn crop_and_scale(
 ) -> LineImage {
     let left = x0 as isize - v.margin as isize;
     let src_w = x1 - x0 + 2 * v.margin;
-    let w = ((src_w as f32 * v.scale).round() as usize).clamp(1, g.max_width);
+    let w = ((src_w as f32 * v.x_scale).round() as usize).clamp(1, g.max_width);
     let window = window(ink, (left, v.top), (src_w, v.rows), (lo, hi));
     let scaled = window.resize(w, g.height);
     let padded_w = w.div_ceil(g.width_multiple) * g.width_multiple;
@@ -921,6 +947,32 @@ mod tests {
             }
         );
         assert_eq!(line.image.width % 4, 0);
+    }
+
+    #[test]
+    fn narrow_writing_is_stretched_to_the_geometry_density() {
+        // 30 strokes 2 px wide, 20 tall, every `pitch` px.
+        let strokes = |pitch: usize| {
+            let rects: Vec<_> = (0..30).map(|k| (20 + k * pitch, 20, 2, 20)).collect();
+            page(40 + 30 * pitch, 60, &rects, 1.0, 0.0)
+        };
+        let plain = InputGeometry::new(32, 4);
+        let stretched = plain.with_density(Some(2.5));
+        let widths = |img: &GrayImage| {
+            let w = |g| prepare_line(img, g).unwrap().unwrap().image.width as f32;
+            (w(&plain), w(&stretched))
+        };
+        // Every 4 px in a 20 px body: density 5, twice the target: drawn twice as wide.
+        let (a, b) = widths(&strokes(4));
+        assert!((b / a - 2.0).abs() < 0.05, "{a} -> {b}");
+        // Every 6 px: density 3.3: 1.33x.
+        let (a, b) = widths(&strokes(6));
+        assert!((b / a - 10.0 / 7.5).abs() < 0.05, "{a} -> {b}");
+        // Every 10 px: density 2, under the target: as written.
+        let (a, b) = widths(&strokes(10));
+        assert_eq!(a, b);
+        // A model file's geometry without the setting reads widths as written.
+        assert_eq!(plain.density, None);
     }
 
     #[test]

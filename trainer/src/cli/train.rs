@@ -101,6 +101,11 @@ pub struct TrainArgs {
     /// 1.15x; 0.5: 0.5x to 1.5x, for hands far narrower or wider than most).
     #[arg(long)]
     pub ink_stretch: Option<f32>,
+    /// Stretch narrow writing to this stroke density (strokes per body height of written
+    /// width; most hands write 1.5-2.5, narrow cursive twice that), at most 2x, in training and
+    /// in every model the run writes, which reads the same way (default: widths as written).
+    #[arg(long)]
+    pub width_density: Option<f32>,
 }
 
 impl TrainArgs {
@@ -133,6 +138,7 @@ impl TrainArgs {
         c.real = self.real;
         c.real_val_lines = self.real_val_lines.unwrap_or(c.real_val_lines);
         c.ink_stretch = self.ink_stretch.unwrap_or(c.ink_stretch);
+        c.width_density = self.width_density;
         c
     }
 

@@ -80,6 +80,10 @@ pub struct RunConfig {
     /// Largest horizontal stretch of real training ink away from 1 (0.15: 0.85x..1.15x).
     #[serde(default = "default_ink_stretch")]
     pub ink_stretch: f32,
+    /// Narrow writing stretched to this stroke density in training and reading (the models'
+    /// `width_density`); `None`: lines keep their written width.
+    #[serde(default)]
+    pub width_density: Option<f32>,
 }
 
 fn default_ink_stretch() -> f32 {
@@ -129,6 +133,7 @@ impl RunConfig {
             real: 0.0,
             real_val_lines: default_real_val_lines(),
             ink_stretch: default_ink_stretch(),
+            width_density: None,
         }
     }
 
@@ -146,7 +151,14 @@ impl RunConfig {
         let config = self.preset.config(network, charset);
         let height = self.height.unwrap_or(config.input_height);
         let stride = self.stride.unwrap_or(config.frame_stride());
-        Ok(config.with_geometry(height, stride, self.norm)?)
+        Ok(self.with_width_density(config.with_geometry(height, stride, self.norm)?))
+    }
+
+    /// `config` reading narrow writing as this run trains on it (a model trained on from a
+    /// file takes the run's setting: its lines are drawn the run's way).
+    pub fn with_width_density(&self, mut config: ModelConfig) -> ModelConfig {
+        config.width_density = self.width_density;
+        config
     }
 
     /// The stretch of real training ink: 0 to under 0.9 (a stretch of 1 would squash a line

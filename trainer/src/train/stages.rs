@@ -63,7 +63,7 @@ pub fn fresh(session: &Session, name: &str, network: Network) -> Result<StageRes
 /// CTC fine-tuning of the model file `from`, every layer trainable, as stage `name`.
 pub fn finetune(session: &Session, from: &Path, name: &str) -> Result<StageResult> {
     let file = ModelFile::load(from, &Device::flex())?;
-    let config = file.meta.config.clone();
+    let config = session.config.with_width_density(file.meta.config.clone());
     let model = file
         .model
         .to_device(&session.device.clone().autodiff())
