@@ -214,7 +214,7 @@ pub fn slice_pitch(ink: &GrayImage, threshold: f32, min_repeat: f32) -> Option<u
 /// three pitches wide show almost no distances at all (a guess several times too large: bands
 /// of several lines each, their slices so wide that a bent or drifting page's lines blur into
 /// one), the same at half the pitch, with twice the evidence (then `true`).
-fn refine_pitch(ink: &GrayImage, threshold: f32, pitch: usize) -> (usize, bool) {
+pub(crate) fn refine_pitch(ink: &GrayImage, threshold: f32, pitch: usize) -> (usize, bool) {
     match shorter_pitch(ink, threshold, pitch, 3) {
         Ok(short) => (short, false),
         Err(gaps) if gaps < 3 && pitch >= 32 => shorter_pitch(ink, threshold, pitch / 2, 6)

@@ -241,8 +241,7 @@ pub fn prepare_line(img: &GrayImage, geometry: &InputGeometry) -> Result<Option<
 pub fn line_density(img: &GrayImage) -> Option<f32> {
     let ink = ink_map(img)?;
     let b = ink_box(&ink, 0, ink.height)?;
-    let (centre, body) = body_band(&ink, b);
-    Some(density::stroke_density(&ink, b, centre, body))
+    Some(box_density(&ink, b))
 }
 
 /// Prepares a page: normalize, undo the page's skew (a tilted page of two or more lines is
@@ -393,6 +392,9 @@ fn followed_lines(
                 return None;
             }
             let p = follow::slice_pitch(part, INK_THRESHOLD, follow::FAINT_REPEAT)?;
+            // A faint repeat of lines spaced unevenly may be a multiple of their pitch (the
+            // distance between pairs): the distances between peaks in slices correct it.
+            let p = follow::refine_pitch(part, INK_THRESHOLD, p).0;
             if band < 3 * p {
                 return None;
             }
@@ -706,9 +708,13 @@ fn width_stretch(ink: &GrayImage, b: BBox, g: &InputGeometry) -> f32 {
     let Some(target) = g.density.filter(|&d| d > 0.0) else {
         return 1.0;
     };
+    (box_density(ink, b) / target).clamp(1.0, MAX_WIDTH_STRETCH)
+}
+
+/// Strokes per body height of written width of the ink in box `b`.
+fn box_density(ink: &GrayImage, b: BBox) -> f32 {
     let (centre, body) = body_band(ink, b);
-    let density = density::stroke_density(ink, b, centre, body);
-    (density / target).clamp(1.0, MAX_WIDTH_STRETCH)
+    density::stroke_density(ink, b, centre, body)
 }
 
 /// Crops columns `[x0, x1)` of the line in box `b` (its rows limited to `[lo, hi)`, so
@@ -1085,24 +1091,25 @@ mod tests {
 
     /// Lines of handwritten "letters" (strokes 3 px wide, 9 apart, a body 12 rows tall that
     /// wanders up and down by up to `jitter` rows, some letters with an ascender or a
-    /// descender, words apart) `pitch` apart at the page's centre, line `i` at slope
-    /// `slopes[i]`.
-    fn climbing_lines(w: usize, pitch: usize, slopes: &[f32], jitter: f32) -> GrayImage {
-        let h = pitch * (slopes.len() + 1) + 2 * w / 10;
+    /// descender, words apart): line `i` at `lines[i].0` rows below the first at the page's
+    /// centre, at slope `lines[i].1`.
+    fn climbing_lines(w: usize, lines: &[(usize, f32)], jitter: f32) -> GrayImage {
+        let span = lines.last().map_or(0, |l| l.0);
+        let h = span + 40 + 2 * w / 10;
         let mut ink = GrayImage::filled(w, h, 0.0);
         let mut seed = 11u32;
         let mut random = move || {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             (seed >> 8) as f32 / (1u32 << 24) as f32
         };
-        let centre = (h / 2) as f32 - (pitch * slopes.len()) as f32 / 2.0;
-        for (i, &slope) in slopes.iter().enumerate() {
+        let top = (h / 2) as f32 - span as f32 / 2.0;
+        for &(offset, slope) in lines {
             for x0 in (30..w - 30).step_by(9) {
                 let (r, wander) = (random(), jitter * (2.0 * random() - 1.0));
                 if r < 0.12 {
                     continue; // a space between words
                 }
-                let c = centre + (pitch * i) as f32 + slope * (x0 as f32 - w as f32 / 2.0);
+                let c = top + offset as f32 + slope * (x0 as f32 - w as f32 / 2.0);
                 let c = c + wander;
                 let up = if r > 0.8 { 18.0 } else { 6.0 };
                 let down = if (0.65..0.8).contains(&r) { 18.0 } else { 6.0 };
@@ -1117,11 +1124,50 @@ mod tests {
     }
 
     #[test]
+    fn lines_spaced_unevenly_in_one_band_are_followed_at_their_pitch() {
+        // Six lines that wander into one band, spaced 38-50 rows apart: their rows repeat
+        // faintly at about twice the pitch (pairs), too long to hold three repeats in the
+        // band; the distances between peaks within slices give the pitch, and six lines.
+        for (rows, jitter) in [
+            (
+                [
+                    (0, 0.0),
+                    (38, 0.02),
+                    (76, -0.01),
+                    (126, 0.03),
+                    (164, 0.0),
+                    (214, 0.015),
+                ],
+                3.0,
+            ),
+            (
+                [
+                    (0, 0.0),
+                    (40, 0.01),
+                    (80, -0.01),
+                    (140, 0.02),
+                    (180, 0.0),
+                    (240, 0.01),
+                ],
+                8.0,
+            ),
+        ] {
+            let ink = climbing_lines(900, &rows, jitter);
+            let bands = split_lines(&ink, INK_THRESHOLD);
+            assert_eq!(bands.len(), 1, "{rows:?}");
+            let faint = follow::slice_pitch(&ink, INK_THRESHOLD, follow::FAINT_REPEAT);
+            assert!(faint.is_some_and(|p| p > 80), "{faint:?}");
+            let strips = followed_lines(&ink, &bands, true, &|_| false).expect("followed");
+            assert_eq!(strips.len(), 6, "{rows:?}");
+        }
+    }
+
+    #[test]
     fn lines_that_wander_into_each_other_repeat_faintly() {
         // Three lines whose letters wander 15 rows up and down, at slopes of their own: one
         // band of ink, its rows repeating too faintly to call it lines unprompted, but at
         // their pitch once the skew estimate has seen lines.
-        let ink = climbing_lines(900, 40, &[0.0, 0.02, -0.005], 15.0);
+        let ink = climbing_lines(900, &[(0, 0.0), (40, 0.02), (80, -0.005)], 15.0);
         assert_eq!(split_lines(&ink, INK_THRESHOLD).len(), 1);
         assert_eq!(
             follow::slice_pitch(&ink, INK_THRESHOLD, follow::REPEAT),
@@ -1130,7 +1176,7 @@ mod tests {
         let faint = follow::slice_pitch(&ink, INK_THRESHOLD, follow::FAINT_REPEAT);
         assert!(faint.is_some_and(|p| p.abs_diff(40) <= 3), "{faint:?}");
         // Level lines that keep to their rows repeat clearly.
-        let ink = climbing_lines(900, 40, &[0.0, 0.0, 0.0], 3.0);
+        let ink = climbing_lines(900, &[(0, 0.0), (40, 0.0), (80, 0.0)], 3.0);
         let clear = follow::slice_pitch(&ink, INK_THRESHOLD, follow::REPEAT);
         assert!(clear.is_some_and(|p| p.abs_diff(40) <= 2), "{clear:?}");
     }
