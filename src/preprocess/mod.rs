@@ -414,10 +414,9 @@ fn followed_lines(
         d.sort_unstable();
         d.get(d.len() / 2).copied()
     };
-    let pitch = sliced.or_else(|| match (line_pitch(part, INK_THRESHOLD), spacing) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    })?;
+    // The bands' spacing also bounds a repeat found in slices: where some lines are short,
+    // slices that miss them repeat at twice the pitch (a ruled page of long and short lines).
+    let pitch = least(sliced.or_else(|| line_pitch(part, INK_THRESHOLD)), spacing)?;
     // Lines lie at least a third as far apart as the lowest band of text is tall (a band
     // holds one line or more: two that touch, where a hand writes lines close; the one band
     // of touching lines holds them all).
@@ -465,6 +464,14 @@ fn followed_lines(
         return None;
     }
     Some(strips)
+}
+
+/// The smaller of two distances, either of which may be unknown.
+fn least(a: Option<usize>, b: Option<usize>) -> Option<usize> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The lines of `part` of a page turned level (`level`; `part` starts at column `x0` of the
@@ -1160,6 +1167,16 @@ mod tests {
             let strips = followed_lines(&ink, &bands, true, &|_| false).expect("followed");
             assert_eq!(strips.len(), 6, "{rows:?}");
         }
+    }
+
+    #[test]
+    fn the_pitch_followed_is_the_least_of_the_distances_known() {
+        // A repeat in slices of twice the bands' spacing (long and short lines) gives way.
+        assert_eq!(least(Some(112), Some(57)), Some(57));
+        assert_eq!(least(Some(50), Some(57)), Some(50));
+        assert_eq!(least(None, Some(57)), Some(57));
+        assert_eq!(least(Some(40), None), Some(40));
+        assert_eq!(least(None, None), None);
     }
 
     #[test]
