@@ -1,7 +1,7 @@
 // Service worker: caches the app, both wasm builds, the model and its language model on the first visit, then
 // serves them from the cache (refreshing it in the background), so the app works offline.
 
-const CACHE = 'inkline-v11'; // a new name with each shipped model: the new worker caches it afresh
+const CACHE = 'inkline-v12'; // a new name with each shipped model: the new worker caches it afresh
 const APP = [
   './', './index.html', './app.js', './pad.js', './imported.js', './notes.js', './worker.js', './style.css',
   './manifest.webmanifest', './icons/icon.svg', './icons/icon-192.png', './icons/icon-512.png',

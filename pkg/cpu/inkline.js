@@ -294,7 +294,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_1255(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_1254(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -382,7 +382,7 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 474, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1237);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1236);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0) {
@@ -415,15 +415,15 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1237(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_1237(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1236(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_1236(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_1255(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_1255(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_1254(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_1254(arg0, arg1, arg2, arg3);
 }
 
 const EngineFinalization = (typeof FinalizationRegistry === 'undefined')

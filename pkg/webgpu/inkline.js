@@ -612,7 +612,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_33581(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_33580(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -959,32 +959,32 @@ function __wbg_get_imports() {
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 24833, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33573);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_33572);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDevice")], shim_idx: 12811, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16957);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16956);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUDeviceLostInfo")], shim_idx: 12812, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16955);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16954);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12812, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16955_11);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16954_11);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12811, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16957_12);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16956_12);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12811, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16957_13);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_16956_13);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -1022,44 +1022,44 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_16955(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16955(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16954(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16954(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_16955_11(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_16955_11(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16954_11(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_16954_11(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_33573(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_33573(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_33572(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_33572(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16957(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16957(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16956(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16956(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16957_12(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16957_12(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16956_12(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16956_12(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_16957_13(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_16957_13(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_16956_13(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_16956_13(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function __wasm_bindgen_func_elem_33581(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_33581(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_33580(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_33580(arg0, arg1, arg2, arg3);
 }
 
 
